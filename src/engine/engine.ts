@@ -1,0 +1,375 @@
+// The engine: one controller (pods from objects, scheduling, node lifecycle) and one agent per
+// node, wired to the store. `run` is the server's loop under the controller lease; `converge`
+// is what `mk apply` does when no server runs.
+import { randomUUID } from "node:crypto";
+import { hostname } from "node:os";
+import { planPods } from "../controller/pods.ts";
+import { schedulePending, type SchedulerStrategy } from "../controller/scheduling.ts";
+import type { Clock } from "../lib/clock.ts";
+import { sleep, systemClock } from "../lib/clock.ts";
+import { errorMessage } from "../lib/errors.ts";
+import type { Logger } from "../lib/log.ts";
+import { Trigger } from "../lib/trigger.ts";
+import type { MkObjectBody } from "../manifest/types.ts";
+import { NodeAgent, type ProbeSource } from "../node/agent.ts";
+import { connectNode, localDockerUrl, type NodeConnection, type SshConnector } from "../node/connect.ts";
+import type { ActionResult } from "../reconcile/execute.ts";
+import type { BackoffConfig } from "../reconcile/backoff.ts";
+import { DEFAULT_BACKOFF } from "../reconcile/backoff.ts";
+import { releaseLease, tryLease } from "../store/lease.ts";
+import type { Mutation } from "../store/mutations.ts";
+import type { NodeRow, NodeState } from "../store/rows.ts";
+import type { Store } from "../store/store.ts";
+
+export const CONTROLLER_LEASE = "controller";
+
+export interface EngineOptions {
+  store: Store;
+  log: Logger;
+  clock?: Clock;
+  backoff?: BackoffConfig;
+  /** Periodic resync of every node (ms). */
+  resyncMs?: number;
+  leaseMs?: number;
+  heartbeatMs?: number;
+  /** Node Ready -> Unknown after this long without a heartbeat (ms). */
+  nodeGraceMs?: number;
+  /** Pods of an Unknown node are rescheduled after this long (ms). */
+  evictionDelayMs?: number;
+  /** A node that came back gets new pods only after being Ready this long (ms). */
+  settleMs?: number;
+  scheduler?: SchedulerStrategy;
+  /** Register the local engine as node `local` (default true). */
+  localNode?: boolean;
+  ssh?: SshConnector;
+  probesFor?: (node: string, runtime: NodeConnection["runtime"]) => ProbeSource | undefined;
+  onActionResults?: (node: string, results: readonly ActionResult[], durationMs: number) => void;
+  onPass?: (durationMs: number) => void;
+}
+
+interface NodeHandle {
+  row: NodeRow;
+  conn: NodeConnection;
+  agent: NodeAgent;
+  trigger: Trigger;
+  abort: AbortController;
+  probes: ProbeSource | undefined;
+}
+
+export class Engine {
+  readonly store: Store;
+  readonly log: Logger;
+  readonly clock: Clock;
+  readonly identity = `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
+  readonly cluster: string;
+  private readonly nodes = new Map<string, NodeHandle>();
+  private readonly controllerTrigger = new Trigger();
+  private rrCursor = 0;
+  private readonly opts: Required<
+    Pick<
+      EngineOptions,
+      "resyncMs" | "leaseMs" | "heartbeatMs" | "nodeGraceMs" | "evictionDelayMs" | "settleMs" | "scheduler" | "localNode"
+    >
+  > & { backoff: BackoffConfig };
+
+  constructor(readonly options: EngineOptions) {
+    this.store = options.store;
+    this.log = options.log;
+    this.clock = options.clock ?? systemClock;
+    this.cluster = this.store.clusterId();
+    this.opts = {
+      backoff: options.backoff ?? DEFAULT_BACKOFF,
+      resyncMs: options.resyncMs ?? 5000,
+      leaseMs: options.leaseMs ?? 15_000,
+      heartbeatMs: options.heartbeatMs ?? 1000,
+      nodeGraceMs: options.nodeGraceMs ?? 4000,
+      evictionDelayMs: options.evictionDelayMs ?? 2000,
+      settleMs: options.settleMs ?? 3000,
+      scheduler: options.scheduler ?? "least-loaded",
+      localNode: options.localNode ?? true,
+    };
+  }
+
+  /** Registers node `local` (the local engine) if it is not there yet. */
+  ensureLocalNode(): void {
+    if (!this.opts.localNode || this.store.getNode("local")) return;
+    const now = this.clock.now();
+    this.store.commit([
+      {
+        op: "upsertNode",
+        name: "local",
+        docker: localDockerUrl(),
+        identityFile: null,
+        socketPath: null,
+        labels: JSON.stringify({ "kubernetes.io/hostname": hostname() }),
+        taints: "[]",
+        unschedulable: false,
+        at: now,
+      },
+      { op: "recordEvent", type: "Normal", reason: "Registered", objectKind: "Node", objectName: "local", node: "local", message: "Node local registered (local Docker engine)", at: now },
+    ]);
+  }
+
+  // ---- controller
+
+  /** Pods from objects, then scheduling. Returns how many mutations it committed. */
+  controllerPass(): number {
+    const now = this.clock.now();
+    const objects = this.store.listObjects().map((o) => JSON.parse(o.spec) as MkObjectBody);
+    const muts: Mutation[] = planPods({
+      objects,
+      pods: this.store.listPods(),
+      now,
+      random: Math.random,
+      newUid: randomUUID,
+    });
+    this.store.commit(muts);
+    const sched = schedulePending(this.store, now, { strategy: this.opts.scheduler, rrCursor: this.rrCursor, settleMs: this.opts.settleMs });
+    this.rrCursor = sched.rrCursor;
+    this.store.commit(sched.mutations);
+    return muts.length + sched.mutations.length;
+  }
+
+  // ---- nodes
+
+  /** Opens agents for nodes in the table and closes those of removed nodes. */
+  syncNodes(): void {
+    const rows = this.store.listNodes();
+    const names = new Set(rows.map((r) => r.name));
+    for (const [name, h] of this.nodes) {
+      const row = rows.find((r) => r.name === name);
+      if (!names.has(name) || (row && (row.docker !== h.row.docker || row.identityFile !== h.row.identityFile))) {
+        h.abort.abort();
+        h.conn.close();
+        this.nodes.delete(name);
+      } else if (row) h.row = row;
+    }
+    for (const row of rows) {
+      if (this.nodes.has(row.name)) continue;
+      try {
+        const conn = connectNode(row, this.options.ssh);
+        const probes = this.options.probesFor?.(row.name, conn.runtime);
+        const agent = new NodeAgent({
+          store: this.store,
+          runtime: conn.runtime,
+          node: row.name,
+          cluster: this.cluster,
+          clock: this.clock,
+          backoff: this.opts.backoff,
+          log: this.log.child("agent"),
+          probes,
+          onResults: (results, ms) => this.options.onActionResults?.(row.name, results, ms),
+        });
+        this.nodes.set(row.name, { row, conn, agent, trigger: new Trigger(), abort: new AbortController(), probes });
+      } catch (err) {
+        this.log.warn(`Cannot connect node ${row.name}: ${errorMessage(err)}`, { node: row.name, event: "connect" });
+      }
+    }
+  }
+
+  agents(): NodeAgent[] {
+    return [...this.nodes.values()].map((h) => h.agent);
+  }
+
+  /** Pings one node and records its state; reads capacity on the first good ping. */
+  async heartbeat(h: NodeHandle): Promise<boolean> {
+    const at = this.clock.now();
+    try {
+      if (!h.row.dockerVersion || h.row.state !== "Ready") {
+        const info = await h.conn.runtime.info();
+        this.store.commit([
+          {
+            op: "setNodeStatus",
+            name: h.row.name,
+            state: "Ready",
+            message: null,
+            at,
+            heartbeat: true,
+            capacity: { cpuMilli: info.cpus * 1000, memoryBytes: info.memoryBytes, dockerVersion: info.serverVersion },
+          },
+        ]);
+      } else {
+        await h.conn.runtime.ping();
+        this.store.commit([{ op: "setNodeStatus", name: h.row.name, state: "Ready", message: null, at, heartbeat: true }]);
+      }
+      return true;
+    } catch (err) {
+      this.store.commit([
+        {
+          op: "setNodeStatus",
+          name: h.row.name,
+          // A missed heartbeat changes no state: the controller turns the node Unknown after the grace period.
+          state: (this.store.getNode(h.row.name)?.state ?? "Unknown") as NodeState,
+          message: errorMessage(err),
+          at,
+          heartbeat: false,
+        },
+      ]);
+      return false;
+    }
+  }
+
+  /** One full pass: controller, every node's agent, controller again. For apply and tests. */
+  async runOnce(): Promise<void> {
+    this.ensureLocalNode();
+    this.syncNodes();
+    await Promise.all([...this.nodes.values()].map((h) => this.heartbeat(h)));
+    this.controllerPass();
+    await Promise.all(
+      [...this.nodes.values()].map(async (h) => {
+        try {
+          await h.agent.pass();
+        } catch (err) {
+          this.log.warn(`Agent pass on ${h.row.name} failed: ${errorMessage(err)}`, { node: h.row.name, event: "pass" });
+        }
+      }),
+    );
+    this.controllerPass();
+  }
+
+  /**
+   * What `mk apply` does with no server: take the lease, run passes until `done` says so or the
+   * timeout passes, release the lease. Returns false when another controller holds the lease.
+   */
+  async converge(done: () => boolean, timeoutMs: number): Promise<"converged" | "timeout" | "lease-held"> {
+    const d = tryLease(this.store, CONTROLLER_LEASE, this.identity, Math.max(this.opts.leaseMs, timeoutMs + 5000));
+    if (d.action === "wait") return "lease-held";
+    const deadline = this.clock.now() + timeoutMs;
+    try {
+      for (;;) {
+        await this.runOnce();
+        if (done()) return "converged";
+        if (this.clock.now() >= deadline) return "timeout";
+        await sleep(100);
+      }
+    } finally {
+      this.close();
+      releaseLease(this.store, CONTROLLER_LEASE, this.identity);
+    }
+  }
+
+  /** The server's loop: waits for the lease, then runs controller and agents until aborted. */
+  async run(signal: AbortSignal, onLeader?: () => void): Promise<void> {
+    const log = this.log.child("engine");
+    for (;;) {
+      if (signal.aborted) return;
+      const d = tryLease(this.store, CONTROLLER_LEASE, this.identity, this.opts.leaseMs);
+      if (d.action !== "wait") break;
+      log.info(`Waiting for the controller lease, held by ${d.holder}`, { event: "lease" });
+      await sleep(Math.min(2000, Math.max(100, d.expiresAt - this.clock.now())), signal);
+    }
+    log.info("Controller lease acquired; reconciling", { event: "lease" });
+    onLeader?.();
+    const leader = new AbortController();
+    const stopAll = () => leader.abort();
+    signal.addEventListener("abort", stopAll, { once: true });
+
+    this.ensureLocalNode();
+    const unsubscribe = this.store.onCommit((muts) => {
+      if (muts.some((m) => m.op !== "recordEvent" && m.op !== "replaceObservedContainers" && m.op !== "setNodeStatus")) {
+        this.controllerTrigger.fire();
+        for (const h of this.nodes.values()) h.trigger.fire();
+      }
+    });
+    const loops: Promise<void>[] = [];
+    const started = new Set<string>();
+    const startNodeLoops = () => {
+      for (const [name, h] of this.nodes) {
+        if (started.has(name)) continue;
+        started.add(name);
+        loops.push(this.nodeLoop(h, leader.signal).finally(() => started.delete(name)));
+      }
+    };
+
+    // Lease renewal: losing the lease stops all leader work at once.
+    loops.push(
+      (async () => {
+        while (!leader.signal.aborted) {
+          await sleep(this.opts.leaseMs / 3, leader.signal);
+          if (leader.signal.aborted) break;
+          try {
+            const r = tryLease(this.store, CONTROLLER_LEASE, this.identity, this.opts.leaseMs);
+            if (r.action === "wait") {
+              log.error(`Lost the controller lease to ${r.holder}; stopping`, { event: "lease" });
+              leader.abort();
+            }
+          } catch (err) {
+            log.warn(`Lease renewal failed: ${errorMessage(err)}`, { event: "lease" });
+          }
+        }
+      })(),
+    );
+
+    // Another process's commit (an apply) shows as a new data_version: poll it cheaply.
+    loops.push(
+      (async () => {
+        let version = this.store.dataVersion();
+        while (!leader.signal.aborted) {
+          await sleep(200, leader.signal);
+          const v = this.store.dataVersion();
+          if (v !== version) {
+            version = v;
+            this.controllerTrigger.fire();
+            for (const h of this.nodes.values()) h.trigger.fire();
+          }
+        }
+      })(),
+    );
+
+    try {
+      while (!leader.signal.aborted) {
+        const t0 = performance.now();
+        try {
+          this.syncNodes();
+          startNodeLoops();
+          this.controllerPass();
+        } catch (err) {
+          log.error(`Controller pass failed: ${errorMessage(err)}`, { event: "controller" });
+        }
+        this.options.onPass?.(performance.now() - t0);
+        await this.controllerTrigger.wait(this.opts.resyncMs, leader.signal);
+      }
+    } finally {
+      unsubscribe();
+      leader.abort();
+      signal.removeEventListener("abort", stopAll);
+      await Promise.allSettled(loops);
+      this.close();
+      releaseLease(this.store, CONTROLLER_LEASE, this.identity);
+    }
+  }
+
+  private async nodeLoop(h: NodeHandle, signal: AbortSignal): Promise<void> {
+    const name = h.row.name;
+    const stop = AbortSignal.any([signal, h.abort.signal]);
+    const watch = h.agent.watch(() => h.trigger.fire(), stop);
+    const beat = (async () => {
+      while (!stop.aborted) {
+        const ok = await this.heartbeat(h);
+        if (ok && h.row.state !== "Ready") h.trigger.fire();
+        await sleep(this.opts.heartbeatMs, stop);
+      }
+    })();
+    while (!stop.aborted) {
+      let wakeAt: number | null = null;
+      try {
+        const r = await h.agent.pass();
+        wakeAt = r.nextWakeAt;
+        if (r.actions > 0) h.trigger.fire(); // look again at once: level-triggered
+      } catch (err) {
+        this.log.warn(`Agent pass failed: ${errorMessage(err)}`, { node: name, event: "pass" });
+      }
+      const untilWake = wakeAt === null ? this.opts.resyncMs : Math.max(0, wakeAt - this.clock.now()) + 5;
+      await h.trigger.wait(Math.min(this.opts.resyncMs, untilWake), stop);
+    }
+    await Promise.allSettled([watch, beat]);
+  }
+
+  close(): void {
+    for (const h of this.nodes.values()) {
+      h.abort.abort();
+      h.conn.close();
+    }
+    this.nodes.clear();
+  }
+}

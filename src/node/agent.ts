@@ -1,0 +1,263 @@
+// The node agent: everything that happens on one node. It watches the node's containers (Docker
+// events, plus a periodic resync), derives container and pod status, plans and executes the
+// actions that make the node match the pods bound to it, and reports into the store. It talks to
+// the controller only through the store's tables: pods bound to its node in, status out.
+import type { Clock } from "../lib/clock.ts";
+import { errorMessage } from "../lib/errors.ts";
+import type { Logger } from "../lib/log.ts";
+import type { PodSpec } from "../manifest/types.ts";
+import { containerKey, type DesiredPod } from "../reconcile/actions.ts";
+import { type BackoffConfig, effectiveBackoff } from "../reconcile/backoff.ts";
+import { type ActionResult, executeActions } from "../reconcile/execute.ts";
+import { plan } from "../reconcile/plan.ts";
+import { type ContainerStatus, derivePodStatus, observeContainer, type ProbeView } from "../reconcile/status.ts";
+import { LABEL, identityOf } from "../runtime/labels.ts";
+import type { ContainerRuntime, RuntimeContainer } from "../runtime/runtime.ts";
+import type { Mutation } from "../store/mutations.ts";
+import type { ObservedContainerRow, PodRow } from "../store/rows.ts";
+import type { Store } from "../store/store.ts";
+
+/** What the agent asks of the probe workers (probes/); absent probes mean ready and started. */
+export interface ProbeSource {
+  view(pod: string, uid: string, container: string): ProbeView;
+  livenessFailures(): ReadonlyMap<string, string>;
+  /** Tells the probe workers which containers run where, after each pass. */
+  sync(running: readonly ProbeTarget[]): void;
+}
+
+export interface ProbeTarget {
+  pod: string;
+  uid: string;
+  container: string;
+  containerId: string;
+  ip: string | null;
+  spec: PodSpec["containers"][number];
+  startedAt: number;
+}
+
+export interface AgentOptions {
+  store: Store;
+  runtime: ContainerRuntime;
+  node: string;
+  cluster: string;
+  clock: Clock;
+  backoff: BackoffConfig;
+  concurrency?: number;
+  log: Logger;
+  probes?: ProbeSource;
+  onResults?: (results: readonly ActionResult[], durationMs: number) => void;
+}
+
+export interface PassSummary {
+  actions: number;
+  failed: number;
+  /** The soonest time a back-off expires: the agent wakes up then. */
+  nextWakeAt: number | null;
+}
+
+export function toDesiredPod(row: PodRow): DesiredPod {
+  return {
+    name: row.name,
+    uid: row.uid,
+    ownerKind: row.ownerKind,
+    ownerName: row.ownerName,
+    spec: JSON.parse(row.spec) as PodSpec,
+    deleting: row.deletionAt !== null,
+  };
+}
+
+function sameStatus(a: ContainerStatus | undefined, b: ContainerStatus): boolean {
+  if (!a) return false;
+  return JSON.stringify({ ...a, updatedAt: 0 }) === JSON.stringify({ ...b, updatedAt: 0 });
+}
+
+export class NodeAgent {
+  constructor(readonly opts: AgentOptions) {}
+
+  get node(): string {
+    return this.opts.node;
+  }
+
+  /** One level-triggered pass: observe, derive status, plan, execute, report. */
+  async pass(): Promise<PassSummary> {
+    const { store, runtime, node, cluster, clock, log } = this.opts;
+    const t0 = performance.now();
+    const observed = await runtime.list({ [LABEL.managed]: "true", [LABEL.cluster]: cluster });
+    // Pods are read after the containers, so a container is never newer than the pods we know.
+    const rows = store.listPods({ node });
+    const pods = rows.map(toDesiredPod);
+    const prevStatuses = new Map(store.containerStatuses().filter((s) => s.podUid !== "").map((s) => [containerKey(s.pod, s.container), s]));
+    const now = clock.now();
+
+    const byKey = new Map<string, RuntimeContainer>();
+    for (const c of observed) {
+      const id = identityOf(c.labels);
+      if (!id) continue;
+      const key = containerKey(id.pod, id.container);
+      const cur = byKey.get(key);
+      if (!cur || (c.state === "running" && cur.state !== "running")) byKey.set(key, c);
+    }
+
+    const muts: Mutation[] = [];
+    const statuses = new Map<string, ContainerStatus>();
+    const backoffOf = (pod: DesiredPod) => effectiveBackoff(this.opts.backoff, pod.spec.restartBackoff);
+    for (const pod of pods) {
+      const podContainers: RuntimeContainer[] = [];
+      const podStatuses: ContainerStatus[] = [];
+      for (const c of pod.spec.containers) {
+        const key = containerKey(pod.name, c.name);
+        const obs = byKey.get(key);
+        const obsMine = obs && identityOf(obs.labels)?.podUid === pod.uid ? obs : undefined;
+        if (obsMine) podContainers.push(obsMine);
+        const prev = prevStatuses.get(key);
+        const { status, events } = observeContainer({
+          pod,
+          container: c,
+          observed: obsMine,
+          prev,
+          backoff: backoffOf(pod),
+          probe: this.opts.probes?.view(pod.name, pod.uid, c.name) ?? { ready: true, started: true },
+          now,
+        });
+        statuses.set(key, status);
+        podStatuses.push(status);
+        if (!sameStatus(prev, status)) muts.push({ op: "putContainerStatus", status });
+        for (const e of events) {
+          muts.push({ op: "recordEvent", ...e, objectKind: "Pod", objectName: pod.name, node, at: now });
+          log.info(e.message, { pod: pod.name, node, event: e.reason });
+        }
+      }
+      const row = rows.find((r) => r.name === pod.name);
+      const ps = derivePodStatus(pod, podStatuses, podContainers);
+      if (
+        row &&
+        (row.phase !== ps.phase ||
+          row.reason !== ps.reason ||
+          row.message !== ps.message ||
+          row.ready !== ps.ready ||
+          row.restartCount !== ps.restartCount ||
+          row.ip !== ps.ip ||
+          row.startedAt !== ps.startedAt)
+      ) {
+        muts.push({ op: "setPodStatus", name: pod.name, ...ps });
+      }
+    }
+    muts.push({ op: "replaceObservedContainers", node, rows: observed.flatMap((c) => observedRow(c, node, now)) });
+    store.commit(muts);
+
+    const images = new Set<string>();
+    const missingImages = new Set<string>();
+    for (const pod of pods) {
+      for (const c of pod.spec.containers) if (!byKey.has(containerKey(pod.name, c.name))) missingImages.add(c.image);
+    }
+    await Promise.all(
+      [...missingImages].map(async (img) => {
+        if (await runtime.hasImage(img).catch(() => false)) images.add(img);
+      }),
+    );
+
+    const actions = plan({
+      node,
+      now,
+      pods,
+      observed,
+      statuses,
+      images,
+      livenessFailures: this.opts.probes?.livenessFailures(),
+    });
+    let failed = 0;
+    if (actions.length > 0) {
+      const results = await executeActions(actions, {
+        runtime,
+        node,
+        cluster,
+        now: () => clock.now(),
+        concurrency: this.opts.concurrency ?? 8,
+        statuses,
+        backoffFor: (a) => (a.type === "remove-orphan" ? this.opts.backoff : backoffOf(a.pod)),
+      });
+      const out: Mutation[] = [];
+      for (const r of results) {
+        out.push(...r.mutations);
+        if (!r.ok) failed++;
+        const podName = r.action.type === "remove-orphan" ? r.action.pod : r.action.pod.name;
+        const level = r.ok ? "info" : "warn";
+        log[level](`${r.action.type} ${r.ok ? "done" : "failed"}: ${r.action.reason}${r.error ? `: ${r.error}` : ""}`, {
+          pod: podName,
+          node,
+          event: r.action.type,
+        });
+      }
+      store.commit(out);
+      this.opts.onResults?.(results, performance.now() - t0);
+    }
+
+    this.opts.probes?.sync(
+      pods.flatMap((p) =>
+        p.deleting
+          ? []
+          : p.spec.containers.flatMap((c) => {
+              const obs = byKey.get(containerKey(p.name, c.name));
+              return obs && obs.state === "running" && identityOf(obs.labels)?.podUid === p.uid
+                ? [{ pod: p.name, uid: p.uid, container: c.name, containerId: obs.id, ip: obs.ip, spec: c, startedAt: obs.startedAt ?? now }]
+                : [];
+            }),
+      ),
+    );
+
+    let nextWakeAt: number | null = null;
+    for (const s of statuses.values()) {
+      if (s.nextRestartAt !== null && s.nextRestartAt > now && (nextWakeAt === null || s.nextRestartAt < nextWakeAt)) {
+        nextWakeAt = s.nextRestartAt;
+      }
+    }
+    return { actions: actions.length, failed, nextWakeAt };
+  }
+
+  /** Watches Docker events and calls `onChange` for each relevant one, reconnecting on failure. */
+  async watch(onChange: () => void, signal: AbortSignal): Promise<void> {
+    const { runtime, cluster, log, node } = this.opts;
+    let delay = 500;
+    while (!signal.aborted) {
+      try {
+        await runtime.events(
+          { [LABEL.managed]: "true", [LABEL.cluster]: cluster },
+          (e) => {
+            if (["die", "start", "destroy", "create", "stop", "kill", "oom"].includes(e.action)) onChange();
+          },
+          signal,
+        );
+        delay = 500;
+      } catch (err) {
+        if (signal.aborted) return;
+        log.warn(`Docker event stream failed: ${errorMessage(err)}; retrying`, { node, event: "watch" });
+        await new Promise((r) => setTimeout(r, delay));
+        delay = Math.min(delay * 2, 10_000);
+        onChange(); // something may have happened meanwhile
+      }
+    }
+  }
+}
+
+function observedRow(c: RuntimeContainer, node: string, now: number): ObservedContainerRow[] {
+  const id = identityOf(c.labels);
+  if (!id) return [];
+  return [
+    {
+      id: c.id,
+      node,
+      name: c.name,
+      pod: id.pod,
+      podUid: id.podUid,
+      container: id.container,
+      specHash: id.specHash,
+      image: c.image,
+      state: c.state,
+      exitCode: c.exitCode,
+      startedAt: c.startedAt,
+      finishedAt: c.finishedAt,
+      ip: c.ip,
+      observedAt: now,
+    },
+  ];
+}

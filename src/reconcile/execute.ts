@@ -1,0 +1,249 @@
+// executeActions(): performs a plan on one node's runtime with bounded concurrency. Actions on one
+// pod run in order; different pods run in parallel. A failed action is reported and recorded,
+// never thrown: the next pass plans it again (after a back-off where one applies).
+import { errorMessage } from "../lib/errors.ts";
+import type { ContainerRuntime } from "../runtime/runtime.ts";
+import type { Mutation } from "../store/mutations.ts";
+import { type Action, containerKey, describeAction } from "./actions.ts";
+import { type BackoffConfig, backoffDelay } from "./backoff.ts";
+import { toCreateSpec } from "./container-spec.ts";
+import { type ContainerStatus, formatSeconds, freshStatus } from "./status.ts";
+
+export interface ExecuteDeps {
+  runtime: ContainerRuntime;
+  node: string;
+  cluster: string;
+  now: () => number;
+  concurrency: number;
+  statuses: ReadonlyMap<string, ContainerStatus>;
+  backoffFor: (action: Action) => BackoffConfig;
+}
+
+export interface ActionResult {
+  action: Action;
+  ok: boolean;
+  error?: string;
+  durationMs: number;
+  /** Status updates and events to commit. */
+  mutations: Mutation[];
+}
+
+function podOf(a: Action): string {
+  return a.type === "remove-orphan" ? `orphan:${a.id}` : a.pod.name;
+}
+
+export async function executeActions(actions: readonly Action[], deps: ExecuteDeps): Promise<ActionResult[]> {
+  const byPod = new Map<string, Action[]>();
+  for (const a of actions) {
+    const k = podOf(a);
+    const list = byPod.get(k);
+    if (list) list.push(a);
+    else byPod.set(k, [a]);
+  }
+  const queues = [...byPod.values()];
+  const results: ActionResult[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < queues.length) {
+      const queue = queues[next++] ?? [];
+      for (const a of queue) results.push(await executeOne(a, deps));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(deps.concurrency, queues.length)) }, worker));
+  return results;
+}
+
+function event(
+  deps: ExecuteDeps,
+  pod: string,
+  type: "Normal" | "Warning",
+  reason: string,
+  message: string,
+): Mutation {
+  return {
+    op: "recordEvent",
+    type,
+    reason,
+    objectKind: "Pod",
+    objectName: pod,
+    node: deps.node,
+    message,
+    at: deps.now(),
+  };
+}
+
+async function executeOne(a: Action, deps: ExecuteDeps): Promise<ActionResult> {
+  const t0 = performance.now();
+  const muts: Mutation[] = [];
+  const done = (ok: boolean, error?: string): ActionResult => ({
+    action: a,
+    ok,
+    ...(error !== undefined ? { error } : {}),
+    durationMs: performance.now() - t0,
+    mutations: muts,
+  });
+  const rt = deps.runtime;
+  try {
+    switch (a.type) {
+      case "create": {
+        const key = containerKey(a.pod.name, a.container.name);
+        const prev = deps.statuses.get(key) ?? freshStatus(a.pod, a.container.name, deps.now());
+        if (a.pull) {
+          muts.push(event(deps, a.pod.name, "Normal", "Pulling", `Pulling image "${a.container.image}"`));
+          try {
+            await rt.pullImage(a.container.image);
+            muts.push(event(deps, a.pod.name, "Normal", "Pulled", `Successfully pulled image "${a.container.image}"`));
+          } catch (err) {
+            const present = await rt.hasImage(a.container.image).catch(() => false);
+            if (!present) return failWithBackoff(a, deps, muts, prev, "ErrImagePull", "ImagePullBackOff", err, done);
+            // Always-pull with no registry in reach: the local copy is used, and the user told.
+            muts.push(
+              event(deps, a.pod.name, "Warning", "PullFailed", `${errorMessage(err)}; using the image present on the node`),
+            );
+          }
+        }
+        let id: string;
+        try {
+          id = await rt.create(toCreateSpec(a.pod, a.container, deps.node, deps.cluster));
+        } catch (err) {
+          const reason = /No such image/i.test(errorMessage(err))
+            ? a.container.imagePullPolicy === "Never"
+              ? "ErrImageNeverPull"
+              : "ErrImagePull"
+            : "CreateContainerError";
+          return failWithBackoff(a, deps, muts, prev, reason, reason, err, done);
+        }
+        muts.push(event(deps, a.pod.name, "Normal", "Created", `Created container ${a.container.name}`));
+        await rt.start(id);
+        const now = deps.now();
+        muts.push(event(deps, a.pod.name, "Normal", "Started", `Started container ${a.container.name}`));
+        muts.push({
+          op: "putContainerStatus",
+          status: {
+            ...prev,
+            containerId: id,
+            state: "running",
+            reason: null,
+            message: null,
+            nextRestartAt: null,
+            startedAt: now,
+            restartCount: prev.restartCount + (a.restart ? 1 : 0),
+            lastRestartAt: a.restart ? now : prev.lastRestartAt,
+            updatedAt: now,
+          },
+        });
+        return done(true);
+      }
+      case "start": {
+        await rt.start(a.id);
+        const now = deps.now();
+        const key = containerKey(a.pod.name, a.container.name);
+        const prev = deps.statuses.get(key) ?? freshStatus(a.pod, a.container.name, now);
+        muts.push(
+          event(deps, a.pod.name, "Normal", a.restart ? "Restarted" : "Started", `${a.restart ? "Restarted" : "Started"} container ${a.container.name}`),
+        );
+        muts.push({
+          op: "putContainerStatus",
+          status: {
+            ...prev,
+            containerId: a.id,
+            state: "running",
+            reason: null,
+            message: null,
+            nextRestartAt: null,
+            startedAt: now,
+            restartCount: prev.restartCount + (a.restart ? 1 : 0),
+            lastRestartAt: a.restart ? now : prev.lastRestartAt,
+            updatedAt: now,
+          },
+        });
+        return done(true);
+      }
+      case "stop":
+        muts.push(event(deps, a.pod.name, "Normal", "Killing", a.reason));
+        await rt.stop(a.id, a.graceSeconds);
+        return done(true);
+      case "replace": {
+        muts.push(event(deps, a.pod.name, "Normal", "Replacing", `Replacing container ${a.container.name}: ${a.reason}`));
+        await rt.stop(a.id, a.pod.spec.terminationGracePeriodSeconds);
+        await rt.remove(a.id, { force: true });
+        const id = await rt.create(toCreateSpec(a.pod, a.container, deps.node, deps.cluster));
+        await rt.start(id);
+        const now = deps.now();
+        const key = containerKey(a.pod.name, a.container.name);
+        const prev = deps.statuses.get(key) ?? freshStatus(a.pod, a.container.name, now);
+        muts.push(event(deps, a.pod.name, "Normal", "Started", `Started container ${a.container.name}`));
+        muts.push({
+          op: "putContainerStatus",
+          status: {
+            ...prev,
+            containerId: id,
+            state: "running",
+            reason: null,
+            message: null,
+            nextRestartAt: null,
+            startedAt: now,
+            backoffStep: 0,
+            updatedAt: now,
+          },
+        });
+        return done(true);
+      }
+      case "remove":
+        await rt.stop(a.id, a.graceSeconds);
+        await rt.remove(a.id, { force: true });
+        muts.push(event(deps, a.pod.name, "Normal", "Removed", `Removed container ${a.container}: ${a.reason}`));
+        return done(true);
+      case "remove-orphan":
+        await rt.stop(a.id, a.graceSeconds);
+        await rt.remove(a.id, { force: true });
+        muts.push(event(deps, a.pod, "Normal", "RemovedOrphan", `Removed container ${a.name}: ${a.reason}`));
+        return done(true);
+      case "finalize":
+        muts.push({ op: "deletePod", name: a.pod.name });
+        muts.push(event(deps, a.pod.name, "Normal", "Deleted", `Deleted pod ${a.pod.name}`));
+        return done(true);
+    }
+  } catch (err) {
+    muts.push(event(deps, podName(a), "Warning", "Failed", `${describeAction(a)} failed: ${errorMessage(err)}`));
+    return done(false, errorMessage(err));
+  }
+}
+
+function podName(a: Action): string {
+  return a.type === "remove-orphan" ? a.pod : a.pod.name;
+}
+
+/** A failed create: the container waits in back-off (ErrImagePull -> ImagePullBackOff, ...). */
+function failWithBackoff(
+  a: Extract<Action, { type: "create" }>,
+  deps: ExecuteDeps,
+  muts: Mutation[],
+  prev: ContainerStatus,
+  reason: string,
+  waitingReason: string,
+  err: unknown,
+  done: (ok: boolean, error?: string) => ActionResult,
+): ActionResult {
+  const now = deps.now();
+  const step = prev.reason === reason || prev.reason === waitingReason ? prev.backoffStep + 1 : 1;
+  const delay = backoffDelay(step, deps.backoffFor(a));
+  const msg = errorMessage(err);
+  muts.push(event(deps, a.pod.name, "Warning", reason, msg));
+  muts.push(
+    event(deps, a.pod.name, "Normal", "BackOff", `Back-off ${formatSeconds(delay)} before retrying ${a.container.name}`),
+  );
+  muts.push({
+    op: "putContainerStatus",
+    status: {
+      ...prev,
+      state: "waiting",
+      reason: waitingReason,
+      message: msg,
+      backoffStep: step,
+      nextRestartAt: now + delay,
+      updatedAt: now,
+    },
+  });
+  return done(false, msg);
+}

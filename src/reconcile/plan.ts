@@ -1,0 +1,186 @@
+// plan(): what to do on one node so its Docker containers match the pods bound to it. Pure: it
+// sees desired pods, observed containers, container statuses and probe verdicts, and returns
+// actions, each with its reason. execute.ts performs them.
+import type { ContainerSpec } from "../manifest/types.ts";
+import { identityOf } from "../runtime/labels.ts";
+import type { RuntimeContainer } from "../runtime/runtime.ts";
+import { type Action, containerKey, type DesiredPod } from "./actions.ts";
+import { containerHash } from "./spec-hash.ts";
+import type { ContainerStatus } from "./status.ts";
+
+export interface PlanInput {
+  node: string;
+  now: number;
+  pods: readonly DesiredPod[];
+  observed: readonly RuntimeContainer[];
+  /** Keyed by containerKey(pod, container). */
+  statuses: ReadonlyMap<string, ContainerStatus>;
+  /** Images present on the node. */
+  images: ReadonlySet<string>;
+  /** Containers whose liveness probe crossed its failure threshold, with the probe's last error. */
+  livenessFailures?: ReadonlyMap<string, string>;
+}
+
+/** Grace period for containers that belong to no pod: they are not ours to be patient with. */
+const ORPHAN_GRACE_SECONDS = 2;
+
+const ACTIVE = new Set(["running", "paused", "restarting", "created"]);
+
+/** Prefers a running container, then the most recently started one. */
+function rank(a: RuntimeContainer, b: RuntimeContainer): number {
+  const ar = ACTIVE.has(a.state) ? 1 : 0;
+  const br = ACTIVE.has(b.state) ? 1 : 0;
+  if (ar !== br) return br - ar;
+  return (b.startedAt ?? 0) - (a.startedAt ?? 0) || (a.id < b.id ? -1 : 1);
+}
+
+export function plan(input: PlanInput): Action[] {
+  const { pods, observed, statuses, images, now } = input;
+  const actions: Action[] = [];
+  const podsByName = new Map(pods.map((p) => [p.name, p]));
+  const mine = new Map<string, RuntimeContainer[]>();
+
+  for (const c of observed) {
+    const id = identityOf(c.labels);
+    if (!id) continue; // not mk's: never touched
+    const pod = podsByName.get(id.pod);
+    const spec = pod?.spec.containers.find((s) => s.name === id.container);
+    if (!pod || pod.uid !== id.podUid) {
+      if (c.state !== "removing") {
+        actions.push({
+          type: "remove-orphan",
+          id: c.id,
+          name: c.name,
+          pod: id.pod,
+          graceSeconds: ORPHAN_GRACE_SECONDS,
+          reason: pod ? `pod ${id.pod} was recreated with another uid` : `no pod ${id.pod} is bound to node ${input.node}`,
+        });
+      }
+      continue;
+    }
+    if (!spec) {
+      actions.push({
+        type: "remove",
+        pod,
+        container: id.container,
+        id: c.id,
+        graceSeconds: pod.spec.terminationGracePeriodSeconds,
+        reason: `container ${id.container} is no longer in the pod's spec`,
+      });
+      continue;
+    }
+    const key = containerKey(pod.name, spec.name);
+    const list = mine.get(key);
+    if (list) list.push(c);
+    else mine.set(key, [c]);
+  }
+
+  for (const pod of pods) {
+    if (pod.deleting) {
+      planDeletion(pod, mine, actions);
+      continue;
+    }
+    for (const spec of pod.spec.containers) {
+      const key = containerKey(pod.name, spec.name);
+      const found = [...(mine.get(key) ?? [])].sort(rank);
+      const [current, ...extra] = found;
+      for (const dup of extra) {
+        if (dup.state === "removing") continue;
+        actions.push({
+          type: "remove",
+          pod,
+          container: spec.name,
+          id: dup.id,
+          graceSeconds: pod.spec.terminationGracePeriodSeconds,
+          reason: `duplicate container for ${key} (keeping ${current?.id.slice(0, 12)})`,
+        });
+      }
+      const action = planContainer(pod, spec, current, statuses.get(key), images, now, input.livenessFailures);
+      if (action) actions.push(action);
+    }
+  }
+  return actions;
+}
+
+function planDeletion(pod: DesiredPod, mine: Map<string, RuntimeContainer[]>, actions: Action[]): void {
+  let any = false;
+  for (const [key, list] of mine) {
+    if (!key.startsWith(`${pod.name}/`)) continue;
+    for (const c of list) {
+      any = true;
+      if (c.state === "removing") continue;
+      actions.push({
+        type: "remove",
+        pod,
+        container: key.slice(pod.name.length + 1),
+        id: c.id,
+        graceSeconds: pod.spec.terminationGracePeriodSeconds,
+        reason: "pod is being deleted",
+      });
+    }
+  }
+  if (!any) actions.push({ type: "finalize", pod, reason: "all containers are gone" });
+}
+
+function planContainer(
+  pod: DesiredPod,
+  spec: ContainerSpec,
+  current: RuntimeContainer | undefined,
+  st: ContainerStatus | undefined,
+  images: ReadonlySet<string>,
+  now: number,
+  liveness: ReadonlyMap<string, string> | undefined,
+): Action | undefined {
+  const waitingForBackoff = st?.nextRestartAt != null && st.nextRestartAt > now;
+  if (!current) {
+    if (st?.state === "terminated") return undefined; // finished for good (policy said no restart)
+    if (waitingForBackoff) return undefined;
+    const present = images.has(spec.image);
+    const pull = spec.imagePullPolicy === "Always" || (spec.imagePullPolicy === "IfNotPresent" && !present);
+    const ranBefore = st !== undefined && (st.startedAt !== null || st.lastFinishedAt !== null);
+    return {
+      type: "create",
+      pod,
+      container: spec,
+      pull,
+      restart: ranBefore,
+      reason: ranBefore ? "container is gone; recreating it" : "pod has no container yet",
+    };
+  }
+  if (current.labels["mk.spec-hash"] !== containerHash(spec)) {
+    if (current.state === "removing") return undefined;
+    return { type: "replace", pod, container: spec, id: current.id, reason: "container spec changed" };
+  }
+  switch (current.state) {
+    case "created":
+      if (waitingForBackoff) return undefined;
+      return { type: "start", pod, container: spec, id: current.id, restart: false, reason: "container is created" };
+    case "running": {
+      const failure = liveness?.get(containerKey(pod.name, spec.name));
+      if (failure === undefined) return undefined;
+      return {
+        type: "stop",
+        pod,
+        container: spec,
+        id: current.id,
+        graceSeconds: pod.spec.terminationGracePeriodSeconds,
+        reason: `Container ${spec.name} failed liveness probe, will be restarted: ${failure}`,
+      };
+    }
+    case "exited":
+    case "dead": {
+      if (!st || st.state !== "waiting" || waitingForBackoff) return undefined;
+      if (st.lastFinishedAt !== (current.finishedAt ?? st.lastFinishedAt)) return undefined; // status not caught up
+      return {
+        type: "start",
+        pod,
+        container: spec,
+        id: current.id,
+        restart: true,
+        reason: st.backoffStep > 0 ? `restarting after back-off (step ${st.backoffStep})` : "container exited",
+      };
+    }
+    default:
+      return undefined; // paused, restarting, removing: wait and see
+  }
+}

@@ -1,0 +1,293 @@
+// The one write API: every change to the state is a Mutation (data), applied by applyMutation
+// inside a transaction. Desired-state mutations are journaled so an HA mode can replicate them
+// through a consensus store and replay them into each replica's SQLite.
+import { and, eq, isNull, lt, sql } from "drizzle-orm";
+import type { Db } from "./db.ts";
+import type { ContainerStatusRow, EventType, NodeState, ObservedContainerRow, PodPhase } from "./rows.ts";
+import * as s from "./schema.ts";
+
+export type Mutation =
+  | {
+      op: "putObject";
+      kind: string;
+      name: string;
+      apiVersion: string;
+      spec: string;
+      specHash: string;
+      sourceFile: string | null;
+      at: number;
+    }
+  | { op: "deleteObject"; kind: string; name: string }
+  | { op: "createPod"; pod: typeof s.pods.$inferInsert }
+  | {
+      op: "updatePodSpec";
+      name: string;
+      spec: string;
+      specHash: string;
+      labels: string;
+      annotations: string;
+    }
+  | { op: "bindPod"; name: string; node: string; at: number }
+  | { op: "unbindPod"; name: string; reason: string }
+  | { op: "requestPodDeletion"; name: string; at: number; reason: string }
+  | { op: "deletePod"; name: string }
+  | {
+      op: "setPodStatus";
+      name: string;
+      phase: PodPhase;
+      reason: string | null;
+      message: string | null;
+      ready: boolean;
+      restartCount: number;
+      ip: string | null;
+      startedAt: number | null;
+    }
+  | { op: "putContainerStatus"; status: ContainerStatusRow }
+  | { op: "replaceObservedContainers"; node: string; rows: ObservedContainerRow[] }
+  | {
+      op: "upsertNode";
+      name: string;
+      docker: string;
+      identityFile: string | null;
+      socketPath: string | null;
+      labels: string;
+      taints: string;
+      unschedulable: boolean;
+      at: number;
+    }
+  | {
+      op: "setNodeStatus";
+      name: string;
+      state: NodeState;
+      message: string | null;
+      at: number;
+      heartbeat: boolean;
+      capacity?: { cpuMilli: number; memoryBytes: number; dockerVersion: string };
+    }
+  | { op: "setNodeUnschedulable"; name: string; unschedulable: boolean }
+  | { op: "deleteNode"; name: string }
+  | {
+      op: "recordEvent";
+      type: EventType;
+      reason: string;
+      objectKind: string;
+      objectName: string;
+      node: string | null;
+      message: string;
+      at: number;
+    }
+  | { op: "pruneEvents"; before: number };
+
+const JOURNALED = new Set<Mutation["op"]>([
+  "putObject",
+  "deleteObject",
+  "createPod",
+  "updatePodSpec",
+  "bindPod",
+  "unbindPod",
+  "requestPodDeletion",
+  "deletePod",
+  "upsertNode",
+  "setNodeUnschedulable",
+  "deleteNode",
+]);
+
+export function isJournaled(m: Mutation): boolean {
+  return JOURNALED.has(m.op);
+}
+
+export function applyMutation(db: Db, m: Mutation): void {
+  switch (m.op) {
+    case "putObject": {
+      const prev = db
+        .select({ generation: s.objects.generation, specHash: s.objects.specHash })
+        .from(s.objects)
+        .where(and(eq(s.objects.kind, m.kind), eq(s.objects.name, m.name)))
+        .get();
+      if (!prev) {
+        db.insert(s.objects)
+          .values({
+            kind: m.kind,
+            name: m.name,
+            apiVersion: m.apiVersion,
+            generation: 1,
+            spec: m.spec,
+            specHash: m.specHash,
+            sourceFile: m.sourceFile,
+            createdAt: m.at,
+            updatedAt: m.at,
+          })
+          .run();
+      } else if (prev.specHash !== m.specHash) {
+        db.update(s.objects)
+          .set({
+            apiVersion: m.apiVersion,
+            generation: prev.generation + 1,
+            spec: m.spec,
+            specHash: m.specHash,
+            sourceFile: m.sourceFile,
+            updatedAt: m.at,
+          })
+          .where(and(eq(s.objects.kind, m.kind), eq(s.objects.name, m.name)))
+          .run();
+      }
+      return;
+    }
+    case "deleteObject":
+      db.delete(s.objects)
+        .where(and(eq(s.objects.kind, m.kind), eq(s.objects.name, m.name)))
+        .run();
+      return;
+    case "createPod":
+      db.insert(s.pods).values(m.pod).onConflictDoNothing().run();
+      return;
+    case "updatePodSpec":
+      db.update(s.pods)
+        .set({ spec: m.spec, specHash: m.specHash, labels: m.labels, annotations: m.annotations })
+        .where(eq(s.pods.name, m.name))
+        .run();
+      return;
+    case "bindPod":
+      db.update(s.pods)
+        .set({ node: m.node, scheduledAt: m.at, reason: null, message: null })
+        .where(and(eq(s.pods.name, m.name), isNull(s.pods.deletionAt)))
+        .run();
+      return;
+    case "unbindPod":
+      db.update(s.pods)
+        .set({
+          node: null,
+          scheduledAt: null,
+          phase: "Pending",
+          ready: false,
+          ip: null,
+          reason: "Rescheduling",
+          message: m.reason,
+        })
+        .where(eq(s.pods.name, m.name))
+        .run();
+      db.delete(s.containerStatus).where(eq(s.containerStatus.pod, m.name)).run();
+      return;
+    case "requestPodDeletion":
+      db.update(s.pods)
+        .set({ deletionAt: m.at, deletionReason: m.reason })
+        .where(and(eq(s.pods.name, m.name), isNull(s.pods.deletionAt)))
+        .run();
+      return;
+    case "deletePod":
+      db.delete(s.pods).where(eq(s.pods.name, m.name)).run();
+      db.delete(s.containerStatus).where(eq(s.containerStatus.pod, m.name)).run();
+      return;
+    case "setPodStatus":
+      db.update(s.pods)
+        .set({
+          phase: m.phase,
+          reason: m.reason,
+          message: m.message,
+          ready: m.ready,
+          restartCount: m.restartCount,
+          ip: m.ip,
+          startedAt: m.startedAt,
+        })
+        .where(eq(s.pods.name, m.name))
+        .run();
+      return;
+    case "putContainerStatus":
+      db.insert(s.containerStatus)
+        .values(m.status)
+        .onConflictDoUpdate({
+          target: [s.containerStatus.pod, s.containerStatus.container],
+          set: { ...m.status },
+        })
+        .run();
+      return;
+    case "replaceObservedContainers":
+      db.delete(s.observedContainers).where(eq(s.observedContainers.node, m.node)).run();
+      for (const row of m.rows) db.insert(s.observedContainers).values(row).onConflictDoNothing().run();
+      return;
+    case "upsertNode": {
+      const desired = {
+        docker: m.docker,
+        identityFile: m.identityFile,
+        socketPath: m.socketPath,
+        labels: m.labels,
+        taints: m.taints,
+        unschedulable: m.unschedulable,
+      };
+      db.insert(s.nodes)
+        .values({ name: m.name, ...desired, state: "NotReady", stateSince: m.at, createdAt: m.at })
+        .onConflictDoUpdate({ target: s.nodes.name, set: desired })
+        .run();
+      return;
+    }
+    case "setNodeStatus": {
+      const prev = db
+        .select({ state: s.nodes.state, readySince: s.nodes.readySince, stateSince: s.nodes.stateSince })
+        .from(s.nodes)
+        .where(eq(s.nodes.name, m.name))
+        .get();
+      if (!prev) return;
+      const changed = prev.state !== m.state;
+      db.update(s.nodes)
+        .set({
+          state: m.state,
+          message: m.message,
+          stateSince: changed ? m.at : prev.stateSince,
+          readySince: m.state === "Ready" ? (changed ? m.at : prev.readySince) : null,
+          ...(changed && m.state === "Unknown" ? { lostAt: m.at } : {}),
+          ...(m.heartbeat ? { lastHeartbeatAt: m.at } : {}),
+          ...(m.capacity ?? {}),
+        })
+        .where(eq(s.nodes.name, m.name))
+        .run();
+      return;
+    }
+    case "setNodeUnschedulable":
+      db.update(s.nodes).set({ unschedulable: m.unschedulable }).where(eq(s.nodes.name, m.name)).run();
+      return;
+    case "deleteNode":
+      db.delete(s.nodes).where(eq(s.nodes.name, m.name)).run();
+      db.delete(s.observedContainers).where(eq(s.observedContainers.node, m.name)).run();
+      return;
+    case "recordEvent": {
+      const nodeCond = m.node === null ? isNull(s.events.node) : eq(s.events.node, m.node);
+      const prev = db
+        .select({ id: s.events.id })
+        .from(s.events)
+        .where(
+          and(
+            eq(s.events.objectKind, m.objectKind),
+            eq(s.events.objectName, m.objectName),
+            eq(s.events.reason, m.reason),
+            eq(s.events.type, m.type),
+            eq(s.events.message, m.message),
+            nodeCond,
+          ),
+        )
+        .get();
+      if (prev) {
+        db.update(s.events)
+          .set({ count: sql`${s.events.count} + 1`, lastSeen: m.at })
+          .where(eq(s.events.id, prev.id))
+          .run();
+      } else {
+        db.insert(s.events)
+          .values({
+            type: m.type,
+            reason: m.reason,
+            objectKind: m.objectKind,
+            objectName: m.objectName,
+            node: m.node,
+            message: m.message,
+            firstSeen: m.at,
+            lastSeen: m.at,
+          })
+          .run();
+      }
+      return;
+    }
+    case "pruneEvents":
+      db.delete(s.events).where(lt(s.events.lastSeen, m.before)).run();
+      return;
+  }
+}

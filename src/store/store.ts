@@ -1,0 +1,185 @@
+// The Store: the state database behind one small API. Reads are typed queries; every write is a
+// batch of Mutations committed in one transaction (and journaled when it changes desired state).
+import { randomUUID } from "node:crypto";
+import { and, asc, desc, eq, gte, isNotNull, isNull, sql } from "drizzle-orm";
+import type { Clock } from "../lib/clock.ts";
+import { systemClock } from "../lib/clock.ts";
+import { type Db, type OpenOptions, openDb, type Sqlite } from "./db.ts";
+import { applyMutation, isJournaled, type Mutation } from "./mutations.ts";
+import type {
+  ContainerStatusRow,
+  EventRow,
+  NodeRow,
+  ObjectRow,
+  ObservedContainerRow,
+  PodRow,
+} from "./rows.ts";
+import * as s from "./schema.ts";
+
+/** How many journal entries are kept; older ones are trimmed (a replica further behind re-syncs). */
+const JOURNAL_KEEP = 10_000;
+
+export type CommitListener = (muts: readonly Mutation[]) => void;
+
+export class Store {
+  private readonly listeners = new Set<CommitListener>();
+  private journalWrites = 0;
+
+  constructor(
+    readonly path: string,
+    readonly sqlite: Sqlite,
+    readonly db: Db,
+    readonly clock: Clock = systemClock,
+  ) {}
+
+  static open(path: string, opts: OpenOptions & { clock?: Clock } = {}): Store {
+    const { sqlite, db } = openDb(path, opts);
+    return new Store(path, sqlite, db, opts.clock);
+  }
+
+  close(): void {
+    if (this.sqlite.open) this.sqlite.close();
+  }
+
+  /** Applies a batch of mutations atomically. */
+  commit(muts: readonly Mutation[]): void {
+    if (muts.length === 0) return;
+    const at = this.clock.now();
+    const run = this.sqlite.transaction(() => {
+      for (const m of muts) {
+        applyMutation(this.db, m);
+        if (isJournaled(m)) {
+          this.db.insert(s.journal).values({ at, op: m.op, args: JSON.stringify(m) }).run();
+          this.journalWrites++;
+        }
+      }
+    });
+    run.immediate();
+    if (this.journalWrites > 1000) {
+      this.journalWrites = 0;
+      this.sqlite
+        .prepare("DELETE FROM journal WHERE seq <= (SELECT max(seq) FROM journal) - ?")
+        .run(JOURNAL_KEEP);
+    }
+    for (const l of this.listeners) l(muts);
+  }
+
+  /** Runs `fn` (reads and commits) in one IMMEDIATE transaction: a read-modify-write. */
+  transaction<T>(fn: () => T): T {
+    return this.sqlite.transaction(fn).immediate();
+  }
+
+  onCommit(listener: CommitListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Changes when another connection commits: how a server notices an apply from another process. */
+  dataVersion(): number {
+    return this.sqlite.pragma("data_version", { simple: true }) as number;
+  }
+
+  /** This state's cluster id, created on first use. */
+  clusterId(): string {
+    const row = this.db.select().from(s.meta).where(eq(s.meta.key, "cluster_id")).get();
+    if (row) return row.value;
+    const id = randomUUID().replace(/-/g, "").slice(0, 12);
+    this.db.insert(s.meta).values({ key: "cluster_id", value: id }).onConflictDoNothing().run();
+    return this.db.select().from(s.meta).where(eq(s.meta.key, "cluster_id")).get()?.value ?? id;
+  }
+
+  // ---- objects
+
+  listObjects(kind?: string): ObjectRow[] {
+    const q = this.db.select().from(s.objects);
+    return (kind ? q.where(eq(s.objects.kind, kind)) : q).orderBy(asc(s.objects.kind), asc(s.objects.name)).all();
+  }
+
+  getObject(kind: string, name: string): ObjectRow | undefined {
+    return this.db
+      .select()
+      .from(s.objects)
+      .where(and(eq(s.objects.kind, kind), eq(s.objects.name, name)))
+      .get();
+  }
+
+  // ---- pods
+
+  listPods(filter: { node?: string; ownerKind?: string; ownerName?: string; unbound?: boolean } = {}): PodRow[] {
+    const conds = [];
+    if (filter.node !== undefined) conds.push(eq(s.pods.node, filter.node));
+    if (filter.ownerKind !== undefined) conds.push(eq(s.pods.ownerKind, filter.ownerKind));
+    if (filter.ownerName !== undefined) conds.push(eq(s.pods.ownerName, filter.ownerName));
+    if (filter.unbound) conds.push(isNull(s.pods.node));
+    return this.db
+      .select()
+      .from(s.pods)
+      .where(conds.length ? and(...conds) : undefined)
+      .orderBy(asc(s.pods.name))
+      .all();
+  }
+
+  getPod(name: string): PodRow | undefined {
+    return this.db.select().from(s.pods).where(eq(s.pods.name, name)).get();
+  }
+
+  containerStatuses(pod?: string): ContainerStatusRow[] {
+    const q = this.db.select().from(s.containerStatus);
+    return (pod ? q.where(eq(s.containerStatus.pod, pod)) : q)
+      .orderBy(asc(s.containerStatus.pod), asc(s.containerStatus.container))
+      .all();
+  }
+
+  observedContainers(filter: { node?: string; pod?: string } = {}): ObservedContainerRow[] {
+    const conds = [];
+    if (filter.node) conds.push(eq(s.observedContainers.node, filter.node));
+    if (filter.pod) conds.push(eq(s.observedContainers.pod, filter.pod));
+    return this.db
+      .select()
+      .from(s.observedContainers)
+      .where(conds.length ? and(...conds) : undefined)
+      .orderBy(asc(s.observedContainers.name))
+      .all();
+  }
+
+  // ---- nodes
+
+  listNodes(): NodeRow[] {
+    return this.db.select().from(s.nodes).orderBy(asc(s.nodes.name)).all();
+  }
+
+  getNode(name: string): NodeRow | undefined {
+    return this.db.select().from(s.nodes).where(eq(s.nodes.name, name)).get();
+  }
+
+  // ---- events
+
+  listEvents(filter: { objectKind?: string; objectName?: string; sinceId?: number; limit?: number } = {}): EventRow[] {
+    const conds = [];
+    if (filter.objectKind) conds.push(eq(s.events.objectKind, filter.objectKind));
+    if (filter.objectName) conds.push(eq(s.events.objectName, filter.objectName));
+    if (filter.sinceId !== undefined) conds.push(gte(s.events.id, filter.sinceId + 1));
+    const rows = this.db
+      .select()
+      .from(s.events)
+      .where(conds.length ? and(...conds) : undefined)
+      .orderBy(desc(s.events.lastSeen), desc(s.events.id))
+      .limit(filter.limit ?? 500)
+      .all();
+    return rows.reverse();
+  }
+
+  /** Highest event id, and the highest last_seen: what `events -w` polls for changes. */
+  eventsWatermark(): string {
+    const r = this.db
+      .select({ id: sql<number>`coalesce(max(${s.events.id}), 0)`, seen: sql<number>`coalesce(max(${s.events.lastSeen}), 0)`, n: sql<number>`coalesce(sum(${s.events.count}), 0)` })
+      .from(s.events)
+      .get();
+    return r ? `${r.id}:${r.seen}:${r.n}` : "0:0:0";
+  }
+
+  journalLength(): number {
+    const r = this.db.select({ n: sql<number>`count(*)` }).from(s.journal).where(isNotNull(s.journal.seq)).get();
+    return r?.n ?? 0;
+  }
+}
