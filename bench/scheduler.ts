@@ -3,10 +3,13 @@
 // The cluster is varied enough to exercise every plugin: zone labels and nodeSelectors, NoSchedule
 // and PreferNoSchedule taints with matching tolerations, cordoned, not-ready and settling nodes,
 // and mixed node sizes. Run: npx tsx bench/scheduler.ts [runs] [pods] [nodes]
-// (node --expose-gc makes the heap numbers steadier: node --expose-gc --import tsx bench/scheduler.ts)
+// Memory: "churn" is the heap growth over a run before collection (garbage included), "retained"
+// the growth still there after a forced GC (the result), "peak rss" the process maximum.
 
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import type { PodSpec, Taint, Toleration } from "../src/manifest/types.ts";
-import { scheduleMany } from "../src/scheduler/schedule.ts";
+import { type ScheduleManyResult, scheduleMany } from "../src/scheduler/schedule.ts";
 import type { NodeInfo, PodToSchedule, Strategy } from "../src/scheduler/types.ts";
 
 const RUNS = Number(process.argv[2] ?? 5);
@@ -73,35 +76,44 @@ function median(values: number[]): number {
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-const gc = (globalThis as { gc?: () => void }).gc;
+// A forced GC before and after each run, without requiring `node --expose-gc`.
+setFlagsFromString("--expose-gc");
+const gc = runInNewContext("gc") as () => void;
 const nodes = makeNodes(NODES);
 const pods = makePods(PODS);
-const mb = (bytes: number): string => `${(bytes / MiB).toFixed(1)} MiB`;
+const mb = (bytes: number): string => `${(bytes / MiB).toFixed(2)} MiB`;
 
 for (const strategy of ["least-loaded", "round-robin"] satisfies Strategy[]) {
   const rates: number[] = [];
-  const heapDeltas: number[] = [];
+  const churn: number[] = [];
+  const retained: number[] = [];
   let bound = 0;
-  console.log(`${strategy}: ${PODS} pods on ${NODES} nodes, ${RUNS} runs`);
+  console.log(`${strategy}: ${PODS} pods on ${NODES} nodes, ${RUNS} runs after a warm-up run`);
+  scheduleMany(pods, nodes, { strategy });
+  let result: ScheduleManyResult | undefined;
   for (let run = 1; run <= RUNS; run++) {
-    gc?.();
+    result = undefined;
+    gc();
     const heapBefore = process.memoryUsage().heapUsed;
     const start = process.hrtime.bigint();
-    const result = scheduleMany(pods, nodes, { strategy });
+    result = scheduleMany(pods, nodes, { strategy });
     const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-    const heapDelta = process.memoryUsage().heapUsed - heapBefore;
+    churn.push(process.memoryUsage().heapUsed - heapBefore);
+    gc();
+    retained.push(process.memoryUsage().heapUsed - heapBefore);
     bound = result.bindings.length;
     rates.push(PODS / seconds);
-    heapDeltas.push(heapDelta);
     console.log(
       `  run ${run}: ${(PODS / seconds).toFixed(0)} decisions/s (${(seconds * 1000).toFixed(0)} ms), ` +
-        `heap delta ${mb(heapDelta)}, ${result.bindings.length} bound, ${result.failures.length} failed`,
+        `heap churn ${mb(churn.at(-1)!)}, retained ${mb(retained.at(-1)!)}, ` +
+        `${result.bindings.length} bound, ${result.failures.length} failed`,
     );
   }
   const rate = median(rates);
   console.log(
     `  median: ${rate.toFixed(0)} decisions/s (goal ${GOAL}: ${rate >= GOAL ? "met" : "NOT met"}), ` +
-      `heap delta ${mb(median(heapDeltas))}, ${bound}/${PODS} bound`,
+      `heap churn ${mb(median(churn))}, retained ${mb(median(retained))}, ${bound}/${PODS} bound`,
   );
 }
-console.log(`rss ${mb(process.memoryUsage().rss)}${gc === undefined ? " (run with --expose-gc for steadier heap numbers)" : ""}`);
+const { rss } = process.memoryUsage();
+console.log(`rss ${mb(rss)}, peak rss ${mb(process.resourceUsage().maxRSS * 1024)}`);

@@ -13,7 +13,7 @@ import { Trigger } from "../lib/trigger.ts";
 import type { MkObjectBody } from "../manifest/types.ts";
 import { NodeAgent, type ProbeSource } from "../node/agent.ts";
 import { connectNode, localDockerUrl, type NodeConnection, type SshConnector } from "../node/connect.ts";
-import type { ActionResult } from "../reconcile/execute.ts";
+import type { Metrics } from "../metrics/registry.ts";
 import type { BackoffConfig } from "../reconcile/backoff.ts";
 import { DEFAULT_BACKOFF } from "../reconcile/backoff.ts";
 import { releaseLease, tryLease } from "../store/lease.ts";
@@ -43,8 +43,7 @@ export interface EngineOptions {
   localNode?: boolean;
   ssh?: SshConnector;
   probesFor?: (node: string, runtime: NodeConnection["runtime"]) => ProbeSource | undefined;
-  onActionResults?: (node: string, results: readonly ActionResult[], durationMs: number) => void;
-  onPass?: (durationMs: number) => void;
+  metrics?: Metrics;
 }
 
 interface NodeHandle {
@@ -124,9 +123,12 @@ export class Engine {
       newUid: randomUUID,
     });
     this.store.commit(muts);
+    const created = muts.filter((m) => m.op === "createPod").length;
+    if (created) this.options.metrics?.podsCreated.inc(created);
     const sched = schedulePending(this.store, now, { strategy: this.opts.scheduler, rrCursor: this.rrCursor, settleMs: this.opts.settleMs });
     this.rrCursor = sched.rrCursor;
     this.store.commit(sched.mutations);
+    for (const b of sched.bound) this.options.metrics?.schedulingLatency.observe(b.latencyMs / 1000);
     return muts.length + sched.mutations.length;
   }
 
@@ -158,7 +160,11 @@ export class Engine {
           backoff: this.opts.backoff,
           log: this.log.child("agent"),
           probes,
-          onResults: (results, ms) => this.options.onActionResults?.(row.name, results, ms),
+          onResults: (results, ms) => {
+            this.options.metrics?.recordActions(results);
+            this.options.metrics?.reconcileDuration.observe(ms / 1000);
+          },
+          onPodStarted: (_pod, latencyMs) => this.options.metrics?.podStartupLatency.observe(latencyMs / 1000),
         });
         this.nodes.set(row.name, { row, conn, agent, trigger: new Trigger(), abort: new AbortController(), probes });
       } catch (err) {
@@ -326,7 +332,7 @@ export class Engine {
         } catch (err) {
           log.error(`Controller pass failed: ${errorMessage(err)}`, { event: "controller" });
         }
-        this.options.onPass?.(performance.now() - t0);
+        this.options.metrics?.reconcileDuration.observe((performance.now() - t0) / 1000);
         await this.controllerTrigger.wait(this.opts.resyncMs, leader.signal);
       }
     } finally {

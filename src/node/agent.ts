@@ -46,6 +46,8 @@ export interface AgentOptions {
   log: Logger;
   probes?: ProbeSource;
   onResults?: (results: readonly ActionResult[], durationMs: number) => void;
+  /** A pod's containers all run for the first time: latency from its creation. */
+  onPodStarted?: (pod: string, latencyMs: number) => void;
 }
 
 export interface PassSummary {
@@ -140,6 +142,9 @@ export class NodeAgent {
           row.startedAt !== ps.startedAt)
       ) {
         muts.push({ op: "setPodStatus", name: pod.name, ...ps });
+        if (ps.phase === "Running" && row.startedAt === null && ps.startedAt !== null) {
+          this.opts.onPodStarted?.(pod.name, now - row.createdAt);
+        }
       }
     }
     muts.push({ op: "replaceObservedContainers", node, rows: observed.flatMap((c) => observedRow(c, node, now)) });

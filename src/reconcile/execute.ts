@@ -46,7 +46,13 @@ export async function executeActions(actions: readonly Action[], deps: ExecuteDe
   const worker = async () => {
     while (next < queues.length) {
       const queue = queues[next++] ?? [];
-      for (const a of queue) results.push(await executeOne(a, deps));
+      // One pod's actions run in order, and stop at the first failure (no finalize after a
+      // failed removal): the next pass plans the rest again.
+      for (const a of queue) {
+        const r = await executeOne(a, deps);
+        results.push(r);
+        if (!r.ok) break;
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(deps.concurrency, queues.length)) }, worker));

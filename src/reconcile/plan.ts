@@ -102,13 +102,11 @@ export function plan(input: PlanInput): Action[] {
   return actions;
 }
 
+/** Removes every container of the pod, then the pod; the executor stops at the first failure. */
 function planDeletion(pod: DesiredPod, mine: Map<string, RuntimeContainer[]>, actions: Action[]): void {
-  let any = false;
   for (const [key, list] of mine) {
     if (!key.startsWith(`${pod.name}/`)) continue;
     for (const c of list) {
-      any = true;
-      if (c.state === "removing") continue;
       actions.push({
         type: "remove",
         pod,
@@ -119,7 +117,7 @@ function planDeletion(pod: DesiredPod, mine: Map<string, RuntimeContainer[]>, ac
       });
     }
   }
-  if (!any) actions.push({ type: "finalize", pod, reason: "all containers are gone" });
+  actions.push({ type: "finalize", pod, reason: "all containers are gone" });
 }
 
 function planContainer(

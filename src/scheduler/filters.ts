@@ -30,21 +30,25 @@ export function formatTaint(taint: Taint): string {
 
 export const nodeReady: FilterPlugin = {
   name: "NodeReady",
+  readsUsage: false,
   filter: (_pod, node) => (node.ready ? undefined : "node is not ready"),
 };
 
 export const nodeSettled: FilterPlugin = {
   name: "NodeSettled",
+  readsUsage: false,
   filter: (_pod, node) => (node.settled ? undefined : "node is settling after a restart"),
 };
 
 export const nodeUnschedulable: FilterPlugin = {
   name: "NodeUnschedulable",
+  readsUsage: false,
   filter: (_pod, node) => (node.schedulable ? undefined : "node is cordoned"),
 };
 
 export const nodeName: FilterPlugin = {
   name: "NodeName",
+  readsUsage: false,
   filter(pod, node) {
     const wanted = pod.spec.nodeName;
     if (wanted === undefined || wanted === "" || wanted === node.name) return undefined;
@@ -54,6 +58,7 @@ export const nodeName: FilterPlugin = {
 
 export const nodeSelector: FilterPlugin = {
   name: "NodeSelector",
+  readsUsage: false,
   filter(pod, node) {
     for (const [key, value] of pod.nodeSelector) {
       // An inherited property ("constructor") is never a string, so it cannot match.
@@ -68,6 +73,7 @@ export const nodeSelector: FilterPlugin = {
 /** NoSchedule and NoExecute taints repel pods that do not tolerate them; PreferNoSchedule is a score. */
 export const taintToleration: FilterPlugin = {
   name: "TaintToleration",
+  readsUsage: false,
   filter(pod, node) {
     for (const taint of node.taints) {
       if (taint.effect === "PreferNoSchedule") continue;
@@ -85,6 +91,7 @@ export const taintToleration: FilterPlugin = {
  */
 export const resources: FilterPlugin = {
   name: "Resources",
+  readsUsage: true,
   filter(pod, node) {
     const { cpuMilli, memoryBytes } = pod.requests;
     const cpuShort = cpuMilli > 0 && cpuMilli > node.allocatable.cpuMilli - node.requested.cpuMilli;

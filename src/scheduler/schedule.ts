@@ -1,21 +1,23 @@
 // schedule(): filter, score, pick, over a read-only snapshot of the nodes. Pure: the caller commits
-// the binding. scheduleMany() places a batch one pod after another on a private working copy of
-// the snapshot, so later pods see earlier placements (replicas of a PodSet spread).
-// evictionsForNoExecute(): which pods a NoExecute taint evicts, now or later.
+// the binding. scheduleMany(): a batch placed one pod after another on a private working copy of the
+// snapshot, so each pod sees the earlier placements (replicas of a PodSet spread).
+// evictionsForNoExecute(): which pods a node's NoExecute taints evict, now or later.
 //
-//   pod ──preparePod──> filters (first rejection per node) ──> feasible nodes
-//     least-loaded: weighted average of scores, highest wins; ties: fewer pods, then node name
-//     round-robin:  first feasible node at or after the cursor, in node-name order; no scoring
+//   pod -> preparePod -> filters, every node (a node's reason is its first rejection) -> feasible
+//     least-loaded: weighted average of the score plugins; highest wins, ties go to the node with
+//                   fewer pods, then to the first name
+//     round-robin:  the first feasible node at or after the cursor in node-name order; no scoring
 //   no feasible node: "0/3 nodes are available: 2 Insufficient cpu, 1 node is cordoned"
 //
-// Round-robin deliberately ignores Spread: consecutive placements already land on consecutive
-// nodes, and a Spread tie-break would make the cursor skip nodes and the order hard to predict.
+// Round-robin ignores Spread on purpose: consecutive placements land on consecutive nodes, which
+// spreads replicas already, and a Spread tie-break would make the cursor skip nodes unpredictably.
 
 import type { PodSpec, Taint, Toleration } from "../manifest/types.ts";
 import { DEFAULT_FILTERS, findToleration, formatTaint } from "./filters.ts";
-import { DEFAULT_SCORES, makeScoreContext, ownerCount } from "./scores.ts";
+import { DEFAULT_SCORES, ownerCount } from "./scores.ts";
 import type {
   Binding,
+  FilterPlugin,
   NodeInfo,
   PodToSchedule,
   PreparedPod,
@@ -23,6 +25,7 @@ import type {
   ScheduleOptions,
   ScheduleResult,
   SchedulingFailure,
+  Strategy,
 } from "./types.ts";
 
 /** Sum of the containers' requests; a missing amount counts as 0. */
@@ -47,10 +50,14 @@ export function schedule(
 ): ScheduleResult {
   const ordered = sortedByName(nodes);
   const prepared = preparePod(pod);
+  const candidates = passStaticFilters(prepared, ordered);
   const scores: Record<string, number> = {};
-  const pick = pickNode(prepared, ordered, opts.strategy, opts.rrCursor ?? 0, scores);
-  if (pick.index < 0) return { ok: false, ...explainUnschedulable(prepared, ordered), rrCursor: pick.rrCursor };
-  return { ok: true, node: ordered[pick.index]!.name, scores, rrCursor: pick.rrCursor };
+  const scratch = makeScratch<NodeInfo>(ordered.length);
+  const pick = pickNode(prepared, ordered, candidates, opts, scratch, scores);
+  if (pick.node === undefined) {
+    return { ok: false, ...explainUnschedulable(prepared, ordered), rrCursor: pick.rrCursor };
+  }
+  return { ok: true, node: pick.node.name, scores, rrCursor: pick.rrCursor };
 }
 
 export interface ScheduleManyResult {
@@ -59,21 +66,34 @@ export interface ScheduleManyResult {
   rrCursor: number;
 }
 
-/** Places pods in the given order; each placement updates the working copy the next pod sees. */
+/**
+ * Places the pods in the given order; each binding updates the working copy the next pod sees.
+ * Filters that ignore usage (FilterPlugin.readsUsage false) give the same answer for all pods with
+ * the same constraints, so they run once per distinct constraints instead of once per pod: for the
+ * replicas of a PodSet, only the capacity check and the scoring run per node.
+ */
 export function scheduleMany(
   pods: readonly PodToSchedule[],
   nodes: readonly NodeInfo[],
   opts: ScheduleOptions,
 ): ScheduleManyResult {
   const working = sortedByName(nodes).map(copyNode);
+  const candidatesByConstraints = new Map<string, readonly number[]>();
+  const scratch = makeScratch<WorkingNode>(working.length);
   const bindings: Binding[] = [];
   const failures: SchedulingFailure[] = [];
   let rrCursor = opts.rrCursor ?? 0;
   for (const pod of pods) {
     const prepared = preparePod(pod);
-    const pick = pickNode(prepared, working, opts.strategy, rrCursor, undefined);
+    const key = constraintsKey(prepared);
+    let candidates = candidatesByConstraints.get(key);
+    if (candidates === undefined) {
+      candidates = passStaticFilters(prepared, working);
+      candidatesByConstraints.set(key, candidates);
+    }
+    const pick = pickNode(prepared, working, candidates, { strategy: opts.strategy, rrCursor }, scratch);
     rrCursor = pick.rrCursor;
-    const node = working[pick.index];
+    const node = pick.node;
     if (node === undefined) {
       failures.push({ pod: pod.name, ...explainUnschedulable(prepared, working) });
       continue;
@@ -95,6 +115,7 @@ interface WorkingNode extends NodeInfo {
   podSetCounts: Record<string, number>;
 }
 
+/** The counts get a null prototype: V8 keeps such an object a hash table, fastest for lookups. */
 function copyNode(node: NodeInfo): WorkingNode {
   return {
     ...node,
@@ -103,7 +124,7 @@ function copyNode(node: NodeInfo): WorkingNode {
   };
 }
 
-/** Name order is the round-robin cycle and the final tie-break; the store usually lists it so. */
+/** Name order is the round-robin cycle and the last tie-break; the store usually lists nodes so. */
 function sortedByName<T extends NodeInfo>(nodes: readonly T[]): readonly T[] {
   for (let i = 1; i < nodes.length; i++) {
     if (nodes[i - 1]!.name > nodes[i]!.name) {
@@ -113,60 +134,104 @@ function sortedByName<T extends NodeInfo>(nodes: readonly T[]): readonly T[] {
   return nodes;
 }
 
-function passesFilters(pod: PreparedPod, node: NodeInfo): boolean {
-  for (const plugin of DEFAULT_FILTERS) {
+const STATIC_FILTERS = DEFAULT_FILTERS.filter((plugin) => !plugin.readsUsage);
+const USAGE_FILTERS = DEFAULT_FILTERS.filter((plugin) => plugin.readsUsage);
+const SCORE_PLUGINS = DEFAULT_SCORES.map(({ plugin }) => plugin);
+const SCORE_WEIGHTS = DEFAULT_SCORES.map(({ weight }) => weight);
+const WEIGHT_SUM = SCORE_WEIGHTS.reduce((sum, weight) => sum + weight, 0);
+
+/** Everything the static filters read from the pod: equal keys, equal answers. */
+function constraintsKey(pod: PreparedPod): string {
+  return JSON.stringify([pod.spec.nodeName ?? "", pod.nodeSelector, pod.spec.tolerations]);
+}
+
+function passes(filters: readonly FilterPlugin[], pod: PreparedPod, node: NodeInfo): boolean {
+  for (const plugin of filters) {
     if (plugin.filter(pod, node) !== undefined) return false;
   }
   return true;
 }
 
-const WEIGHT_SUM = DEFAULT_SCORES.reduce((sum, { weight }) => sum + weight, 0);
+/** Indexes, ascending, of the nodes that pass every filter that ignores usage. */
+function passStaticFilters(pod: PreparedPod, ordered: readonly NodeInfo[]): number[] {
+  const indexes: number[] = [];
+  for (let i = 0; i < ordered.length; i++) {
+    if (passes(STATIC_FILTERS, pod, ordered[i]!)) indexes.push(i);
+  }
+  return indexes;
+}
 
-/** index -1: no node fits. `scores`, when given, receives every feasible node's score. */
-function pickNode(
+/** Buffers reused from pod to pod, so scoring a node allocates nothing. */
+interface Scratch<T> {
+  feasible: T[];
+  /** Plugin-major: the raw score of plugin k for feasible node i is at k * feasible.length + i. */
+  scores: Float64Array;
+}
+
+function makeScratch<T>(nodeCount: number): Scratch<T> {
+  return { feasible: [], scores: new Float64Array(SCORE_PLUGINS.length * nodeCount) };
+}
+
+/**
+ * Runs the usage filters on the static candidates, then picks. `scores`, when given, receives the
+ * final score of every feasible node (least-loaded only).
+ */
+function pickNode<T extends NodeInfo>(
   pod: PreparedPod,
-  ordered: readonly NodeInfo[],
-  strategy: ScheduleOptions["strategy"],
-  rrCursor: number,
-  scores: Record<string, number> | undefined,
-): { index: number; rrCursor: number } {
-  const n = ordered.length;
-  if (strategy === "round-robin") {
+  ordered: readonly T[],
+  candidates: readonly number[],
+  opts: { strategy: Strategy; rrCursor?: number },
+  scratch: Scratch<T>,
+  scores?: Record<string, number>,
+): { node: T | undefined; rrCursor: number } {
+  const rrCursor = opts.rrCursor ?? 0;
+  if (opts.strategy === "round-robin") {
+    const n = ordered.length;
     const start = n === 0 ? 0 : ((Math.trunc(rrCursor) % n) + n) % n;
-    for (let step = 0; step < n; step++) {
-      const index = (start + step) % n;
-      if (passesFilters(pod, ordered[index]!)) return { index, rrCursor: (index + 1) % n };
+    let first = 0;
+    while (first < candidates.length && candidates[first]! < start) first++;
+    for (let step = 0; step < candidates.length; step++) {
+      const index = candidates[(first + step) % candidates.length]!;
+      const node = ordered[index]!;
+      if (passes(USAGE_FILTERS, pod, node)) return { node, rrCursor: (index + 1) % n };
     }
-    return { index: -1, rrCursor };
+    return { node: undefined, rrCursor };
   }
 
-  const feasible: number[] = [];
-  for (let i = 0; i < n; i++) {
-    if (passesFilters(pod, ordered[i]!)) feasible.push(i);
+  const feasible = scratch.feasible;
+  feasible.length = 0;
+  for (const index of candidates) {
+    const node = ordered[index]!;
+    if (passes(USAGE_FILTERS, pod, node)) feasible.push(node);
   }
-  if (feasible.length === 0) return { index: -1, rrCursor };
-  const ctx = makeScoreContext(
-    pod,
-    feasible.map((i) => ordered[i]!),
-  );
+  const count = feasible.length;
+  const raw = scratch.scores;
+  for (let i = 0; i < count; i++) {
+    const node = feasible[i]!;
+    for (let k = 0; k < SCORE_PLUGINS.length; k++) raw[k * count + i] = SCORE_PLUGINS[k]!.score(pod, node);
+  }
+  for (let k = 0; k < SCORE_PLUGINS.length; k++) {
+    SCORE_PLUGINS[k]!.normalize?.(raw.subarray(k * count, (k + 1) * count));
+  }
 
-  let best = -1;
+  let best: T | undefined;
   let bestScore = Number.NEGATIVE_INFINITY;
-  for (const i of feasible) {
-    const node = ordered[i]!;
+  for (let i = 0; i < count; i++) {
+    const node = feasible[i]!;
     let total = 0;
-    for (const { plugin, weight } of DEFAULT_SCORES) total += weight * plugin.score(pod, node, ctx);
+    for (let k = 0; k < SCORE_PLUGINS.length; k++) total += SCORE_WEIGHTS[k]! * raw[k * count + i]!;
     total /= WEIGHT_SUM;
     if (scores !== undefined) scores[node.name] = total;
-    // Nodes come in name order, so an exact tie keeps the earlier name.
-    if (total > bestScore || (total === bestScore && node.podCount < ordered[best]!.podCount)) {
-      best = i;
+    // Nodes come in name order, so a tie on score and pod count keeps the earlier name.
+    if (total > bestScore || (total === bestScore && node.podCount < best!.podCount)) {
+      best = node;
       bestScore = total;
     }
   }
-  return { index: best, rrCursor };
+  return { node: best, rrCursor };
 }
 
+/**
 /**
  * Re-runs the filters to name every node's first rejection: only on failure, so the common path
  * never builds the per-node table.

@@ -1,12 +1,13 @@
-// Score plugins: each rates a feasible node from 0 to 100 for one pod; schedule.ts combines them in
-// a weighted average (DEFAULT_SCORES). Relative scores are normalized against the other feasible
-// nodes through a ScoreContext computed once per pod (the NormalizeScore step of Kubernetes).
+// Score plugins: each rates the nodes that passed every filter; schedule.ts combines the ratings in
+// a weighted average (DEFAULT_SCORES), 0 (worst) to 100 (best). As in Kubernetes (Score, then
+// ScoreExtensions.NormalizeScore), a plugin whose rating only means something relative to the other
+// nodes returns a raw number per node and maps all of them to 0..100 in `normalize`.
 
 import type { Taint, Toleration } from "../manifest/types.ts";
 import { findToleration } from "./filters.ts";
-import type { NodeInfo, PreparedPod, ScoreContext, ScorePlugin } from "./types.ts";
+import type { NodeInfo, ScorePlugin } from "./types.ts";
 
-/** Replicas of `owner` already bound to the node (typeof: an owner named "constructor" has 0). */
+/** Replicas of `owner` bound to the node (typeof: an owner named "constructor" has none). */
 export function ownerCount(node: NodeInfo, owner: string): number {
   const count = node.podSetCounts[owner];
   return typeof count === "number" ? count : 0;
@@ -24,17 +25,11 @@ export function countUntoleratedPreferNoSchedule(
   return count;
 }
 
-export function makeScoreContext(pod: PreparedPod, feasible: readonly NodeInfo[]): ScoreContext {
-  let maxOwnerCount = 0;
-  let maxUntoleratedPreferNoSchedule = 0;
-  for (const node of feasible) {
-    if (pod.owner !== undefined) maxOwnerCount = Math.max(maxOwnerCount, ownerCount(node, pod.owner));
-    if (node.taints.length > 0) {
-      const untolerated = countUntoleratedPreferNoSchedule(node.taints, pod.spec.tolerations);
-      maxUntoleratedPreferNoSchedule = Math.max(maxUntoleratedPreferNoSchedule, untolerated);
-    }
-  }
-  return { maxOwnerCount, maxUntoleratedPreferNoSchedule };
+/** Fewer is better: 100 for the lowest possible raw value 0, 0 for the highest one present. */
+export function normalizeFewerIsBetter(scores: Float64Array): void {
+  let max = 0;
+  for (let i = 0; i < scores.length; i++) max = Math.max(max, scores[i]!);
+  for (let i = 0; i < scores.length; i++) scores[i] = max === 0 ? 100 : ((max - scores[i]!) / max) * 100;
 }
 
 function freeFraction(allocatable: number, requested: number, podRequest: number): number {
@@ -57,28 +52,24 @@ export const leastAllocated: ScorePlugin = {
 };
 
 /**
- * Fewer replicas of the same PodSet on the node score higher, so replicas spread over nodes: 100 on
- * a node with none, 0 on the feasible node(s) with the most. Standalone pods score 100 everywhere.
+ * Fewer replicas of the pod's PodSet on the node is better, so replicas spread: 100 on a node with
+ * none, 0 on the feasible node(s) with the most. A standalone pod scores 100 everywhere.
  */
 export const spread: ScorePlugin = {
   name: "Spread",
-  score(pod, node, ctx) {
-    if (pod.owner === undefined || ctx.maxOwnerCount === 0) return 100;
-    return ((ctx.maxOwnerCount - ownerCount(node, pod.owner)) / ctx.maxOwnerCount) * 100;
-  },
+  score: (pod, node) => (pod.owner === undefined ? 0 : ownerCount(node, pod.owner)),
+  normalize: normalizeFewerIsBetter,
 };
 
 /**
- * PreferNoSchedule taints the pod does not tolerate lower the score, never filter: 100 without
+ * PreferNoSchedule taints the pod does not tolerate lower the score and never filter: 100 without
  * any, 0 on the feasible node(s) with the most.
  */
 export const preferNoSchedule: ScorePlugin = {
   name: "PreferNoSchedule",
-  score(pod, node, ctx) {
-    if (ctx.maxUntoleratedPreferNoSchedule === 0 || node.taints.length === 0) return 100;
-    const untolerated = countUntoleratedPreferNoSchedule(node.taints, pod.spec.tolerations);
-    return ((ctx.maxUntoleratedPreferNoSchedule - untolerated) / ctx.maxUntoleratedPreferNoSchedule) * 100;
-  },
+  score: (pod, node) =>
+    node.taints.length === 0 ? 0 : countUntoleratedPreferNoSchedule(node.taints, pod.spec.tolerations),
+  normalize: normalizeFewerIsBetter,
 };
 
 export interface WeightedScore {
@@ -87,7 +78,7 @@ export interface WeightedScore {
 }
 
 /**
- * Weights as in Kubernetes' defaults (TaintToleration 3, PodTopologySpread 2, NodeResourcesFit 1):
+ * Weights after Kubernetes' defaults (TaintToleration 3, PodTopologySpread 2, NodeResourcesFit 1):
  * an untolerated PreferNoSchedule taint outweighs spreading, which outweighs free capacity.
  */
 export const DEFAULT_SCORES: readonly WeightedScore[] = [

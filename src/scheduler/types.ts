@@ -47,21 +47,25 @@ export interface PreparedPod extends PodToSchedule {
 /** Rejects a node with a human reason, or accepts it with undefined. */
 export interface FilterPlugin {
   readonly name: string;
+  /**
+   * True when the answer depends on what is bound to the node (requested, podCount, podSetCounts).
+   * False promises the plugin reads only the node's other fields and the pod's spec.nodeName,
+   * spec.nodeSelector and spec.tolerations: scheduleMany() then runs it once per node for all the
+   * pods of a batch that share those constraints, instead of once per pod.
+   */
+  readonly readsUsage: boolean;
   filter(pod: PreparedPod, node: NodeInfo): string | undefined;
 }
 
-/** Facts about all feasible nodes for one pod, so per-node scores can be normalized to 0..100. */
-export interface ScoreContext {
-  /** Highest count of the pod's PodSet replicas on any feasible node. */
-  readonly maxOwnerCount: number;
-  /** Highest number of PreferNoSchedule taints the pod does not tolerate on any feasible node. */
-  readonly maxUntoleratedPreferNoSchedule: number;
-}
-
-/** Rates a node that passed every filter: 0 (worst) to 100 (best). */
+/**
+ * Rates one node that passed every filter. Without `normalize`, `score` returns 0 (worst) to 100
+ * (best). With it, `score` returns a raw value and `normalize` maps the raw values of all feasible
+ * nodes, in place, to 0..100 (Kubernetes' NormalizeScore): for ratings relative to the other nodes.
+ */
 export interface ScorePlugin {
   readonly name: string;
-  score(pod: PreparedPod, node: NodeInfo, ctx: ScoreContext): number;
+  score(pod: PreparedPod, node: NodeInfo): number;
+  normalize?(scores: Float64Array): void;
 }
 
 export type Strategy = "least-loaded" | "round-robin";

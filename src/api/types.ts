@@ -1,0 +1,46 @@
+// MkApi: every operation the CLI performs, implemented locally over the state file (local.ts) and
+// remotely over the HTTP API of `mk server` (remote.ts), so each command works either way.
+import type { Readable } from "node:stream";
+import type { ApplyResult, DiffResult } from "../ops/apply.ts";
+import type { DeleteResult, NodeAddOptions, ObjectRef } from "../ops/commands.ts";
+import type { Described, SqlResult } from "../ops/queries.ts";
+import type { EventView, NodeView, PodSetView, PodView } from "../ops/views.ts";
+
+/** A manifest as read by the client: its name for error messages, and its text. */
+export interface ManifestSource {
+  file: string;
+  text: string;
+}
+
+export interface ServerStatus {
+  version: string;
+  cluster: string;
+  identity: string;
+  leader: boolean;
+  state: string;
+}
+
+export interface MkApi {
+  apply(sources: ManifestSource[], opts: { dryRun: boolean }): Promise<ApplyResult[]>;
+  diff(sources: ManifestSource[]): Promise<DiffResult[]>;
+  /** The objects named in manifests, for delete -f. */
+  refs(sources: ManifestSource[]): Promise<ObjectRef[]>;
+  delete(refs: ObjectRef[]): Promise<DeleteResult[]>;
+  pods(): Promise<PodView[]>;
+  pod(name: string): Promise<PodView>;
+  podSets(): Promise<PodSetView[]>;
+  podSet(name: string): Promise<PodSetView>;
+  nodes(): Promise<NodeView[]>;
+  node(name: string): Promise<NodeView>;
+  events(opts: { kind?: string; name?: string; limit?: number }): Promise<EventView[]>;
+  describe(kind: string, name: string): Promise<Described>;
+  scale(name: string, replicas: number): Promise<{ kind: string; name: string; replicas: number; previous: number }>;
+  sql(query: string): Promise<SqlResult>;
+  nodeAdd(opts: NodeAddOptions): Promise<{ name: string; action: string }>;
+  nodeRemove(name: string): Promise<{ name: string }>;
+  cordon(name: string, unschedulable: boolean): Promise<{ name: string; unschedulable: boolean }>;
+  drain(name: string): Promise<{ name: string; evicted: string[] }>;
+  logs(pod: string, opts: { container?: string; follow?: boolean; tail?: number; signal?: AbortSignal }): Promise<Readable>;
+  status(): Promise<ServerStatus>;
+  close(): void;
+}

@@ -1,0 +1,75 @@
+// mk apply / mk diff
+import { UsageError } from "../../lib/errors.ts";
+import { readManifestSources } from "../../manifest/read.ts";
+import { parseDurationMs } from "../../manifest/quantity.ts";
+import { createContext } from "../context.ts";
+import { globalOptions } from "../index.ts";
+import { formatData } from "../output.ts";
+import { printPods } from "./get.ts";
+import { applyProgress, waitFor } from "../wait.ts";
+
+export function filenames(opts: Record<string, unknown>, command: string): string[] {
+  const f = opts.filename;
+  const list = (Array.isArray(f) ? f : f === undefined ? [] : [f]).map(String);
+  if (list.length === 0) throw new UsageError(`mk ${command} needs -f PATH (a file, a directory or - for stdin)`);
+  return list;
+}
+
+export function durationOpt(v: unknown, flag: string): number {
+  try {
+    return parseDurationMs(String(v));
+  } catch (err) {
+    throw new UsageError(`${flag} ${String(v)}: ${(err as Error).message}`);
+  }
+}
+
+export async function runApply(_args: string[], opts: Record<string, unknown>): Promise<number> {
+  const ctx = createContext(globalOptions(opts));
+  const timeoutMs = durationOpt(opts.timeout ?? "120s", "--timeout");
+  const sources = await readManifestSources(filenames(opts, "apply"));
+  const dryRun = opts.dryRun === true;
+  const api = await ctx.api();
+  try {
+    const results = await api.apply(sources, { dryRun });
+    if (ctx.output === "json" || ctx.output === "yaml") ctx.out(formatData(results, ctx.output));
+    else for (const r of results) ctx.out(`${r.kind.toLowerCase()}/${r.name} ${r.action}${dryRun ? " (dry run)" : ""}`);
+    const targets = results.filter((r) => r.kind === "Pod" || r.kind === "PodSet");
+    if (dryRun || opts.wait === false || targets.length === 0) return 0;
+    const outcome = await waitFor(api, (pods, sets) => applyProgress(targets, pods, sets), timeoutMs, ctx.log);
+    if (ctx.output === "table" || ctx.output === "wide") {
+      const names = new Set(targets.map((t) => `${t.kind}/${t.name}`));
+      const pods = (await api.pods()).filter((p) => names.has(`${p.owner.kind}/${p.owner.name}`));
+      if (pods.length) ctx.out(`\n${printPods(pods, ctx.output === "wide")}`);
+    }
+    if (outcome.result === "timeout") {
+      process.stderr.write(`error: timed out after ${timeoutMs / 1000}s waiting for pods:\n  ${outcome.waiting.join("\n  ")}\n`);
+      return 1;
+    }
+    if (outcome.reconciledHere) {
+      process.stderr.write("note: no mk server is running for this state: nothing will restart these pods until `mk server` runs\n");
+    }
+    return 0;
+  } finally {
+    api.close();
+  }
+}
+
+export async function runDiff(_args: string[], opts: Record<string, unknown>): Promise<number> {
+  const ctx = createContext(globalOptions(opts));
+  const sources = await readManifestSources(filenames(opts, "diff"));
+  const api = await ctx.api();
+  try {
+    const results = await api.diff(sources);
+    if (ctx.output === "json" || ctx.output === "yaml") ctx.out(formatData(results, ctx.output));
+    else {
+      for (const r of results) {
+        if (r.action === "unchanged") continue;
+        ctx.out(`${r.kind.toLowerCase()}/${r.name} would be ${r.action}`);
+        for (const c of r.changes) ctx.out(`  ${c}`);
+      }
+    }
+    return results.some((r) => r.action !== "unchanged") ? 1 : 0;
+  } finally {
+    api.close();
+  }
+}

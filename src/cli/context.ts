@@ -1,0 +1,55 @@
+// What every command needs: the global options resolved, and an MkApi (local state or server).
+import { resolve } from "node:path";
+import type { MkApi } from "../api/types.ts";
+import { createLogger, type LogFormat, type Logger } from "../lib/log.ts";
+import { UsageError } from "../lib/errors.ts";
+import { type OutputFormat, parseOutput } from "./output.ts";
+
+export interface GlobalOptions {
+  state?: string;
+  server?: string;
+  output?: string;
+  o?: string;
+  logFormat?: string;
+}
+
+export interface Context {
+  statePath: string;
+  server: string | undefined;
+  output: OutputFormat;
+  logFormat: LogFormat;
+  log: Logger;
+  out: (text: string) => void;
+  /** Opens the API: remote when --server/MK_SERVER is set, else the local state file. */
+  api(): Promise<MkApi>;
+}
+
+export function createContext(opts: GlobalOptions, env: NodeJS.ProcessEnv = process.env): Context {
+  const statePath = resolve(opts.state ?? env.MK_STATE ?? ".mk/state.db");
+  const server = opts.server ?? env.MK_SERVER ?? undefined;
+  let output: OutputFormat;
+  try {
+    output = parseOutput(opts.output ?? opts.o ?? "table");
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const lf = opts.logFormat ?? (process.stdout.isTTY ? "pretty" : "json");
+  if (lf !== "pretty" && lf !== "json") throw new UsageError(`--log-format ${lf}: expected pretty or json`);
+  const log = createLogger({ format: lf });
+  return {
+    statePath,
+    server: server || undefined,
+    output,
+    logFormat: lf,
+    log,
+    out: (text) => process.stdout.write(`${text}\n`),
+    async api() {
+      if (server) {
+        const { RemoteApi } = await import("../api/remote.ts");
+        return new RemoteApi(server);
+      }
+      const [{ Store }, { LocalApi }] = await Promise.all([import("../store/store.ts"), import("../api/local.ts")]);
+      return new LocalApi(Store.open(statePath));
+    },
+  };
+}

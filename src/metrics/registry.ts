@@ -1,0 +1,118 @@
+// Every Prometheus metric mk exports, defined in one place. Gauges that mirror the state are
+// computed at scrape time from the store; counters and histograms are fed by the engine.
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import type { ActionResult } from "../reconcile/execute.ts";
+import type { Store } from "../store/store.ts";
+
+export interface PodUsage {
+  pod: string;
+  node: string;
+  cpuSeconds: number;
+  memoryBytes: number;
+}
+
+export class Metrics {
+  readonly registry = new Registry();
+  readonly podsCreated: Counter<string>;
+  readonly podRestarts: Counter<"reason">;
+  readonly probeFailures: Counter<"probe">;
+  readonly reconcileActions: Counter<"action" | "result">;
+  readonly schedulingLatency: Histogram<string>;
+  readonly podStartupLatency: Histogram<string>;
+  readonly reconcileDuration: Histogram<string>;
+  private usage: PodUsage[] = [];
+
+  constructor(store: Store) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry });
+    this.podsCreated = new Counter({ name: "mk_pods_created_total", help: "Pods created by mk (standalone and PodSet replicas)", registers });
+    this.podRestarts = new Counter({ name: "mk_pod_restarts_total", help: "Container restarts performed by the node agents", labelNames: ["reason"], registers });
+    this.probeFailures = new Counter({ name: "mk_probe_failures_total", help: "Failed probe attempts", labelNames: ["probe"], registers });
+    this.reconcileActions = new Counter({ name: "mk_reconcile_actions_total", help: "Reconciler actions executed", labelNames: ["action", "result"], registers });
+    this.schedulingLatency = new Histogram({
+      name: "mk_scheduling_latency_seconds",
+      help: "Time from a pod being created in the state to its binding to a node",
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    });
+    this.podStartupLatency = new Histogram({
+      name: "mk_pod_startup_latency_seconds",
+      help: "Time from a pod being created (applied) to all its containers running",
+      buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120],
+      registers,
+    });
+    this.reconcileDuration = new Histogram({
+      name: "mk_reconcile_duration_seconds",
+      help: "Duration of one reconcile pass (controller or node agent)",
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    });
+    new Gauge({
+      name: "mk_pods",
+      help: "Pods by phase and node",
+      labelNames: ["phase", "node"],
+      registers,
+      collect() {
+        this.reset();
+        const rows = store.sqlite.prepare("select phase, coalesce(node, '') node, count(*) n from pods group by phase, node").all() as { phase: string; node: string; n: number }[];
+        for (const r of rows) this.set({ phase: r.phase, node: r.node }, r.n);
+      },
+    });
+    new Gauge({
+      name: "mk_pods_running",
+      help: "Pods in phase Running",
+      registers,
+      collect() {
+        const r = store.sqlite.prepare("select count(*) n from pods where phase = 'Running' and deletion_at is null").get() as { n: number };
+        this.set(r.n);
+      },
+    });
+    new Gauge({
+      name: "mk_nodes",
+      help: "Nodes by state",
+      labelNames: ["state"],
+      registers,
+      collect() {
+        this.reset();
+        for (const s of ["Ready", "NotReady", "Unknown"]) this.set({ state: s }, 0);
+        const rows = store.sqlite.prepare("select state, count(*) n from nodes group by state").all() as { state: string; n: number }[];
+        for (const r of rows) this.set({ state: r.state }, r.n);
+      },
+    });
+    const usage = () => this.usage;
+    new Gauge({
+      name: "mk_pod_cpu_usage_seconds_total",
+      help: "CPU time used by a pod's containers (from Docker stats)",
+      labelNames: ["pod", "node"],
+      registers,
+      collect() {
+        this.reset();
+        for (const u of usage()) this.set({ pod: u.pod, node: u.node }, u.cpuSeconds);
+      },
+    });
+    new Gauge({
+      name: "mk_pod_memory_bytes",
+      help: "Memory used by a pod's containers, without page cache (from Docker stats)",
+      labelNames: ["pod", "node"],
+      registers,
+      collect() {
+        this.reset();
+        for (const u of usage()) this.set({ pod: u.pod, node: u.node }, u.memoryBytes);
+      },
+    });
+  }
+
+  setUsage(usage: PodUsage[]): void {
+    this.usage = usage;
+  }
+
+  recordActions(results: readonly ActionResult[]): void {
+    for (const r of results) {
+      this.reconcileActions.inc({ action: r.action.type, result: r.ok ? "success" : "failure" });
+      if (!r.ok) continue;
+      if ((r.action.type === "start" || r.action.type === "create") && r.action.restart) {
+        this.podRestarts.inc({ reason: r.action.type === "create" ? "container-gone" : "exited" });
+      }
+    }
+  }
+}

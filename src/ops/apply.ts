@@ -1,0 +1,115 @@
+// apply and diff: compare parsed objects with the desired state and write the difference in one
+// transaction. Objects are stored normalized (defaults filled), so re-applying the same files
+// changes nothing: same hash, same generation.
+import { InvalidInputError } from "../lib/errors.ts";
+import type { MkObject, MkObjectBody } from "../manifest/types.ts";
+import { hashOf, stableJson } from "../reconcile/spec-hash.ts";
+import type { Mutation } from "../store/mutations.ts";
+import type { Store } from "../store/store.ts";
+
+export type ApplyAction = "created" | "configured" | "unchanged";
+
+export interface ApplyResult {
+  kind: string;
+  name: string;
+  action: ApplyAction;
+  generation: number;
+}
+
+export interface DiffResult extends ApplyResult {
+  /** Unified-style lines: "- old", "+ new" per changed field path. */
+  changes: string[];
+}
+
+export function objectBody(o: MkObject | MkObjectBody): MkObjectBody {
+  return { kind: o.kind, metadata: o.metadata, spec: o.spec } as MkObjectBody;
+}
+
+export function objectHash(o: MkObjectBody): string {
+  return hashOf({ kind: o.kind, metadata: o.metadata, spec: o.spec });
+}
+
+/** The mutations an apply makes, and what it says about each object. Pure over a store read. */
+export function planApply(store: Store, objects: readonly MkObject[], now: number): { results: ApplyResult[]; mutations: Mutation[] } {
+  const results: ApplyResult[] = [];
+  const mutations: Mutation[] = [];
+  for (const o of objects) {
+    const body = objectBody(o);
+    const hash = objectHash(body);
+    const prev = store.getObject(o.kind, o.metadata.name);
+    if (o.kind === "Pod") {
+      const pod = store.getPod(o.metadata.name);
+      if (pod && pod.ownerKind !== "Pod") {
+        throw new InvalidInputError(
+          `Cannot apply pod/${o.metadata.name} (${o.source.file}:${o.source.line}): a pod of ${pod.ownerKind.toLowerCase()}/${pod.ownerName} has that name`,
+        );
+      }
+    }
+    const action: ApplyAction = !prev ? "created" : prev.specHash === hash ? "unchanged" : "configured";
+    results.push({
+      kind: o.kind,
+      name: o.metadata.name,
+      action,
+      generation: !prev ? 1 : action === "configured" ? prev.generation + 1 : prev.generation,
+    });
+    if (action === "unchanged") continue;
+    mutations.push({
+      op: "putObject",
+      kind: o.kind,
+      name: o.metadata.name,
+      apiVersion: o.source.apiVersion,
+      spec: JSON.stringify(body),
+      specHash: hash,
+      sourceFile: o.source.file,
+      at: now,
+    });
+    if (o.kind === "Node") {
+      mutations.push({
+        op: "upsertNode",
+        name: o.metadata.name,
+        docker: o.spec.docker,
+        identityFile: o.spec.identityFile ?? null,
+        socketPath: o.spec.socketPath ?? null,
+        labels: JSON.stringify(o.metadata.labels),
+        taints: JSON.stringify(o.spec.taints),
+        unschedulable: o.spec.unschedulable,
+        at: now,
+      });
+    }
+  }
+  return { results, mutations };
+}
+
+export function applyObjects(store: Store, objects: readonly MkObject[], opts: { dryRun?: boolean } = {}): ApplyResult[] {
+  return store.transaction(() => {
+    const { results, mutations } = planApply(store, objects, store.clock.now());
+    if (!opts.dryRun) store.commit(mutations);
+    return results;
+  });
+}
+
+/** Field-level differences between two JSON values, as "path: old -> new" lines. */
+export function diffValues(a: unknown, b: unknown, path = ""): string[] {
+  if (stableJson(a) === stableJson(b)) return [];
+  const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+  if (isObj(a) && isObj(b)) {
+    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
+    return keys.flatMap((k) => diffValues(a[k], b[k], path ? `${path}.${k}` : k));
+  }
+  if (Array.isArray(a) && Array.isArray(b) && a.length === b.length) {
+    return a.flatMap((v, i) => diffValues(v, b[i], `${path}[${i}]`));
+  }
+  const show = (v: unknown) => (v === undefined ? "(none)" : JSON.stringify(v));
+  return [`${path || "(root)"}: ${show(a)} -> ${show(b)}`];
+}
+
+export function diffObjects(store: Store, objects: readonly MkObject[]): DiffResult[] {
+  const { results } = planApply(store, objects, store.clock.now());
+  return results.map((r, i) => {
+    const o = objects[i];
+    const prev = store.getObject(r.kind, r.name);
+    const before = prev ? (JSON.parse(prev.spec) as unknown) : undefined;
+    const changes = o && r.action !== "unchanged" ? diffValues(before, objectBody(o)) : [];
+    return { ...r, changes };
+  });
+}

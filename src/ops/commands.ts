@@ -1,0 +1,156 @@
+// Write-side operations besides apply: delete, scale, and node management. Each builds mutations
+// and commits them in one transaction.
+import { InvalidInputError, NotFoundError } from "../lib/errors.ts";
+import type { NodeObject, PodSetObject, Taint } from "../manifest/types.ts";
+import { parseDockerUrl } from "../node/connect.ts";
+import type { Mutation } from "../store/mutations.ts";
+import type { Store } from "../store/store.ts";
+import { objectHash } from "./apply.ts";
+
+export interface ObjectRef {
+  kind: string;
+  name: string;
+}
+
+export interface DeleteResult extends ObjectRef {
+  action: "deleted" | "not-found";
+}
+
+export function deleteObjects(store: Store, refs: readonly ObjectRef[]): DeleteResult[] {
+  return store.transaction(() => {
+    const now = store.clock.now();
+    const muts: Mutation[] = [];
+    const results: DeleteResult[] = refs.map((r) => {
+      const obj = store.getObject(r.kind, r.name);
+      if (r.kind === "Pod" && !obj) {
+        // A PodSet's pod: deleting it makes the PodSet create a replacement.
+        const pod = store.getPod(r.name);
+        if (!pod) return { ...r, action: "not-found" };
+        muts.push({ op: "requestPodDeletion", name: r.name, at: now, reason: "deleted by the user" });
+        return { ...r, action: "deleted" };
+      }
+      if (r.kind === "Node") {
+        const node = store.getNode(r.name);
+        if (!node && !obj) return { ...r, action: "not-found" };
+        muts.push(...removeNodeMutations(store, r.name, now));
+        return { ...r, action: "deleted" };
+      }
+      if (!obj) return { ...r, action: "not-found" };
+      muts.push({ op: "deleteObject", kind: r.kind, name: r.name });
+      return { ...r, action: "deleted" };
+    });
+    store.commit(muts);
+    return results;
+  });
+}
+
+function removeNodeMutations(store: Store, name: string, now: number): Mutation[] {
+  const muts: Mutation[] = [{ op: "deleteObject", kind: "Node", name }, { op: "deleteNode", name }];
+  for (const p of store.listPods({ node: name })) {
+    // The node is gone from mk: its pods are placed again elsewhere (PodSets replace theirs).
+    if (p.ownerKind === "PodSet") muts.push({ op: "deletePod", name: p.name });
+    else muts.push({ op: "unbindPod", name: p.name, reason: `node ${name} was removed` });
+  }
+  muts.push({ op: "recordEvent", type: "Normal", reason: "Removed", objectKind: "Node", objectName: name, node: name, message: `Node ${name} removed`, at: now });
+  return muts;
+}
+
+export function scalePodSet(store: Store, name: string, replicas: number): { kind: string; name: string; replicas: number; previous: number } {
+  if (!Number.isInteger(replicas) || replicas < 0 || replicas > 1000) {
+    throw new InvalidInputError(`Cannot scale podset/${name}: replicas must be an integer 0..1000, got ${replicas}`);
+  }
+  return store.transaction(() => {
+    const row = store.getObject("PodSet", name);
+    if (!row) throw new NotFoundError("podset", name);
+    const body = JSON.parse(row.spec) as PodSetObject;
+    const previous = body.spec.replicas;
+    const next: PodSetObject = { ...body, spec: { ...body.spec, replicas } };
+    const now = store.clock.now();
+    store.commit([
+      { op: "putObject", kind: "PodSet", name, apiVersion: row.apiVersion, spec: JSON.stringify(next), specHash: objectHash(next), sourceFile: row.sourceFile, at: now },
+      { op: "recordEvent", type: "Normal", reason: "Scaled", objectKind: "PodSet", objectName: name, node: null, message: `Scaled from ${previous} to ${replicas} replicas`, at: now },
+    ]);
+    return { kind: "PodSet", name, replicas, previous };
+  });
+}
+
+export interface NodeAddOptions {
+  name: string;
+  docker: string;
+  identityFile?: string;
+  socketPath?: string;
+  labels?: Record<string, string>;
+  taints?: Taint[];
+}
+
+export function addNode(store: Store, opts: NodeAddOptions): { name: string; action: "created" | "configured" } {
+  if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(opts.name)) {
+    throw new InvalidInputError(`Cannot add node "${opts.name}": the name must be a DNS-1123 label`);
+  }
+  parseDockerUrl(opts.docker);
+  const node: NodeObject = {
+    kind: "Node",
+    metadata: { name: opts.name, labels: opts.labels ?? {}, annotations: {} },
+    spec: {
+      docker: opts.docker,
+      ...(opts.identityFile ? { identityFile: opts.identityFile } : {}),
+      ...(opts.socketPath ? { socketPath: opts.socketPath } : {}),
+      taints: opts.taints ?? [],
+      unschedulable: false,
+    },
+  };
+  return store.transaction(() => {
+    const existed = store.getNode(opts.name) !== undefined;
+    const now = store.clock.now();
+    store.commit([
+      { op: "putObject", kind: "Node", name: opts.name, apiVersion: "mk/v1", spec: JSON.stringify(node), specHash: objectHash(node), sourceFile: null, at: now },
+      {
+        op: "upsertNode",
+        name: opts.name,
+        docker: opts.docker,
+        identityFile: opts.identityFile ?? null,
+        socketPath: opts.socketPath ?? null,
+        labels: JSON.stringify(node.metadata.labels),
+        taints: JSON.stringify(node.spec.taints),
+        unschedulable: false,
+        at: now,
+      },
+    ]);
+    return { name: opts.name, action: existed ? "configured" : "created" };
+  });
+}
+
+export function removeNode(store: Store, name: string): { name: string } {
+  store.transaction(() => {
+    if (!store.getNode(name)) throw new NotFoundError("node", name);
+    store.commit(removeNodeMutations(store, name, store.clock.now()));
+  });
+  return { name };
+}
+
+export function cordonNode(store: Store, name: string, unschedulable: boolean): { name: string; unschedulable: boolean } {
+  store.transaction(() => {
+    if (!store.getNode(name)) throw new NotFoundError("node", name);
+    const now = store.clock.now();
+    store.commit([
+      { op: "setNodeUnschedulable", name, unschedulable },
+      { op: "recordEvent", type: "Normal", reason: unschedulable ? "Cordoned" : "Uncordoned", objectKind: "Node", objectName: name, node: name, message: `Node ${name} ${unschedulable ? "cordoned" : "uncordoned"}`, at: now },
+    ]);
+  });
+  return { name, unschedulable };
+}
+
+/** Cordons the node and deletes its pods; their owners place them again on other nodes. */
+export function drainNode(store: Store, name: string): { name: string; evicted: string[] } {
+  return store.transaction(() => {
+    if (!store.getNode(name)) throw new NotFoundError("node", name);
+    const now = store.clock.now();
+    const pods = store.listPods({ node: name }).filter((p) => p.deletionAt === null);
+    store.commit([
+      { op: "setNodeUnschedulable", name, unschedulable: true },
+      ...pods.map((p): Mutation => ({ op: "requestPodDeletion", name: p.name, at: now, reason: `node ${name} is being drained` })),
+      { op: "recordEvent", type: "Normal", reason: "Drained", objectKind: "Node", objectName: name, node: name, message: `Node ${name} drained: ${pods.length} pod(s) evicted`, at: now },
+    ]);
+    return { name, evicted: pods.map((p) => p.name) };
+  });
+}

@@ -1,0 +1,107 @@
+// Read-side operations over the store: the views, describe, events, read-only SQL.
+import { templateHash } from "../controller/pods.ts";
+import { InvalidInputError, NotFoundError } from "../lib/errors.ts";
+import type { MkObjectBody, PodSetObject } from "../manifest/types.ts";
+import { podRequests } from "../scheduler/schedule.ts";
+import { openSqlite } from "../store/db.ts";
+import type { Store } from "../store/store.ts";
+import { type EventView, eventView, type NodeView, nodeView, type PodSetView, type PodView, podSetView, podView } from "./views.ts";
+
+export function listPods(store: Store): PodView[] {
+  const statuses = store.containerStatuses();
+  return store.listPods().map((p) => podView(p, statuses));
+}
+
+export function getPod(store: Store, name: string): PodView {
+  const p = store.getPod(name);
+  if (!p) throw new NotFoundError("pod", name);
+  return podView(p, store.containerStatuses(name));
+}
+
+export function listPodSets(store: Store): PodSetView[] {
+  const pods = store.listPods();
+  return store.listObjects("PodSet").map((o) => podSetView(o, pods, templateHash(JSON.parse(o.spec) as PodSetObject)));
+}
+
+export function getPodSet(store: Store, name: string): PodSetView {
+  const o = store.getObject("PodSet", name);
+  if (!o) throw new NotFoundError("podset", name);
+  return podSetView(o, store.listPods({ ownerKind: "PodSet", ownerName: name }), templateHash(JSON.parse(o.spec) as PodSetObject));
+}
+
+export function listNodes(store: Store): NodeView[] {
+  const pods = store.listPods();
+  return store.listNodes().map((n) => nodeView(n, pods, podRequests));
+}
+
+export function getNode(store: Store, name: string): NodeView {
+  const n = store.getNode(name);
+  if (!n) throw new NotFoundError("node", name);
+  return nodeView(n, store.listPods({ node: name }), podRequests);
+}
+
+export function listEvents(store: Store, opts: { kind?: string; name?: string; limit?: number } = {}): EventView[] {
+  return store
+    .listEvents({
+      ...(opts.kind ? { objectKind: opts.kind } : {}),
+      ...(opts.name ? { objectName: opts.name } : {}),
+      limit: opts.limit ?? 200,
+    })
+    .map(eventView);
+}
+
+export interface Described {
+  kind: string;
+  name: string;
+  object: MkObjectBody | null;
+  status: PodView | PodSetView | NodeView;
+  events: EventView[];
+}
+
+export function describe(store: Store, kind: string, name: string): Described {
+  const events = listEvents(store, { kind, name, limit: 20 });
+  const obj = store.getObject(kind, name);
+  const object = obj ? (JSON.parse(obj.spec) as MkObjectBody) : null;
+  switch (kind) {
+    case "Pod": {
+      const status = getPod(store, name);
+      const row = store.getPod(name);
+      return { kind, name, object: object ?? (row ? ({ kind: "Pod", metadata: { name, labels: JSON.parse(row.labels), annotations: JSON.parse(row.annotations) }, spec: JSON.parse(row.spec) } as MkObjectBody) : null), status, events };
+    }
+    case "PodSet":
+      return { kind, name, object, status: getPodSet(store, name), events };
+    case "Node":
+      return { kind, name, object, status: getNode(store, name), events };
+    default:
+      throw new InvalidInputError(`Cannot describe ${kind}: expected pod, podset or node`);
+  }
+}
+
+export interface SqlResult {
+  columns: string[];
+  rows: Record<string, unknown>[];
+}
+
+/** Runs one statement on a read-only connection: SQLite itself refuses writes. */
+export function runSql(path: string, query: string): SqlResult {
+  const sqlite = openSqlite(path, { readonly: true });
+  try {
+    let stmt: ReturnType<typeof sqlite.prepare<unknown[], Record<string, unknown>>>;
+    try {
+      stmt = sqlite.prepare<unknown[], Record<string, unknown>>(query);
+    } catch (err) {
+      throw new InvalidInputError(`Cannot run SQL: ${(err as Error).message}`);
+    }
+    if (!stmt.reader) {
+      throw new InvalidInputError("Cannot run SQL: mk sql is read-only; only statements that return rows (SELECT, WITH, PRAGMA reads) are allowed");
+    }
+    try {
+      const rows = stmt.all();
+      return { columns: stmt.columns().map((c) => c.name), rows };
+    } catch (err) {
+      throw new InvalidInputError(`Cannot run SQL: ${(err as Error).message}`);
+    }
+  } finally {
+    sqlite.close();
+  }
+}

@@ -1,0 +1,163 @@
+// An in-memory ContainerRuntime for unit tests only: containers are records whose state changes
+// when told to. The same behaviour is proven against real Docker in test/integration/.
+import { randomUUID } from "node:crypto";
+import { PassThrough, Readable } from "node:stream";
+import type { Clock } from "../lib/clock.ts";
+import { systemClock } from "../lib/clock.ts";
+import { RuntimeError } from "../lib/errors.ts";
+import type {
+  ContainerCreateSpec,
+  ContainerRuntime,
+  ContainerStats,
+  EngineInfo,
+  ExecResult,
+  RuntimeContainer,
+  RuntimeEvent,
+} from "./runtime.ts";
+
+export class FakeRuntime implements ContainerRuntime {
+  readonly containers = new Map<string, RuntimeContainer>();
+  readonly images = new Set<string>();
+  readonly calls: string[] = [];
+  /** Set to make the next calls of one kind fail, e.g. fail.set("create", "boom"). */
+  readonly fail = new Map<string, string>();
+  private ipSeq = 2;
+  private listeners = new Set<(e: RuntimeEvent) => void>();
+
+  constructor(private readonly clock: Clock = systemClock) {}
+
+  private check(op: string): void {
+    this.calls.push(op);
+    const msg = this.fail.get(op);
+    if (msg) throw new RuntimeError(msg);
+  }
+
+  private emit(id: string, action: string): void {
+    const c = this.containers.get(id);
+    for (const l of this.listeners) l({ id, action, labels: c?.labels ?? {}, time: this.clock.now() });
+  }
+
+  async ping(): Promise<void> {
+    this.check("ping");
+  }
+  async info(): Promise<EngineInfo> {
+    this.check("info");
+    return { name: "fake", cpus: 4, memoryBytes: 8 * 2 ** 30, serverVersion: "fake", apiVersion: "1.41" };
+  }
+  async hasImage(ref: string): Promise<boolean> {
+    return this.images.has(ref);
+  }
+  async pullImage(ref: string): Promise<void> {
+    this.check("pull");
+    this.images.add(ref);
+  }
+  async create(spec: ContainerCreateSpec): Promise<string> {
+    this.check("create");
+    if (!this.images.has(spec.image)) throw new RuntimeError(`No such image: ${spec.image}`);
+    for (const c of this.containers.values()) {
+      if (c.name === spec.name) throw new RuntimeError(`Conflict. The container name "/${spec.name}" is already in use`);
+    }
+    const id = randomUUID().replace(/-/g, "") + randomUUID().replace(/-/g, "");
+    this.containers.set(id, {
+      id,
+      name: spec.name,
+      image: spec.image,
+      labels: { ...spec.labels },
+      state: "created",
+      exitCode: null,
+      startedAt: null,
+      finishedAt: null,
+      oomKilled: false,
+      ip: null,
+      error: null,
+    });
+    this.emit(id, "create");
+    return id;
+  }
+  async start(id: string): Promise<void> {
+    this.check("start");
+    const c = this.get(id);
+    c.state = "running";
+    c.exitCode = null;
+    c.startedAt = this.clock.now();
+    c.ip = `172.17.0.${this.ipSeq++ % 250}`;
+    this.emit(id, "start");
+  }
+  async stop(id: string, _graceSeconds: number): Promise<void> {
+    this.check("stop");
+    const c = this.containers.get(id);
+    if (c && c.state === "running") this.exit(id, 143);
+  }
+  async kill(id: string): Promise<void> {
+    this.check("kill");
+    const c = this.containers.get(id);
+    if (c && c.state === "running") this.exit(id, 137);
+  }
+  async remove(id: string): Promise<void> {
+    this.check("remove");
+    this.containers.delete(id);
+    this.emit(id, "destroy");
+  }
+  async inspect(id: string): Promise<RuntimeContainer | undefined> {
+    const c = this.containers.get(id);
+    return c ? { ...c, labels: { ...c.labels } } : undefined;
+  }
+  async list(labels: Record<string, string>): Promise<RuntimeContainer[]> {
+    this.check("list");
+    return [...this.containers.values()]
+      .filter((c) => Object.entries(labels).every(([k, v]) => c.labels[k] === v))
+      .map((c) => ({ ...c, labels: { ...c.labels } }));
+  }
+  async logs(): Promise<Readable> {
+    return Readable.from(["fake log line\n"]);
+  }
+  async exec(): Promise<ExecResult> {
+    return { exitCode: 0, output: "" };
+  }
+  async stats(): Promise<ContainerStats> {
+    return { cpuTotalNs: 0, memoryBytes: 0 };
+  }
+  async events(_labels: Record<string, string>, onEvent: (e: RuntimeEvent) => void, signal: AbortSignal): Promise<void> {
+    this.listeners.add(onEvent);
+    await new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
+    this.listeners.delete(onEvent);
+  }
+  async saveImage(): Promise<Readable> {
+    return new PassThrough().end();
+  }
+  async loadImage(): Promise<void> {}
+
+  /** Test helper: the container's process exits with `code`. */
+  exit(id: string, code: number, opts: { oom?: boolean } = {}): void {
+    const c = this.get(id);
+    c.state = "exited";
+    c.exitCode = code;
+    c.finishedAt = this.clock.now();
+    c.oomKilled = opts.oom ?? false;
+    this.emit(id, "die");
+  }
+
+  /** Test helper: a container mk did not create, or one whose labels say it is mk's. */
+  add(c: Partial<RuntimeContainer> & { name: string; labels: Record<string, string> }): string {
+    const id = c.id ?? randomUUID().replace(/-/g, "");
+    this.containers.set(id, {
+      id,
+      image: "mk.local/busybox:1",
+      state: "running",
+      exitCode: null,
+      startedAt: this.clock.now(),
+      finishedAt: null,
+      oomKilled: false,
+      ip: "172.17.0.200",
+      error: null,
+      ...c,
+    });
+    return id;
+  }
+
+  private get(id: string): RuntimeContainer {
+    const c = this.containers.get(id);
+    if (!c) throw new RuntimeError(`No such container: ${id}`);
+    return c;
+  }
+}
