@@ -206,12 +206,11 @@ function pickNode<T extends NodeInfo>(
   }
   const count = feasible.length;
   const raw = scratch.scores;
-  for (let i = 0; i < count; i++) {
-    const node = feasible[i]!;
-    for (let k = 0; k < SCORE_PLUGINS.length; k++) raw[k * count + i] = SCORE_PLUGINS[k]!.score(pod, node);
-  }
   for (let k = 0; k < SCORE_PLUGINS.length; k++) {
-    SCORE_PLUGINS[k]!.normalize?.(raw.subarray(k * count, (k + 1) * count));
+    const plugin = SCORE_PLUGINS[k]!;
+    const offset = k * count;
+    for (let i = 0; i < count; i++) raw[offset + i] = plugin.score(pod, feasible[i]!);
+    plugin.normalize?.(raw.subarray(offset, offset + count));
   }
 
   let best: T | undefined;
