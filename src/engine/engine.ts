@@ -11,7 +11,8 @@ import { errorMessage } from "../lib/errors.ts";
 import type { Logger } from "../lib/log.ts";
 import { Trigger } from "../lib/trigger.ts";
 import type { MkObjectBody } from "../manifest/types.ts";
-import { NodeAgent, type ProbeSource } from "../node/agent.ts";
+import { NodeAgent } from "../node/agent.ts";
+import { ProbeManager } from "../probes/worker.ts";
 import { connectNode, localDockerUrl, type NodeConnection, type SshConnector } from "../node/connect.ts";
 import type { Metrics } from "../metrics/registry.ts";
 import type { BackoffConfig } from "../reconcile/backoff.ts";
@@ -42,7 +43,6 @@ export interface EngineOptions {
   /** Register the local engine as node `local` (default true). */
   localNode?: boolean;
   ssh?: SshConnector;
-  probesFor?: (node: string, runtime: NodeConnection["runtime"]) => ProbeSource | undefined;
   metrics?: Metrics;
 }
 
@@ -52,7 +52,7 @@ interface NodeHandle {
   agent: NodeAgent;
   trigger: Trigger;
   abort: AbortController;
-  probes: ProbeSource | undefined;
+  probes: ProbeManager;
 }
 
 export class Engine {
@@ -142,6 +142,7 @@ export class Engine {
       const row = rows.find((r) => r.name === name);
       if (!names.has(name) || (row && (row.docker !== h.row.docker || row.identityFile !== h.row.identityFile))) {
         h.abort.abort();
+        h.probes.stop();
         h.conn.close();
         this.nodes.delete(name);
       } else if (row) h.row = row;
@@ -150,7 +151,20 @@ export class Engine {
       if (this.nodes.has(row.name)) continue;
       try {
         const conn = connectNode(row, this.options.ssh);
-        const probes = this.options.probesFor?.(row.name, conn.runtime);
+        const trigger = new Trigger();
+        const probes = new ProbeManager({
+          runtime: conn.runtime,
+          dial: conn.dial,
+          log: this.log.child("probe"),
+          onChange: () => trigger.fire(),
+          onFailure: (f) => {
+            this.options.metrics?.probeFailures.inc({ probe: f.kind });
+            const kind = f.kind[0]?.toUpperCase() + f.kind.slice(1);
+            this.store.commit([
+              { op: "recordEvent", type: "Warning", reason: "Unhealthy", objectKind: "Pod", objectName: f.pod, node: row.name, message: `${kind} probe failed: ${f.message}`, at: this.clock.now() },
+            ]);
+          },
+        });
         const agent = new NodeAgent({
           store: this.store,
           runtime: conn.runtime,
@@ -166,7 +180,7 @@ export class Engine {
           },
           onPodStarted: (_pod, latencyMs) => this.options.metrics?.podStartupLatency.observe(latencyMs / 1000),
         });
-        this.nodes.set(row.name, { row, conn, agent, trigger: new Trigger(), abort: new AbortController(), probes });
+        this.nodes.set(row.name, { row, conn, agent, trigger, abort: new AbortController(), probes });
       } catch (err) {
         this.log.warn(`Cannot connect node ${row.name}: ${errorMessage(err)}`, { node: row.name, event: "connect" });
       }
@@ -374,6 +388,7 @@ export class Engine {
   close(): void {
     for (const h of this.nodes.values()) {
       h.abort.abort();
+      h.probes.stop();
       h.conn.close();
     }
     this.nodes.clear();

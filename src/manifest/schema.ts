@@ -73,17 +73,16 @@ const templateMetadata = fields(
   { ignored: ["creationTimestamp", "name", "namespace"] },
 );
 
-type BackoffSource = {
-  metadata: { annotations: Record<string, string> };
-  spec: { restartBackoff?: { initial?: number; max?: number } };
-};
-
 /** initial <= max, each taken from spec.restartBackoff or else from its annotation. */
-function checkBackoffOrder(pod: BackoffSource, report: Report): void {
+function checkBackoffOrder(
+  annotations: Record<string, string>,
+  spec: { initial?: number; max?: number } | undefined,
+  report: Report,
+): void {
   const pick = (field: "initial" | "max") => {
-    const fromSpec = pod.spec.restartBackoff?.[field];
+    const fromSpec = spec?.[field];
     if (fromSpec !== undefined) return { ms: fromSpec, path: ["spec", "restartBackoff", field] };
-    const annotation = pod.metadata.annotations[BACKOFF_ANNOTATIONS[field]];
+    const annotation = annotations[BACKOFF_ANNOTATIONS[field]];
     if (annotation === undefined) return undefined;
     try {
       return { ms: parseBackoffMs(annotation), path: ["metadata", "annotations", BACKOFF_ANNOTATIONS[field]] };
@@ -106,9 +105,13 @@ const object = <M extends v.GenericSchema, S extends v.GenericSchema>(meta: M, s
 const podMetadata = metadata({ podLevel: true });
 
 /** apiVersion mk/v1, kind Pod. */
-export const mkPodSchema = checked(object(podMetadata, mkPodSpec), checkBackoffOrder);
+export const mkPodSchema = checked(object(podMetadata, mkPodSpec), (pod, report) =>
+  checkBackoffOrder(pod.metadata.annotations, pod.spec.restartBackoff, report),
+);
 /** apiVersion v1, kind Pod. */
-export const kubePodSchema = checked(object(podMetadata, kubePodSpec), checkBackoffOrder);
+export const kubePodSchema = checked(object(podMetadata, kubePodSpec), (pod, report) =>
+  checkBackoffOrder(pod.metadata.annotations, undefined, report),
+);
 
 // ---- PodSet and Deployment ----------------------------------------------------------------------
 
@@ -161,16 +164,11 @@ const selector = fields(
   { unsupported: { matchExpressions: "selector.matchExpressions is not supported by mk; use matchLabels" } },
 );
 
-const template = <S extends v.GenericSchema>(spec: S) =>
-  checked(fields({ metadata: def(templateMetadata, () => ({})), spec }), checkBackoffOrder);
-
-type SelectorSource = {
-  selector: { matchLabels: Record<string, string> };
-  template: { metadata: { labels: Record<string, string> } };
-};
-
-/** Kubernetes: the selector must select the pods of the template, or the PodSet would never see them. */
-function checkSelector(spec: SelectorSource, report: Report): void {
+/** Kubernetes: the selector must select the template's pods, or the PodSet would never see them. */
+function checkSelector(
+  spec: { selector: { matchLabels: Record<string, string> }; template: { metadata: { labels: Record<string, string> } } },
+  report: Report,
+): void {
   const templateLabels = spec.template.metadata.labels;
   const missing = Object.entries(spec.selector.matchLabels).filter(([key, value]) => templateLabels[key] !== value);
   if (missing.length > 0) {
@@ -179,20 +177,20 @@ function checkSelector(spec: SelectorSource, report: Report): void {
   }
 }
 
-const podSetSpec = <S extends v.GenericSchema>(podSpec: S) =>
-  checked(
-    fields(
-      {
-        replicas: def(int(0, MAX_REPLICAS), 1),
-        selector,
-        template: template(podSpec),
-        strategy: def(strategy, () => ({})),
-        minReadySeconds: def(int(0, MAX_SECONDS), 0),
-      },
-      { ignored: ["revisionHistoryLimit", "progressDeadlineSeconds"], unsupported: notSupported(["paused"]) },
-    ),
-    checkSelector,
-  );
+const mkTemplate = checked(fields({ metadata: def(templateMetadata, () => ({})), spec: mkTemplateSpec }), (t, report) =>
+  checkBackoffOrder(t.metadata.annotations, t.spec.restartBackoff, report),
+);
+const kubeTemplate = checked(fields({ metadata: def(templateMetadata, () => ({})), spec: kubeTemplateSpec }), (t, report) =>
+  checkBackoffOrder(t.metadata.annotations, undefined, report),
+);
+
+const podSetEntries = {
+  replicas: def(int(0, MAX_REPLICAS), 1),
+  selector,
+  strategy: def(strategy, () => ({})),
+  minReadySeconds: def(int(0, MAX_SECONDS), 0),
+};
+const podSetPolicy = { ignored: ["revisionHistoryLimit", "progressDeadlineSeconds"], unsupported: notSupported(["paused"]) };
 
 const podSetMetadata = metadata({
   podLevel: false,
@@ -201,9 +199,15 @@ const podSetMetadata = metadata({
 });
 
 /** apiVersion mk/v1, kind PodSet. */
-export const podSetSchema = object(podSetMetadata, podSetSpec(mkTemplateSpec));
+export const podSetSchema = object(
+  podSetMetadata,
+  checked(fields({ ...podSetEntries, template: mkTemplate }, podSetPolicy), checkSelector),
+);
 /** apiVersion apps/v1, kind Deployment: becomes a PodSet. */
-export const deploymentSchema = object(podSetMetadata, podSetSpec(kubeTemplateSpec));
+export const deploymentSchema = object(
+  podSetMetadata,
+  checked(fields({ ...podSetEntries, template: kubeTemplate }, podSetPolicy), checkSelector),
+);
 
 // ---- Node ---------------------------------------------------------------------------------------
 

@@ -118,7 +118,10 @@ export class NodeAgent {
           observed: obsMine,
           prev,
           backoff: backoffOf(pod),
-          probe: this.opts.probes?.view(pod.name, pod.uid, c.name) ?? { ready: true, started: true },
+          probe:
+            this.opts.probes && (c.livenessProbe || c.readinessProbe || c.startupProbe)
+              ? this.opts.probes.view(pod.name, pod.uid, c.name)
+              : { ready: true, started: true },
           now,
         });
         statuses.set(key, status);

@@ -3,6 +3,7 @@
 import { InvalidInputError } from "../lib/errors.ts";
 import { DockerRuntime } from "../runtime/docker.ts";
 import type { ContainerRuntime } from "../runtime/runtime.ts";
+import { type Dialer, localDialer } from "../probes/runners.ts";
 
 export interface NodeEndpoint {
   name: string;
@@ -13,6 +14,8 @@ export interface NodeEndpoint {
 
 export interface NodeConnection {
   runtime: ContainerRuntime;
+  /** Opens a TCP stream to an address as seen from the node (for probes). */
+  dial: Dialer;
   close(): void;
 }
 
@@ -40,7 +43,7 @@ export type SshConnector = (ep: NodeEndpoint, parsed: Extract<ParsedDockerUrl, {
 export function connectNode(ep: NodeEndpoint, ssh?: SshConnector): NodeConnection {
   const parsed = parseDockerUrl(ep.docker);
   if (parsed.kind === "unix") {
-    return { runtime: new DockerRuntime({ socketPath: parsed.socketPath }, `node ${ep.name}`), close() {} };
+    return { runtime: new DockerRuntime({ socketPath: parsed.socketPath }, `node ${ep.name}`), dial: localDialer, close() {} };
   }
   if (!ssh) throw new InvalidInputError(`node ${ep.name}: SSH nodes need the server's SSH connector`);
   return ssh(ep, parsed);

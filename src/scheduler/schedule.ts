@@ -270,7 +270,7 @@ export interface NoExecuteEvictions {
   /** Evict now, with the reason for the event. */
   now: { pod: string; reason: string }[];
   /** Evict at `at` (ms, same clock as `now`) unless the taint is removed first. */
-  later: { pod: string; at: number }[];
+  later: { pod: string; at: number; reason: string }[];
   /** Tolerates every NoExecute taint indefinitely (or the node has none). */
   never: string[];
 }
@@ -313,12 +313,9 @@ export function evictionsForNoExecute(
     } else {
       // Kubernetes treats tolerationSeconds <= 0 as "evict immediately".
       const at = taintedSince + Math.max(0, minSeconds) * 1000;
-      if (at <= now) {
-        const reason = `toleration of taint ${formatTaint(expiring)} expired after ${minSeconds}s`;
-        result.now.push({ pod: pod.name, reason });
-      } else {
-        result.later.push({ pod: pod.name, at });
-      }
+      const tolerated = `toleration of taint ${formatTaint(expiring)}`;
+      if (at <= now) result.now.push({ pod: pod.name, reason: `${tolerated} expired after ${minSeconds}s` });
+      else result.later.push({ pod: pod.name, at, reason: `${tolerated} expires after ${minSeconds}s` });
     }
   }
   return result;

@@ -1,0 +1,61 @@
+// apiVersion + kind -> the schema that validates a document and the function that normalizes it.
+
+import * as v from "valibot";
+import { schemaMessage } from "./messages.ts";
+import { normalizeAutoscaler, normalizeNode, normalizePod, normalizePodSet } from "./normalize.ts";
+import {
+  autoscalerSchema,
+  deploymentSchema,
+  kubePodSchema,
+  mkPodSchema,
+  nodeSchema,
+  podSetSchema,
+} from "./schema.ts";
+import type { MkObjectBody } from "./types.ts";
+
+export interface KindHandler {
+  schema: v.GenericSchema;
+  validate(value: unknown): { body: MkObjectBody; issues?: undefined } | { issues: v.BaseIssue<unknown>[] };
+}
+
+function handler<S extends v.GenericSchema>(schema: S, normalize: (input: v.InferOutput<S>) => MkObjectBody): KindHandler {
+  return {
+    schema,
+    validate(value) {
+      const result = v.safeParse(schema, value, { message: schemaMessage });
+      return result.success ? { body: normalize(result.output) } : { issues: result.issues };
+    },
+  };
+}
+
+const HANDLERS: Record<string, Record<string, KindHandler>> = {
+  "mk/v1": {
+    Pod: handler(mkPodSchema, normalizePod),
+    PodSet: handler(podSetSchema, normalizePodSet),
+    Node: handler(nodeSchema, normalizeNode),
+    Autoscaler: handler(autoscalerSchema, normalizeAutoscaler),
+  },
+  v1: { Pod: handler(kubePodSchema, normalizePod) },
+  "apps/v1": { Deployment: handler(deploymentSchema, normalizePodSet) },
+};
+
+const SUPPORTED = "Pod (mk/v1, v1), PodSet (mk/v1), Deployment (apps/v1), Node (mk/v1), Autoscaler (mk/v1)";
+
+export function kindHandler(apiVersion: string, kind: string): KindHandler | undefined {
+  const kinds = Object.hasOwn(HANDLERS, apiVersion) ? HANDLERS[apiVersion] : undefined;
+  return kinds && Object.hasOwn(kinds, kind) ? kinds[kind] : undefined;
+}
+
+/** Why a document's apiVersion/kind is refused, and which of the two fields to point at. */
+export function unsupportedKind(apiVersion: string, kind: string): { field: "apiVersion" | "kind"; message: string } {
+  const versions = Object.keys(HANDLERS).filter((version) => kindHandler(version, kind));
+  if (versions.length > 0) {
+    const expected = versions.map((version) => JSON.stringify(version)).join(" or ");
+    return { field: "apiVersion", message: `expected ${expected} for kind ${kind}, got ${JSON.stringify(apiVersion)}` };
+  }
+  const hint = kind === "List" ? "; put each object in its own YAML document, separated by ---" : "";
+  return {
+    field: "kind",
+    message: `kind ${kind} (${apiVersion}) is not supported by mk; supported: ${SUPPORTED}${hint}`,
+  };
+}

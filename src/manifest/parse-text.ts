@@ -1,0 +1,139 @@
+// One file's text -> objects, issues and object identities (for the duplicate-name check, which
+// needs all files). Each document goes through: YAML and hostile-input checks, apiVersion/kind
+// dispatch, strict field check and schema validation (both always run, so one pass reports all),
+// then normalization when the document has no issue.
+
+import type * as v from "valibot";
+import type { LineCounter } from "yaml";
+import type { ObjectIdentity } from "./duplicates.ts";
+import { formatPath, type ManifestIssue, type PathSegment } from "./errors.ts";
+import { checkFields } from "./check-fields.ts";
+import { kindHandler, unsupportedKind } from "./kinds.ts";
+import { MAX_FILE_BYTES } from "./limits.ts";
+import { locate } from "./locate.ts";
+import { describeValue } from "./messages.ts";
+import type { MkObject } from "./types.ts";
+import { readYamlFile, type YamlDocument } from "./yaml-documents.ts";
+
+export interface ParsedText {
+  objects: MkObject[];
+  issues: ManifestIssue[];
+  identities: ObjectIdentity[];
+}
+
+interface Located {
+  path: PathSegment[];
+  at: "key" | "value";
+  message: string;
+}
+
+function isMapping(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function startsWith(path: readonly PathSegment[], prefix: readonly PathSegment[]): boolean {
+  return prefix.length <= path.length && prefix.every((segment, i) => path[i] === segment);
+}
+
+function fromValibot(issue: v.BaseIssue<unknown>): Located {
+  const items = issue.path ?? [];
+  const path = items.map((item) => (typeof item.key === "number" ? item.key : String(item.key)));
+  return { path, at: items.at(-1)?.origin === "key" ? "key" : "value", message: issue.message };
+}
+
+export function parseText(text: string, file: string): ParsedText {
+  const out: ParsedText = { objects: [], issues: [], identities: [] };
+  const at = (line: number, column: number, message: string, path = "") =>
+    out.issues.push({ file, line, column, path, message });
+
+  const bytes = Buffer.byteLength(text, "utf8");
+  if (bytes > MAX_FILE_BYTES) {
+    at(1, 1, `file is larger than ${MAX_FILE_BYTES} bytes (1 MiB): ${bytes} bytes`);
+    return out;
+  }
+  // Text that did not come from decodeUtf8 (a string handed in by a caller) is checked here too.
+  const binary = /[\0\p{Surrogate}]/u.exec(text);
+  if (binary) {
+    const before = text.slice(0, binary.index);
+    const lineStart = before.lastIndexOf("\n") + 1;
+    at(before.split("\n").length, binary.index - lineStart + 1, "file is not UTF-8 text");
+    return out;
+  }
+
+  const yaml = readYamlFile(text);
+  const position = (offset: number) => {
+    const { line, col } = yaml.lineCounter.linePos(offset);
+    return { line, column: col };
+  };
+  for (const problem of yaml.problems) {
+    const { line, column } = position(problem.offset);
+    at(line, column, problem.message);
+  }
+  for (const document of yaml.documents) parseDocument(document, file, yaml.lineCounter, out);
+  return out;
+}
+
+function parseDocument(document: YamlDocument, file: string, lineCounter: LineCounter, out: ParsedText): void {
+  const root = document.doc.contents;
+  const report = (located: Located) => {
+    const offset = locate(root, located.path, document.aliasTargets, located.at, document.doc.range[0]);
+    const { line, col } = lineCounter.linePos(offset);
+    out.issues.push({ file, line, column: col, path: formatPath(located.path), message: located.message });
+  };
+
+  for (const problem of document.problems) {
+    const { line, col } = lineCounter.linePos(problem.offset);
+    out.issues.push({ file, line, column: col, path: "", message: problem.message });
+  }
+  const value = document.value;
+  // `---` with nothing after it, or only comments: kubectl skips such documents too.
+  if (value === undefined || value === null) return;
+  if (!isMapping(value)) {
+    report({ path: [], at: "value", message: `expected a mapping with apiVersion and kind, got ${describeValue(value)}` });
+    return;
+  }
+
+  const { apiVersion, kind } = value;
+  let envelopeOk = true;
+  for (const [field, given] of [
+    ["apiVersion", apiVersion],
+    ["kind", kind],
+  ] as const) {
+    if (typeof given === "string") continue;
+    envelopeOk = false;
+    const message = given === undefined ? "required field is missing" : `expected string, got ${describeValue(given)}`;
+    report({ path: [field], at: "value", message });
+  }
+  if (!envelopeOk || typeof apiVersion !== "string" || typeof kind !== "string") return;
+  const handler = kindHandler(apiVersion, kind);
+  if (handler === undefined) {
+    const { field, message } = unsupportedKind(apiVersion, kind);
+    report({ path: [field], at: "value", message });
+    return;
+  }
+
+  const fieldIssues = checkFields(handler.schema, value);
+  const shapes = fieldIssues.filter((issue) => issue.shape).map((issue) => issue.path);
+  const result = handler.validate(value);
+  const located: Located[] = [...fieldIssues];
+  for (const issue of result.issues ?? []) {
+    const l = fromValibot(issue);
+    // A list given for a mapping is reported once, not once per field the mapping lacks.
+    if (!shapes.some((shape) => startsWith(l.path, shape))) located.push(l);
+  }
+  const before = out.issues.length;
+  for (const l of located) report(l);
+
+  const name = isMapping(value.metadata) ? value.metadata.name : undefined;
+  const body = result.issues === undefined ? result.body : undefined;
+  const kindAfter = body?.kind ?? (kind === "Deployment" ? "PodSet" : kind);
+  if (typeof name === "string" && (kindAfter === "Pod" || kindAfter === "PodSet" || kindAfter === "Node" || kindAfter === "Autoscaler")) {
+    const offset = locate(root, ["metadata", "name"], document.aliasTargets, "value", document.doc.range[0]);
+    const { line, col } = lineCounter.linePos(offset);
+    out.identities.push({ kind: kindAfter, writtenKind: kind, name, file, line, column: col });
+  }
+  if (body && out.issues.length === before && document.problems.length === 0) {
+    const line = lineCounter.linePos(root?.range[0] ?? document.doc.range[0]).line;
+    out.objects.push({ ...body, source: { file, line, doc: document.index, apiVersion } });
+  }
+}

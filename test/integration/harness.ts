@@ -1,0 +1,159 @@
+// Integration-test harness: a temp state per test, the mk CLI run as a real process, a real
+// `mk server`, and Docker helpers. Every container a test makes carries the test's cluster id,
+// so cleanup never touches anything else on the engine.
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { promisify } from "node:util";
+import Docker from "dockerode";
+
+const execFileP = promisify(execFile);
+export const ROOT = resolve(import.meta.dirname, "../..");
+export const MAIN = join(ROOT, "src/main.ts");
+export const IMAGE = "mk.local/busybox:1";
+export const docker = new Docker({ socketPath: "/var/run/docker.sock" });
+
+/** Fails loudly (never skips) when no Docker engine answers: scripts/test.sh starts one. */
+export async function requireDocker(): Promise<void> {
+  try {
+    await docker.ping();
+    await docker.getImage(IMAGE).inspect();
+  } catch (err) {
+    throw new Error(`Docker engine or ${IMAGE} unavailable (${(err as Error).message}): run 'bash scripts/setup.sh' (scripts/test.sh does it for you)`);
+  }
+}
+
+export interface MkResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export class Sandbox {
+  readonly dir = mkdtempSync(join(tmpdir(), "mk-it-"));
+  readonly state = join(this.dir, "state.db");
+  private servers: ChildProcess[] = [];
+
+  env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+    return { ...process.env, MK_STATE: this.state, MK_SERVER: "", ...extra };
+  }
+
+  async mk(args: string[], opts: { input?: string; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<MkResult> {
+    return new Promise((resolvePromise) => {
+      const child = spawn(process.execPath, ["--import", "tsx", MAIN, ...args], { cwd: this.dir, env: this.env(opts.env) });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (d) => {
+        stdout += d;
+      });
+      child.stderr.on("data", (d) => {
+        stderr += d;
+      });
+      const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs ?? 120_000);
+      child.on("close", (code) => {
+        clearTimeout(timer);
+        resolvePromise({ code: code ?? -1, stdout, stderr });
+      });
+      child.stdin.end(opts.input ?? "");
+    });
+  }
+
+  /** mk, expecting exit 0. */
+  async ok(args: string[], opts: { input?: string; env?: Record<string, string> } = {}): Promise<string> {
+    const r = await this.mk(args, opts);
+    if (r.code !== 0) throw new Error(`mk ${args.join(" ")} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+    return r.stdout;
+  }
+
+  async json<T>(args: string[]): Promise<T> {
+    return JSON.parse(await this.ok([...args, "-o", "json"])) as T;
+  }
+
+  /** Starts `mk server` on a free loopback port and waits for /readyz. */
+  async server(args: string[] = [], env: Record<string, string> = {}): Promise<{ url: string; proc: ChildProcess; logs: () => string }> {
+    const port = await freePort();
+    const proc = spawn(process.execPath, ["--import", "tsx", MAIN, "server", "--listen", `127.0.0.1:${port}`, "--log-format", "json", ...args], {
+      cwd: this.dir,
+      env: this.env(env),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let logs = "";
+    proc.stdout?.on("data", (d) => {
+      logs += d;
+    });
+    proc.stderr?.on("data", (d) => {
+      logs += d;
+    });
+    this.servers.push(proc);
+    const url = `http://127.0.0.1:${port}`;
+    await waitFor(async () => {
+      if (proc.exitCode !== null) throw new Error(`mk server exited ${proc.exitCode}: ${logs}`);
+      const r = await fetch(`${url}/readyz`).catch(() => undefined);
+      return r?.status === 200;
+    }, 30_000, "mk server /readyz");
+    return { url, proc, logs: () => logs };
+  }
+
+  async clusterId(): Promise<string> {
+    const rows = await this.json<{ value: string }[]>(["sql", "select value from meta where key = 'cluster_id'"]);
+    const id = rows[0]?.value;
+    if (!id) throw new Error("no cluster id in state");
+    return id;
+  }
+
+  /** The engine's containers of this sandbox's cluster, optionally for one pod. */
+  async containers(filter: Record<string, string> = {}): Promise<Docker.ContainerInfo[]> {
+    const cluster = await this.clusterId();
+    const label = [`mk.cluster=${cluster}`, ...Object.entries(filter).map(([k, v]) => `${k}=${v}`)];
+    return docker.listContainers({ all: true, filters: { label } });
+  }
+
+  async cleanup(): Promise<void> {
+    for (const s of this.servers) {
+      if (s.exitCode === null) s.kill("SIGKILL");
+    }
+    try {
+      const cluster = await this.clusterId();
+      const list = await docker.listContainers({ all: true, filters: { label: [`mk.cluster=${cluster}`] } });
+      await Promise.all(list.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+    } catch {
+      // no state yet: nothing was created
+    }
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.listen(0, "127.0.0.1", () => {
+      const a = s.address();
+      const port = typeof a === "object" && a ? a.port : 0;
+      s.close(() => res(port));
+    });
+    s.on("error", rej);
+  });
+}
+
+export async function waitFor<T>(fn: () => Promise<T | false | undefined>, timeoutMs: number, what: string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastErr: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (err) {
+      lastErr = err;
+      if (String((err as Error).message).includes("exited")) throw err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastErr ? `: ${(lastErr as Error).message}` : ""}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export async function sh(cmd: string, args: string[]): Promise<string> {
+  const { stdout } = await execFileP(cmd, args, { maxBuffer: 16 * 1024 * 1024 });
+  return stdout;
+}

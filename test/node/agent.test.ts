@@ -1,0 +1,96 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { planPods } from "../../src/controller/pods.ts";
+import { FakeClock } from "../../src/lib/clock.ts";
+import { silentLogger } from "../../src/lib/log.ts";
+import type { PodObject, PodSpec } from "../../src/manifest/types.ts";
+import { NodeAgent } from "../../src/node/agent.ts";
+import { FakeRuntime } from "../../src/runtime/fake.ts";
+import { Store } from "../../src/store/store.ts";
+import { makePodSpec } from "../fixtures.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "mk-agent-test-"));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+function setup(name: string, spec: Partial<PodSpec> = {}) {
+  const clock = new FakeClock(1_000_000);
+  const store = Store.open(join(dir, `${name}.db`), { clock });
+  const rt = new FakeRuntime(clock);
+  rt.images.add("mk.local/busybox:1");
+  const pod: PodObject = { kind: "Pod", metadata: { name: "web", labels: {}, annotations: {} }, spec: makePodSpec(spec) };
+  let n = 0;
+  store.commit(planPods({ objects: [pod], pods: [], now: clock.now(), random: Math.random, newUid: () => `uid-${n++}` }));
+  store.commit([{ op: "bindPod", name: "web", node: "local", at: clock.now() }]);
+  const agent = new NodeAgent({ store, runtime: rt, node: "local", cluster: store.clusterId(), clock, backoff: { initialMs: 1000, maxMs: 4000, resetMs: 60_000 }, log: silentLogger });
+  const only = () => {
+    const list = [...rt.containers.values()];
+    assert.equal(list.length, 1, "exactly one container");
+    return list[0]!;
+  };
+  return { clock, store, rt, agent, only };
+}
+
+test("NodeAgent restarts a killed container at once, then after 1s, 2s, 4s, 4s (fake clock)", async () => {
+  const { clock, store, rt, agent, only } = setup("backoff");
+  await agent.pass();
+  assert.equal(only().state, "running");
+  const delays: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    clock.step(100);
+    rt.exit(only().id, 137);
+    const diedAt = clock.now();
+    // Pass repeatedly, 100 ms apart, until the container runs again.
+    for (let t = 0; t < 100 && only().state !== "running"; t++) {
+      await agent.pass();
+      if (only().state === "running") break;
+      const pod = store.getPod("web");
+      assert.equal(pod?.reason, i === 0 ? pod?.reason : "CrashLoopBackOff");
+      clock.step(100);
+    }
+    delays.push(clock.now() - diedAt);
+  }
+  assert.deepEqual(delays, [0, 1000, 2000, 4000, 4000]);
+  await agent.pass(); // the pass after a restart reports the pod's new status
+  const pod = store.getPod("web");
+  assert.equal(pod?.restartCount, 5);
+  assert.equal(pod?.phase, "Running");
+  const st = store.containerStatuses("web")[0];
+  assert.equal(st?.lastExitCode, 137);
+  assert.equal(st?.restartCount, 5);
+  store.close();
+});
+
+test("NodeAgent leaves a Never pod Failed and an OnFailure pod that exited 0 Succeeded", async () => {
+  for (const [policy, code, phase] of [["Never", 1, "Failed"], ["OnFailure", 0, "Succeeded"]] as const) {
+    const { clock, store, rt, agent, only } = setup(`policy-${policy}`, { restartPolicy: policy });
+    await agent.pass();
+    clock.step(50);
+    rt.exit(only().id, code);
+    await agent.pass();
+    clock.step(60_000);
+    await agent.pass();
+    assert.equal(only().state, "exited", `${policy}: not restarted`);
+    assert.equal(store.getPod("web")?.phase, phase);
+    assert.equal(store.getPod("web")?.restartCount, 0);
+    store.close();
+  }
+});
+
+test("NodeAgent shows ErrImagePull then ImagePullBackOff when the image cannot be pulled, without throwing", async () => {
+  const { store, rt, agent } = setup("pull", { containers: [{ ...makePodSpec().containers[0]!, image: "nowhere.example/app:1" }] });
+  rt.fail.set("pull", "pull access denied for nowhere.example/app");
+  const r = await agent.pass();
+  assert.equal(r.failed, 1);
+  await agent.pass();
+  const pod = store.getPod("web");
+  assert.equal(pod?.phase, "Pending");
+  assert.equal(pod?.reason, "ImagePullBackOff");
+  assert.match(pod?.message ?? "", /pull access denied/);
+  const reasons = store.listEvents({ objectName: "web" }).map((e) => e.reason);
+  assert.ok(reasons.includes("ErrImagePull"), reasons.join(","));
+  assert.equal(rt.containers.size, 0);
+  store.close();
+});
