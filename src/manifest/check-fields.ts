@@ -60,12 +60,17 @@ function policyOf(schema: SchemaShape): FieldPolicy {
 
 function unknownField(key: string, candidates: Iterable<string>): string {
   const hint = suggest(key, candidates);
-  return hint === undefined ? `unknown field ${JSON.stringify(key)}` : `unknown field ${JSON.stringify(key)}; did you mean ${JSON.stringify(hint)}?`;
+  return hint === undefined
+    ? `unknown field ${JSON.stringify(key)}`
+    : `unknown field ${JSON.stringify(key)}; did you mean ${JSON.stringify(hint)}?`;
 }
 
 function walk(schema: SchemaShape, value: unknown, path: PathSegment[], out: FieldIssue[]): void {
   if (value === null || value === undefined) return;
-  if (schema.wrapped) return walk(schema.wrapped, value, path, out);
+  if (schema.wrapped) {
+    walk(schema.wrapped, value, path, out);
+    return;
+  }
   if (schema.type === "array") {
     if (Array.isArray(value) && schema.item) {
       for (const [i, item] of value.entries()) walk(schema.item, item, [...path, i], out);
@@ -79,7 +84,8 @@ function walk(schema: SchemaShape, value: unknown, path: PathSegment[], out: Fie
   }
   if (!isMapping(value)) return;
   if (schema.type === "record") {
-    if (schema.value) for (const [key, item] of Object.entries(value)) walk(schema.value, item, [...path, key], out);
+    if (schema.value)
+      for (const [key, item] of Object.entries(value)) walk(schema.value, item, [...path, key], out);
     return;
   }
   const entries = schema.entries ?? {};
@@ -91,9 +97,11 @@ function walk(schema: SchemaShape, value: unknown, path: PathSegment[], out: Fie
     } else if (policy.ignored?.includes(key)) {
       // accepted and ignored
     } else if (policy.unsupported && Object.hasOwn(policy.unsupported, key)) {
-      if (!isEmptyValue(item)) out.push({ path: [...path, key], at: "key", message: policy.unsupported[key] ?? key });
+      if (!isEmptyValue(item))
+        out.push({ path: [...path, key], at: "key", message: policy.unsupported[key] ?? key });
     } else {
-      const message = policy.unknown?.(key) ?? unknownField(key, [...Object.keys(entries), ...(policy.ignored ?? [])]);
+      const message =
+        policy.unknown?.(key) ?? unknownField(key, [...Object.keys(entries), ...(policy.ignored ?? [])]);
       out.push({ path: [...path, key], at: "key", message });
     }
   }

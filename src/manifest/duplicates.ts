@@ -24,7 +24,9 @@ export function duplicateNameIssues(identities: readonly ObjectIdentity[]): Mani
       continue;
     }
     const note =
-      earlier.writtenKind !== id.writtenKind ? ` (a ${earlier.writtenKind} and a ${id.writtenKind} are both ${id.kind}s in mk)` : "";
+      earlier.writtenKind !== id.writtenKind
+        ? ` (a ${earlier.writtenKind} and a ${id.writtenKind} are both ${id.kind}s in mk)`
+        : "";
     issues.push({
       file: id.file,
       line: id.line,

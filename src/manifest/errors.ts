@@ -35,7 +35,10 @@ export function formatIssue(issue: ManifestIssue): string {
 }
 
 /** Orders issues by file (in the order files were given), then line, then column. */
-export function sortIssues(issues: readonly ManifestIssue[], fileOrder: readonly string[] = []): ManifestIssue[] {
+export function sortIssues(
+  issues: readonly ManifestIssue[],
+  fileOrder: readonly string[] = [],
+): ManifestIssue[] {
   const rank = (file: string) => {
     const i = fileOrder.indexOf(file);
     return i === -1 ? fileOrder.length : i;

@@ -11,15 +11,22 @@ import {
   nodeSchema,
   podSetSchema,
 } from "./schema.ts";
-import type { MkObjectBody } from "./types.ts";
+import type { Kind, MkObjectBody } from "./types.ts";
 
 export interface KindHandler {
+  /** The mk kind the document becomes (a Deployment becomes a PodSet). */
+  kind: Kind;
   schema: v.GenericSchema;
   validate(value: unknown): { body: MkObjectBody; issues?: undefined } | { issues: v.BaseIssue<unknown>[] };
 }
 
-function handler<S extends v.GenericSchema>(schema: S, normalize: (input: v.InferOutput<S>) => MkObjectBody): KindHandler {
+function handler<S extends v.GenericSchema>(
+  kind: Kind,
+  schema: S,
+  normalize: (input: v.InferOutput<S>) => MkObjectBody,
+): KindHandler {
   return {
+    kind,
     schema,
     validate(value) {
       const result = v.safeParse(schema, value, { message: schemaMessage });
@@ -30,13 +37,13 @@ function handler<S extends v.GenericSchema>(schema: S, normalize: (input: v.Infe
 
 const HANDLERS: Record<string, Record<string, KindHandler>> = {
   "mk/v1": {
-    Pod: handler(mkPodSchema, normalizePod),
-    PodSet: handler(podSetSchema, normalizePodSet),
-    Node: handler(nodeSchema, normalizeNode),
-    Autoscaler: handler(autoscalerSchema, normalizeAutoscaler),
+    Pod: handler("Pod", mkPodSchema, normalizePod),
+    PodSet: handler("PodSet", podSetSchema, normalizePodSet),
+    Node: handler("Node", nodeSchema, normalizeNode),
+    Autoscaler: handler("Autoscaler", autoscalerSchema, normalizeAutoscaler),
   },
-  v1: { Pod: handler(kubePodSchema, normalizePod) },
-  "apps/v1": { Deployment: handler(deploymentSchema, normalizePodSet) },
+  v1: { Pod: handler("Pod", kubePodSchema, normalizePod) },
+  "apps/v1": { Deployment: handler("PodSet", deploymentSchema, normalizePodSet) },
 };
 
 const SUPPORTED = "Pod (mk/v1, v1), PodSet (mk/v1), Deployment (apps/v1), Node (mk/v1), Autoscaler (mk/v1)";
@@ -47,11 +54,17 @@ export function kindHandler(apiVersion: string, kind: string): KindHandler | und
 }
 
 /** Why a document's apiVersion/kind is refused, and which of the two fields to point at. */
-export function unsupportedKind(apiVersion: string, kind: string): { field: "apiVersion" | "kind"; message: string } {
+export function unsupportedKind(
+  apiVersion: string,
+  kind: string,
+): { field: "apiVersion" | "kind"; message: string } {
   const versions = Object.keys(HANDLERS).filter((version) => kindHandler(version, kind));
   if (versions.length > 0) {
     const expected = versions.map((version) => JSON.stringify(version)).join(" or ");
-    return { field: "apiVersion", message: `expected ${expected} for kind ${kind}, got ${JSON.stringify(apiVersion)}` };
+    return {
+      field: "apiVersion",
+      message: `expected ${expected} for kind ${kind}, got ${JSON.stringify(apiVersion)}`,
+    };
   }
   const hint = kind === "List" ? "; put each object in its own YAML document, separated by ---" : "";
   return {

@@ -15,7 +15,12 @@ function resolve(node: ParsedNode | null, aliases: AliasTargets): ParsedNode | n
   return node !== null && isAlias(node) ? (aliases.get(node) ?? null) : node;
 }
 
-function childOf(node: ParsedNode | null, segment: PathSegment, aliases: AliasTargets, hops = 0): Child | undefined {
+function childOf(
+  node: ParsedNode | null,
+  segment: PathSegment,
+  aliases: AliasTargets,
+  hops = 0,
+): Child | undefined {
   if (node === null) return undefined;
   if (isSeq(node)) {
     if (typeof segment !== "number") return undefined;

@@ -27,7 +27,10 @@ function qualifiedNameError(value: string, what: string): string | undefined {
   if (parts.length > 2 || name === undefined) {
     return `expected ${what} of the form [prefix/]name with at most one '/', got ${show(value)}`;
   }
-  if (prefix !== undefined && (prefix.length === 0 || prefix.length > 253 || !DNS1123_SUBDOMAIN.test(prefix))) {
+  if (
+    prefix !== undefined &&
+    (prefix.length === 0 || prefix.length > 253 || !DNS1123_SUBDOMAIN.test(prefix))
+  ) {
     return `expected the prefix of ${what} ${show(value)} to be a DNS-1123 subdomain (lowercase, like example.com)`;
   }
   if (name.length === 0 || name.length > 63 || !QUALIFIED_NAME.test(name)) {

@@ -78,7 +78,10 @@ function containerOf(c: ContainerInput): ContainerSpec {
 }
 
 /** spec.restartBackoff (mk/v1) wins field by field over the mk/restart-backoff-* annotations. */
-function restartBackoffOf(annotations: Record<string, string>, spec: RestartBackoffInput): RestartBackoff | undefined {
+function restartBackoffOf(
+  annotations: Record<string, string>,
+  spec: RestartBackoffInput,
+): RestartBackoff | undefined {
   const pick = (field: keyof typeof BACKOFF_ANNOTATIONS) => {
     const fromSpec = spec?.[field];
     if (fromSpec !== undefined) return fromSpec;
@@ -101,7 +104,11 @@ function podSpecOf(spec: KubePodSpecInput | MkPodSpecInput, annotations: Record<
   };
 }
 
-function metaOf(meta: { name: string; labels: Record<string, string>; annotations: Record<string, string> }): ObjectMeta {
+function metaOf(meta: {
+  name: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+}): ObjectMeta {
   return { name: meta.name, labels: meta.labels, annotations: meta.annotations };
 }
 

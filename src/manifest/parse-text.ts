@@ -5,9 +5,9 @@
 
 import type * as v from "valibot";
 import type { LineCounter } from "yaml";
+import { checkFields } from "./check-fields.ts";
 import type { ObjectIdentity } from "./duplicates.ts";
 import { formatPath, type ManifestIssue, type PathSegment } from "./errors.ts";
-import { checkFields } from "./check-fields.ts";
 import { kindHandler, unsupportedKind } from "./kinds.ts";
 import { MAX_FILE_BYTES } from "./limits.ts";
 import { locate } from "./locate.ts";
@@ -73,7 +73,12 @@ export function parseText(text: string, file: string): ParsedText {
   return out;
 }
 
-function parseDocument(document: YamlDocument, file: string, lineCounter: LineCounter, out: ParsedText): void {
+function parseDocument(
+  document: YamlDocument,
+  file: string,
+  lineCounter: LineCounter,
+  out: ParsedText,
+): void {
   const root = document.doc.contents;
   const report = (located: Located) => {
     const offset = locate(root, located.path, document.aliasTargets, located.at, document.doc.range[0]);
@@ -89,7 +94,11 @@ function parseDocument(document: YamlDocument, file: string, lineCounter: LineCo
   // `---` with nothing after it, or only comments: kubectl skips such documents too.
   if (value === undefined || value === null) return;
   if (!isMapping(value)) {
-    report({ path: [], at: "value", message: `expected a mapping with apiVersion and kind, got ${describeValue(value)}` });
+    report({
+      path: [],
+      at: "value",
+      message: `expected a mapping with apiVersion and kind, got ${describeValue(value)}`,
+    });
     return;
   }
 
@@ -101,7 +110,8 @@ function parseDocument(document: YamlDocument, file: string, lineCounter: LineCo
   ] as const) {
     if (typeof given === "string") continue;
     envelopeOk = false;
-    const message = given === undefined ? "required field is missing" : `expected string, got ${describeValue(given)}`;
+    const message =
+      given === undefined ? "required field is missing" : `expected string, got ${describeValue(given)}`;
     report({ path: [field], at: "value", message });
   }
   if (!envelopeOk || typeof apiVersion !== "string" || typeof kind !== "string") return;
@@ -124,14 +134,14 @@ function parseDocument(document: YamlDocument, file: string, lineCounter: LineCo
   const before = out.issues.length;
   for (const l of located) report(l);
 
+  // Names are compared even when the rest of the document is invalid: one run reports everything.
   const name = isMapping(value.metadata) ? value.metadata.name : undefined;
-  const body = result.issues === undefined ? result.body : undefined;
-  const kindAfter = body?.kind ?? (kind === "Deployment" ? "PodSet" : kind);
-  if (typeof name === "string" && (kindAfter === "Pod" || kindAfter === "PodSet" || kindAfter === "Node" || kindAfter === "Autoscaler")) {
+  if (typeof name === "string") {
     const offset = locate(root, ["metadata", "name"], document.aliasTargets, "value", document.doc.range[0]);
     const { line, col } = lineCounter.linePos(offset);
-    out.identities.push({ kind: kindAfter, writtenKind: kind, name, file, line, column: col });
+    out.identities.push({ kind: handler.kind, writtenKind: kind, name, file, line, column: col });
   }
+  const body = result.issues === undefined ? result.body : undefined;
   if (body && out.issues.length === before && document.problems.length === 0) {
     const line = lineCounter.linePos(root?.range[0] ?? document.doc.range[0]).line;
     out.objects.push({ ...body, source: { file, line, doc: document.index, apiVersion } });

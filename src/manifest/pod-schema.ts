@@ -4,9 +4,27 @@
 import * as v from "valibot";
 import { MAX_BACKOFF_MS, MAX_SECONDS } from "./limits.ts";
 import { describeValue } from "./messages.ts";
-import { dns1123LabelError, envNameError, ipError, labelKeyError, labelValueError, portNameError } from "./names.ts";
+import {
+  dns1123LabelError,
+  envNameError,
+  ipError,
+  labelKeyError,
+  labelValueError,
+  portNameError,
+} from "./names.ts";
 import { parseCpuMillis, parseDurationMs, parseMemoryBytes } from "./quantity.ts";
-import { checked, converted, def, fields, int, nonEmptyList, notSupported, opt, text, valid } from "./schema-parts.ts";
+import {
+  checked,
+  converted,
+  def,
+  fields,
+  int,
+  nonEmptyList,
+  notSupported,
+  opt,
+  text,
+  valid,
+} from "./schema-parts.ts";
 
 export const MAX_INT32 = 2_147_483_647;
 export const TAINT_EFFECTS = ["NoSchedule", "PreferNoSchedule", "NoExecute"] as const;
@@ -82,7 +100,10 @@ const resources = checked(
   },
 );
 
-const httpHeader = fields({ name: text((n) => (n === "" ? "expected a header name" : undefined)), value: v.string() });
+const httpHeader = fields({
+  name: text((n) => (n === "" ? "expected a header name" : undefined)),
+  value: v.string(),
+});
 
 const httpGet = fields({
   path: def(v.string(), "/"),
@@ -137,7 +158,8 @@ function probe(kind: "liveness" | "readiness" | "startup") {
     (p, report) => {
       const given = HANDLERS.filter((h) => p[h] !== undefined);
       if (given.length === 0) report("expected one of httpGet, tcpSocket or exec");
-      for (const extra of given.slice(1)) report(`expected only one handler, and ${given[0]} is already given`, extra);
+      for (const extra of given.slice(1))
+        report(`expected only one handler, and ${given[0]} is already given`, extra);
     },
   );
 }
@@ -186,7 +208,13 @@ const container = checked(
       if (port.name === undefined) continue;
       const first = portNames.get(port.name);
       if (first === undefined) portNames.set(port.name, i);
-      else report(`duplicate port name ${JSON.stringify(port.name)}, also used by ports[${first}]`, "ports", i, "name");
+      else
+        report(
+          `duplicate port name ${JSON.stringify(port.name)}, also used by ports[${first}]`,
+          "ports",
+          i,
+          "name",
+        );
     }
     for (const key of PROBES) {
       for (const handler of ["httpGet", "tcpSocket"] as const) {
@@ -233,7 +261,8 @@ const toleration = checked(
 export function parseBackoffMs(value: string | number): number {
   const ms = parseDurationMs(value);
   if (ms <= 0) throw new RangeError(`expected a duration above 0, got ${describeValue(value)}`);
-  if (ms > MAX_BACKOFF_MS) throw new RangeError(`expected a duration of at most 24h, got ${describeValue(value)}`);
+  if (ms > MAX_BACKOFF_MS)
+    throw new RangeError(`expected a duration of at most 24h, got ${describeValue(value)}`);
   return ms;
 }
 
@@ -318,7 +347,8 @@ function podSpecEntries<R extends v.GenericSchema>(restartPolicy: R) {
 const kubePolicy = {
   ignored: IGNORED_POD_FIELDS,
   unsupported: notSupported([...UNSUPPORTED_POD_FIELDS, "restartBackoff"], {
-    restartBackoff: "restartBackoff is an mk/v1 field; with this apiVersion use the mk/restart-backoff-* annotations",
+    restartBackoff:
+      "restartBackoff is an mk/v1 field; with this apiVersion use the mk/restart-backoff-* annotations",
   }),
 };
 const mkPolicy = { ignored: IGNORED_POD_FIELDS, unsupported: notSupported(UNSUPPORTED_POD_FIELDS) };
@@ -328,7 +358,10 @@ export const kubePodSpec = fields(podSpecEntries(podRestartPolicy), kubePolicy);
 /** Pod spec of apps/v1 Deployment templates. */
 export const kubeTemplateSpec = fields(podSpecEntries(templateRestartPolicy), kubePolicy);
 /** Pod spec of mk/v1 Pods, with the restartBackoff extension. */
-export const mkPodSpec = fields({ ...podSpecEntries(podRestartPolicy), restartBackoff: opt(restartBackoff) }, mkPolicy);
+export const mkPodSpec = fields(
+  { ...podSpecEntries(podRestartPolicy), restartBackoff: opt(restartBackoff) },
+  mkPolicy,
+);
 /** Pod spec of mk/v1 PodSet templates, with the restartBackoff extension. */
 export const mkTemplateSpec = fields(
   { ...podSpecEntries(templateRestartPolicy), restartBackoff: opt(restartBackoff) },

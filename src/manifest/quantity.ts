@@ -4,7 +4,18 @@
 // RangeError whose message reads "expected ..., got ...".
 
 const QUANTITY = /^([+-]?)(\d+\.?\d*|\.\d+)(Ki|Mi|Gi|Ti|Pi|Ei|[eE][+-]?\d+|[numkMGTPE])?$/;
-const DECIMAL_SUFFIX: Record<string, number> = { n: -9, u: -6, m: -3, "": 0, k: 3, M: 6, G: 9, T: 12, P: 15, E: 18 };
+const DECIMAL_SUFFIX: Record<string, number> = {
+  n: -9,
+  u: -6,
+  m: -3,
+  "": 0,
+  k: 3,
+  M: 6,
+  G: 9,
+  T: 12,
+  P: 15,
+  E: 18,
+};
 const BINARY_SUFFIX: Record<string, number> = { Ki: 10, Mi: 20, Gi: 30, Ti: 40, Pi: 50, Ei: 60 };
 /** Bigger exponents cannot give a result below 2^53 (or above 0), and would make huge BigInts. */
 const MAX_EXPONENT = 40;
@@ -35,12 +46,14 @@ function parseQuantity(value: string | number, scale: bigint, what: string, exam
   else if (suffix in DECIMAL_SUFFIX) exp10 = DECIMAL_SUFFIX[suffix] ?? 0;
   else exp10 = Number(suffix.slice(1));
   const isZero = /^[0.]*$/.test(decimal);
-  if (sign === "-" && !isZero) throw new RangeError(`expected a non-negative ${what} quantity, got ${show(value)}`);
+  if (sign === "-" && !isZero)
+    throw new RangeError(`expected a non-negative ${what} quantity, got ${show(value)}`);
   if (isZero) return 0;
   if (exp10 > MAX_EXPONENT) throw new RangeError(`${what} quantity ${show(value)} is too large`);
   if (exp10 < -MAX_EXPONENT) return 1; // a positive amount far below one unit rounds up to one
   const result = ceilScaled(decimal, exp10, exp2, scale);
-  if (result > BigInt(Number.MAX_SAFE_INTEGER)) throw new RangeError(`${what} quantity ${show(value)} is too large`);
+  if (result > BigInt(Number.MAX_SAFE_INTEGER))
+    throw new RangeError(`${what} quantity ${show(value)} is too large`);
   return Number(result);
 }
 

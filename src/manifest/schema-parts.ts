@@ -21,13 +21,17 @@ export function opt<S extends v.GenericSchema>(schema: S) {
 }
 
 /** An optional field with a default for absent and null. */
-export function def<S extends v.GenericSchema, const D extends v.Default<S, null | undefined>>(schema: S, fallback: D) {
+export function def<S extends v.GenericSchema, const D extends v.Default<S, null | undefined>>(
+  schema: S,
+  fallback: D,
+) {
   return v.nullish(schema, fallback);
 }
 
 /** An integer in min..max; a quoted number ("80") is refused, as Kubernetes refuses it. */
 export function int(min: number, max: number) {
-  const message = (issue: v.BaseIssue<unknown>) => `expected integer ${min}..${max}, got ${describeValue(issue.input)}`;
+  const message = (issue: v.BaseIssue<unknown>) =>
+    `expected integer ${min}..${max}, got ${describeValue(issue.input)}`;
   return v.pipe(
     v.number(message),
     v.check((n) => Number.isInteger(n) && n >= min && n <= max, message),
@@ -36,7 +40,9 @@ export function int(min: number, max: number) {
 
 export type Report = (message: string, ...path: PathSegment[]) => void;
 
-function toReport(addIssue: (info: { message: string; path?: [v.IssuePathItem, ...v.IssuePathItem[]] }) => void): Report {
+function toReport(
+  addIssue: (info: { message: string; path?: [v.IssuePathItem, ...v.IssuePathItem[]] }) => void,
+): Report {
   return (message, ...path) => {
     const [first, ...rest] = path.map((key) => ({
       type: "unknown" as const,
@@ -53,7 +59,10 @@ function toReport(addIssue: (info: { message: string; path?: [v.IssuePathItem, .
  * `schema` plus a check over its whole output that may report several issues, each at a path below
  * it. The check runs only when the value is well-typed, so it never adds noise to a broken field.
  */
-export function checked<S extends v.GenericSchema>(schema: S, check: (value: v.InferOutput<S>, report: Report) => void) {
+export function checked<S extends v.GenericSchema>(
+  schema: S,
+  check: (value: v.InferOutput<S>, report: Report) => void,
+) {
   return v.pipe(
     schema,
     v.rawCheck<v.InferOutput<S>>(({ dataset, addIssue }) => {
@@ -99,6 +108,9 @@ export function converted<T>(parse: (value: string | number) => T, expected: str
 }
 
 /** Messages for fields mk refuses: "<field> is not supported by mk", or the reason given. */
-export function notSupported(keys: readonly string[], reasons: Record<string, string> = {}): Record<string, string> {
+export function notSupported(
+  keys: readonly string[],
+  reasons: Record<string, string> = {},
+): Record<string, string> {
   return Object.fromEntries(keys.map((key) => [key, reasons[key] ?? `${key} is not supported by mk`]));
 }

@@ -38,7 +38,10 @@ function annotations(podLevel: boolean) {
       if (!key.startsWith(BACKOFF_PREFIX)) continue;
       if (!KNOWN_BACKOFF_ANNOTATIONS.includes(key)) {
         const hint = suggest(key, KNOWN_BACKOFF_ANNOTATIONS);
-        report(`unknown mk annotation ${JSON.stringify(key)}${hint ? `; did you mean ${JSON.stringify(hint)}?` : ""}`, key);
+        report(
+          `unknown mk annotation ${JSON.stringify(key)}${hint ? `; did you mean ${JSON.stringify(hint)}?` : ""}`,
+          key,
+        );
       } else if (!podLevel) {
         report("expected on a Pod or in spec.template.metadata.annotations: it applies to pods only", key);
       } else {
@@ -60,7 +63,15 @@ function metadata(opts: { podLevel: boolean; maxName?: number; why?: string }) {
       annotations: def(annotations(opts.podLevel), () => ({})),
     },
     {
-      ignored: ["namespace", "creationTimestamp", "uid", "resourceVersion", "generation", "managedFields", "selfLink"],
+      ignored: [
+        "namespace",
+        "creationTimestamp",
+        "uid",
+        "resourceVersion",
+        "generation",
+        "managedFields",
+        "selfLink",
+      ],
       unsupported: notSupported(["generateName", "ownerReferences", "finalizers", "deletionTimestamp"], {
         generateName: "generateName is not supported by mk: give the object a name",
       }),
@@ -85,7 +96,10 @@ function checkBackoffOrder(
     const annotation = annotations[BACKOFF_ANNOTATIONS[field]];
     if (annotation === undefined) return undefined;
     try {
-      return { ms: parseBackoffMs(annotation), path: ["metadata", "annotations", BACKOFF_ANNOTATIONS[field]] };
+      return {
+        ms: parseBackoffMs(annotation),
+        path: ["metadata", "annotations", BACKOFF_ANNOTATIONS[field]],
+      };
     } catch {
       return undefined; // reported by the annotation check
     }
@@ -93,7 +107,10 @@ function checkBackoffOrder(
   const initial = pick("initial");
   const max = pick("max");
   if (initial && max && initial.ms > max.ms) {
-    report(`expected an initial back-off of at most the max back-off (${max.ms}ms), got ${initial.ms}ms`, ...initial.path);
+    report(
+      `expected an initial back-off of at most the max back-off (${max.ms}ms), got ${initial.ms}ms`,
+      ...initial.path,
+    );
   }
 }
 
@@ -135,12 +152,15 @@ const intOrPercent = (atMost100: boolean) =>
     }),
   );
 
-const isZero = (value: number | string | undefined) => value === 0 || (typeof value === "string" && /^0+%$/.test(value));
+const isZero = (value: number | string | undefined) =>
+  value === 0 || (typeof value === "string" && /^0+%$/.test(value));
 
 const strategy = checked(
   fields({
     type: opt(v.picklist(["Recreate", "RollingUpdate"])),
-    rollingUpdate: opt(fields({ maxSurge: opt(intOrPercent(false)), maxUnavailable: opt(intOrPercent(true)) })),
+    rollingUpdate: opt(
+      fields({ maxSurge: opt(intOrPercent(false)), maxUnavailable: opt(intOrPercent(true)) }),
+    ),
   }),
   (s, report) => {
     if (s.type === "Recreate" && s.rollingUpdate !== undefined) {
@@ -166,22 +186,34 @@ const selector = fields(
 
 /** Kubernetes: the selector must select the template's pods, or the PodSet would never see them. */
 function checkSelector(
-  spec: { selector: { matchLabels: Record<string, string> }; template: { metadata: { labels: Record<string, string> } } },
+  spec: {
+    selector: { matchLabels: Record<string, string> };
+    template: { metadata: { labels: Record<string, string> } };
+  },
   report: Report,
 ): void {
   const templateLabels = spec.template.metadata.labels;
-  const missing = Object.entries(spec.selector.matchLabels).filter(([key, value]) => templateLabels[key] !== value);
+  const missing = Object.entries(spec.selector.matchLabels).filter(
+    ([key, value]) => templateLabels[key] !== value,
+  );
   if (missing.length > 0) {
     const wanted = missing.map(([key, value]) => `${key}=${value}`).join(", ");
-    report(`expected labels matching spec.selector.matchLabels, missing ${wanted}`, "template", "metadata", "labels");
+    report(
+      `expected labels matching spec.selector.matchLabels, missing ${wanted}`,
+      "template",
+      "metadata",
+      "labels",
+    );
   }
 }
 
-const mkTemplate = checked(fields({ metadata: def(templateMetadata, () => ({})), spec: mkTemplateSpec }), (t, report) =>
-  checkBackoffOrder(t.metadata.annotations, t.spec.restartBackoff, report),
+const mkTemplate = checked(
+  fields({ metadata: def(templateMetadata, () => ({})), spec: mkTemplateSpec }),
+  (t, report) => checkBackoffOrder(t.metadata.annotations, t.spec.restartBackoff, report),
 );
-const kubeTemplate = checked(fields({ metadata: def(templateMetadata, () => ({})), spec: kubeTemplateSpec }), (t, report) =>
-  checkBackoffOrder(t.metadata.annotations, undefined, report),
+const kubeTemplate = checked(
+  fields({ metadata: def(templateMetadata, () => ({})), spec: kubeTemplateSpec }),
+  (t, report) => checkBackoffOrder(t.metadata.annotations, undefined, report),
 );
 
 const podSetEntries = {
@@ -190,7 +222,10 @@ const podSetEntries = {
   strategy: def(strategy, () => ({})),
   minReadySeconds: def(int(0, MAX_SECONDS), 0),
 };
-const podSetPolicy = { ignored: ["revisionHistoryLimit", "progressDeadlineSeconds"], unsupported: notSupported(["paused"]) };
+const podSetPolicy = {
+  ignored: ["revisionHistoryLimit", "progressDeadlineSeconds"],
+  unsupported: notSupported(["paused"]),
+};
 
 const podSetMetadata = metadata({
   podLevel: false,
@@ -218,7 +253,9 @@ export function dockerEndpointError(value: string): string | undefined {
   const ssh = /^ssh:\/\/([^@/:\s]+)@([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::(\d{1,5}))?\/?$/.exec(value);
   if (!ssh) return usage;
   const port = ssh[3] === undefined ? 22 : Number(ssh[3]);
-  return port >= 1 && port <= 65535 ? undefined : `expected an ssh port 1..65535, got ${describeValue(value)}`;
+  return port >= 1 && port <= 65535
+    ? undefined
+    : `expected an ssh port 1..65535, got ${describeValue(value)}`;
 }
 
 const taint = fields(
@@ -230,13 +267,16 @@ const nodeSpec = checked(
   fields({
     docker: text(dockerEndpointError),
     identityFile: opt(text((f) => (f === "" ? "expected a file path, got an empty string" : undefined))),
-    socketPath: opt(text((p) => (p.startsWith("/") ? undefined : `expected an absolute path, got ${describeValue(p)}`))),
+    socketPath: opt(
+      text((p) => (p.startsWith("/") ? undefined : `expected an absolute path, got ${describeValue(p)}`)),
+    ),
     taints: def(v.array(taint), () => []),
     unschedulable: def(v.boolean(), false),
   }),
   (spec, report) => {
     if (!spec.docker.startsWith("ssh://")) {
-      if (spec.identityFile !== undefined) report("expected only with an ssh:// docker endpoint", "identityFile");
+      if (spec.identityFile !== undefined)
+        report("expected only with an ssh:// docker endpoint", "identityFile");
       if (spec.socketPath !== undefined) report("expected only with an ssh:// docker endpoint", "socketPath");
     }
     const seen = new Set<string>();

@@ -96,7 +96,7 @@ function syntaxProblems(doc: Document.Parsed, text: string): YamlProblem[] {
   for (const error of doc.errors) {
     const [start, end] = error.pos;
     if (error.code === "DUPLICATE_KEY") {
-      problems.push({ offset: start, message: `duplicate key ${JSON.stringify(text.slice(start, end))}` });
+      problems.push({ offset: start, message: `duplicate key ${keyAt(text, start, end)}` });
     } else if (!other) {
       other = true;
       const message =
@@ -107,6 +107,13 @@ function syntaxProblems(doc: Document.Parsed, text: string): YamlProblem[] {
     }
   }
   return problems;
+}
+
+/** The key written at `start`, as JSON, for a duplicate-key message (the error range covers one character). */
+function keyAt(text: string, start: number, end: number): string {
+  const key = /^(?:"(?:[^"\\\n]|\\.)*"|'(?:[^'\n]|'')*'|[^:#\n]*[^:#\s])/.exec(text.slice(start, start + 300))?.[0];
+  if (key === undefined) return JSON.stringify(text.slice(start, end));
+  return key.startsWith('"') || key.startsWith("'") ? key : JSON.stringify(key);
 }
 
 function shortTag(tag: string): string {
@@ -125,7 +132,10 @@ interface Size {
  * the alias, as the yaml library resolves it) and refuse tags, then measures the tree as it would
  * be once aliases are expanded, without expanding it.
  */
-function inspectNodes(root: ParsedNode | null): { aliasTargets: Map<Alias.Parsed, ParsedNode>; problems: YamlProblem[] } {
+function inspectNodes(root: ParsedNode | null): {
+  aliasTargets: Map<Alias.Parsed, ParsedNode>;
+  problems: YamlProblem[];
+} {
   const problems: YamlProblem[] = [];
   const aliasTargets = new Map<Alias.Parsed, ParsedNode>();
   if (root === null) return { aliasTargets, problems };
@@ -141,14 +151,20 @@ function inspectNodes(root: ParsedNode | null): { aliasTargets: Map<Alias.Parsed
       }
       const target = anchors.get(node.source);
       if (target === undefined) {
-        problems.push({ offset: offsetOf(node), message: `alias *${node.source} has no anchor &${node.source} before it` });
+        problems.push({
+          offset: offsetOf(node),
+          message: `alias *${node.source} has no anchor &${node.source} before it`,
+        });
       } else {
         aliasTargets.set(node, target);
       }
       return;
     }
     if (node.tag !== undefined && !CORE_TAGS.has(node.tag)) {
-      problems.push({ offset: offsetOf(node), message: `YAML tag ${shortTag(node.tag)} is not allowed in a manifest` });
+      problems.push({
+        offset: offsetOf(node),
+        message: `YAML tag ${shortTag(node.tag)} is not allowed in a manifest`,
+      });
     }
     if (node.anchor) anchors.set(node.anchor, node);
     for (const child of childrenOf(node)) visit(child);
@@ -166,7 +182,10 @@ function inspectNodes(root: ParsedNode | null): { aliasTargets: Map<Alias.Parsed
       const target = aliasTargets.get(node);
       if (target === undefined) return { nodes: 1, height: 0 };
       if (inProgress.has(target)) {
-        problems.push({ offset: offsetOf(node), message: `alias *${node.source} refers to a node that contains it` });
+        problems.push({
+          offset: offsetOf(node),
+          message: `alias *${node.source} refers to a node that contains it`,
+        });
         return { nodes: Number.POSITIVE_INFINITY, height: 0 };
       }
       return measure(target);
@@ -197,7 +216,10 @@ function inspectNodes(root: ParsedNode | null): { aliasTargets: Map<Alias.Parsed
       message: `document has more than ${MAX_NODES} nodes once aliases are expanded`,
     });
   } else if (total.height > MAX_DEPTH) {
-    problems.push({ offset: offsetOf(deepestAt(root, MAX_DEPTH + 1, measure, aliasTargets)), message: `document is nested deeper than ${MAX_DEPTH} levels` });
+    problems.push({
+      offset: offsetOf(deepestAt(root, MAX_DEPTH + 1, measure, aliasTargets)),
+      message: `document is nested deeper than ${MAX_DEPTH} levels`,
+    });
   }
   return { aliasTargets, problems };
 }

@@ -36,7 +36,12 @@ function makeNode(overrides: Partial<NodeInfo> = {}): NodeInfo {
 
 /** One container requesting `cpuMilli`/`memoryBytes` (omitted: no request), plus spec overrides. */
 function makePod(
-  overrides: { name?: string; owner?: string; cpuMilli?: number; memoryBytes?: number } & Partial<PodSpec> = {},
+  overrides: {
+    name?: string;
+    owner?: string;
+    cpuMilli?: number;
+    memoryBytes?: number;
+  } & Partial<PodSpec> = {},
 ): PreparedPod {
   const { name = "web-1", owner, cpuMilli, memoryBytes, ...spec } = overrides;
   const requests = {
@@ -150,7 +155,12 @@ interface FilterCase {
 
 const filterCases: FilterCase[] = [
   { title: "accepts a ready node", plugin: nodeReady, want: undefined },
-  { title: "rejects a node that is not ready", plugin: nodeReady, node: { ready: false }, want: "node is not ready" },
+  {
+    title: "rejects a node that is not ready",
+    plugin: nodeReady,
+    node: { ready: false },
+    want: "node is not ready",
+  },
   { title: "accepts a settled node", plugin: nodeSettled, want: undefined },
   {
     title: "rejects a node that came back too recently",
@@ -307,7 +317,15 @@ for (const { title, plugin, node, pod, want } of filterCases) {
 test("DEFAULT_FILTERS runs node health first and the only usage-dependent filter last", () => {
   assert.deepEqual(
     DEFAULT_FILTERS.map((plugin) => plugin.name),
-    ["NodeReady", "NodeSettled", "NodeUnschedulable", "NodeName", "NodeSelector", "TaintToleration", "Resources"],
+    [
+      "NodeReady",
+      "NodeSettled",
+      "NodeUnschedulable",
+      "NodeName",
+      "NodeSelector",
+      "TaintToleration",
+      "Resources",
+    ],
   );
   assert.deepEqual(
     DEFAULT_FILTERS.filter((plugin) => plugin.readsUsage).map((plugin) => plugin.name),

@@ -30,7 +30,12 @@ function makeNode(overrides: Partial<NodeInfo> = {}): NodeInfo {
 }
 
 function makePod(
-  overrides: { name?: string; owner?: string; cpuMilli?: number; memoryBytes?: number } & Partial<PodSpec> = {},
+  overrides: {
+    name?: string;
+    owner?: string;
+    cpuMilli?: number;
+    memoryBytes?: number;
+  } & Partial<PodSpec> = {},
 ): PreparedPod {
   const { name = "web-1", owner, cpuMilli = 0, memoryBytes = 0, ...spec } = overrides;
   return preparePod({
@@ -149,7 +154,15 @@ const cases: ScoreCase[] = [
   {
     title: "ignores NoSchedule and NoExecute taints (filters handle them)",
     plugin: preferNoSchedule,
-    nodes: [{}, { taints: [{ key: "a", effect: "NoSchedule" }, { key: "b", effect: "NoExecute" }] }],
+    nodes: [
+      {},
+      {
+        taints: [
+          { key: "a", effect: "NoSchedule" },
+          { key: "b", effect: "NoExecute" },
+        ],
+      },
+    ],
     want: [100, 100],
   },
 ];
