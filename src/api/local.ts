@@ -87,7 +87,9 @@ export class LocalApi implements MkApi {
     if (!row.node) throw new InvalidInputError(`Pod ${pod} is not scheduled yet: no logs`);
     const node = this.store.getNode(row.node);
     if (!node) throw new NotFoundError("node", row.node);
-    const conn = connectNode(node, this.opts.ssh);
+    const { defaultSshOptions, sshConnector } = await import("../node/ssh-docker.ts");
+    const { silentLogger } = await import("../lib/log.ts");
+    const conn = connectNode(node, this.opts.ssh ?? sshConnector(defaultSshOptions(silentLogger)));
     const found = await conn.runtime.list({ [LABEL.podUid]: row.uid, [LABEL.container]: container });
     const c = found.sort((a, b) => (b.startedAt ?? 0) - (a.startedAt ?? 0))[0];
     if (!c) {

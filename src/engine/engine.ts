@@ -3,6 +3,7 @@
 // is what `mk apply` does when no server runs.
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
+import { planNodeLifecycle } from "../controller/nodes.ts";
 import { planPods } from "../controller/pods.ts";
 import { schedulePending, type SchedulerStrategy } from "../controller/scheduling.ts";
 import type { Clock } from "../lib/clock.ts";
@@ -14,6 +15,8 @@ import type { MkObjectBody } from "../manifest/types.ts";
 import { NodeAgent } from "../node/agent.ts";
 import { ProbeManager } from "../probes/worker.ts";
 import { connectNode, localDockerUrl, type NodeConnection, type SshConnector } from "../node/connect.ts";
+import { imageTransfer } from "../node/image-transfer.ts";
+import { defaultSshOptions, sshConnector } from "../node/ssh-docker.ts";
 import type { Metrics } from "../metrics/registry.ts";
 import type { BackoffConfig } from "../reconcile/backoff.ts";
 import { DEFAULT_BACKOFF } from "../reconcile/backoff.ts";
@@ -23,6 +26,15 @@ import type { NodeRow, NodeState } from "../store/rows.ts";
 import type { Store } from "../store/store.ts";
 
 export const CONTROLLER_LEASE = "controller";
+
+/** Rejects when `p` takes longer than `ms`: a cut-off node must not hang a heartbeat. */
+export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const t = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([p, t]).finally(() => clearTimeout(timer));
+}
 
 export interface EngineOptions {
   store: Store;
@@ -64,6 +76,7 @@ export class Engine {
   private readonly nodes = new Map<string, NodeHandle>();
   private readonly controllerTrigger = new Trigger();
   private rrCursor = 0;
+  private readonly ssh: SshConnector;
   private readonly opts: Required<
     Pick<
       EngineOptions,
@@ -76,6 +89,7 @@ export class Engine {
     this.log = options.log;
     this.clock = options.clock ?? systemClock;
     this.cluster = this.store.clusterId();
+    this.ssh = options.ssh ?? sshConnector(defaultSshOptions(this.log.child("ssh")));
     this.opts = {
       backoff: options.backoff ?? DEFAULT_BACKOFF,
       resyncMs: options.resyncMs ?? 5000,
@@ -114,6 +128,14 @@ export class Engine {
   /** Pods from objects, then scheduling. Returns how many mutations it committed. */
   controllerPass(): number {
     const now = this.clock.now();
+    const lifecycle = planNodeLifecycle({
+      nodes: this.store.listNodes(),
+      pods: this.store.listPods(),
+      now,
+      graceMs: this.opts.nodeGraceMs,
+      evictionDelayMs: this.opts.evictionDelayMs,
+    });
+    this.store.commit(lifecycle);
     const objects = this.store.listObjects().map((o) => JSON.parse(o.spec) as MkObjectBody);
     const muts: Mutation[] = planPods({
       objects,
@@ -129,7 +151,7 @@ export class Engine {
     this.rrCursor = sched.rrCursor;
     this.store.commit(sched.mutations);
     for (const b of sched.bound) this.options.metrics?.schedulingLatency.observe(b.latencyMs / 1000);
-    return muts.length + sched.mutations.length;
+    return lifecycle.length + muts.length + sched.mutations.length;
   }
 
   // ---- nodes
@@ -150,7 +172,7 @@ export class Engine {
     for (const row of rows) {
       if (this.nodes.has(row.name)) continue;
       try {
-        const conn = connectNode(row, this.options.ssh);
+        const conn = connectNode(row, this.ssh);
         const trigger = new Trigger();
         const probes = new ProbeManager({
           runtime: conn.runtime,
@@ -174,6 +196,7 @@ export class Engine {
           backoff: this.opts.backoff,
           log: this.log.child("agent"),
           probes,
+          ...(row.docker.startsWith("ssh://") ? { transferImage: imageTransfer(this.localRuntime(), conn.runtime, row.name) } : {}),
           onResults: (results, ms) => {
             this.options.metrics?.recordActions(results);
             this.options.metrics?.reconcileDuration.observe(ms / 1000);
@@ -187,6 +210,14 @@ export class Engine {
     }
   }
 
+  private local: NodeConnection | undefined;
+
+  /** The controller's own engine: the source of images for nodes without a registry. */
+  localRuntime(): NodeConnection["runtime"] {
+    this.local ??= connectNode({ name: "controller", docker: localDockerUrl() });
+    return this.local.runtime;
+  }
+
   agents(): NodeAgent[] {
     return [...this.nodes.values()].map((h) => h.agent);
   }
@@ -196,7 +227,7 @@ export class Engine {
     const at = this.clock.now();
     try {
       if (!h.row.dockerVersion || h.row.state !== "Ready") {
-        const info = await h.conn.runtime.info();
+        const info = await withTimeout(h.conn.runtime.info(), 5000, `docker info of node ${h.row.name}`);
         this.store.commit([
           {
             op: "setNodeStatus",
@@ -209,7 +240,7 @@ export class Engine {
           },
         ]);
       } else {
-        await h.conn.runtime.ping();
+        await withTimeout(h.conn.runtime.ping(), Math.max(2000, this.opts.heartbeatMs * 2), `ping of node ${h.row.name}`);
         this.store.commit([{ op: "setNodeStatus", name: h.row.name, state: "Ready", message: null, at, heartbeat: true }]);
       }
       return true;

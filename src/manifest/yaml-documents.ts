@@ -76,11 +76,14 @@ export function readYamlFile(text: string): YamlFile {
 
 function readDocument(doc: Document.Parsed, index: number, text: string): YamlDocument {
   const problems = syntaxProblems(doc, text);
+  // Only duplicate keys leave a tree worth inspecting; after other syntax errors it is guesswork.
+  if (problems.some((p) => !p.message.startsWith("duplicate key"))) {
+    return { index, doc, aliasTargets: new Map(), problems };
+  }
   const { aliasTargets, problems: structural } = inspectNodes(doc.contents);
   problems.push(...structural);
   const result: YamlDocument = { index, doc, aliasTargets, problems };
-  // Only duplicate keys leave a tree worth validating; other syntax errors make what follows guesswork.
-  if (problems.length > 0 && !problems.every((p) => p.message.startsWith("duplicate key"))) return result;
+  if (structural.length > 0) return result;
   try {
     result.value = doc.toJS({ maxAliasCount: MAX_ALIASES });
   } catch (err) {

@@ -45,6 +45,7 @@ export interface AgentOptions {
   concurrency?: number;
   log: Logger;
   probes?: ProbeSource;
+  transferImage?: (ref: string) => Promise<string | undefined>;
   onResults?: (results: readonly ActionResult[], durationMs: number) => void;
   /** A pod's containers all run for the first time: latency from its creation. */
   onPodStarted?: (pod: string, latencyMs: number) => void;
@@ -182,6 +183,7 @@ export class NodeAgent {
         now: () => clock.now(),
         concurrency: this.opts.concurrency ?? 8,
         statuses,
+        ...(this.opts.transferImage ? { transferImage: this.opts.transferImage } : {}),
         backoffFor: (a) => (a.type === "remove-orphan" ? this.opts.backoff : backoffOf(a.pod)),
       });
       const out: Mutation[] = [];

@@ -23,6 +23,11 @@ export interface SshOptions {
   log: Logger;
 }
 
+/** Defaults tuned so a dead or cut-off node is noticed in about 3 s. */
+export function defaultSshOptions(log: Logger, env: NodeJS.ProcessEnv = process.env): SshOptions {
+  return { knownHostsFile: defaultKnownHosts(env), readyTimeoutMs: 3000, keepaliveIntervalMs: 1000, keepaliveCountMax: 2, log };
+}
+
 export function defaultKnownHosts(env: NodeJS.ProcessEnv = process.env): string {
   return env.MK_KNOWN_HOSTS ?? join(homedir(), ".ssh", "known_hosts");
 }

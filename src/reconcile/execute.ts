@@ -17,6 +17,12 @@ export interface ExecuteDeps {
   concurrency: number;
   statuses: ReadonlyMap<string, ContainerStatus>;
   backoffFor: (action: Action) => BackoffConfig;
+  /**
+   * Copies an image from the controller's engine to this node (docker save | docker load over
+   * the tunnel): image distribution without a registry. Resolves with a progress message, or
+   * undefined when the controller does not have the image.
+   */
+  transferImage?: (ref: string) => Promise<string | undefined>;
 }
 
 export interface ActionResult {
@@ -94,7 +100,19 @@ async function executeOne(a: Action, deps: ExecuteDeps): Promise<ActionResult> {
       case "create": {
         const key = containerKey(a.pod.name, a.container.name);
         const prev = deps.statuses.get(key) ?? freshStatus(a.pod, a.container.name, deps.now());
-        if (a.pull) {
+        let pull = a.pull;
+        if (pull && deps.transferImage && !(await rt.hasImage(a.container.image))) {
+          try {
+            const copied = await deps.transferImage(a.container.image);
+            if (copied) {
+              muts.push(event(deps, a.pod.name, "Normal", "Transferred", copied));
+              pull = false;
+            }
+          } catch (err) {
+            muts.push(event(deps, a.pod.name, "Warning", "TransferFailed", `Copying image "${a.container.image}" from the controller failed: ${errorMessage(err)}`));
+          }
+        }
+        if (pull) {
           muts.push(event(deps, a.pod.name, "Normal", "Pulling", `Pulling image "${a.container.image}"`));
           try {
             await rt.pullImage(a.container.image);

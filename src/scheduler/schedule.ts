@@ -3,9 +3,11 @@
 // snapshot, so each pod sees the earlier placements (replicas of a PodSet spread).
 // evictionsForNoExecute(): which pods a node's NoExecute taints evict, now or later.
 //
-//   pod -> preparePod -> filters, every node (a node's reason is its first rejection) -> feasible
-//     least-loaded: weighted average of the score plugins; highest wins, ties go to the node with
-//                   fewer pods, then to the first name
+//   pod -> preparePod: requests and selector computed once per pod
+//       -> filters that ignore usage: node health, nodeName, nodeSelector, taints (in scheduleMany
+//          once per distinct constraints) -> capacity filter -> feasible nodes
+//     least-loaded: each score plugin rates every feasible node (then normalizes the ratings); the
+//                   weighted average is highest wins; ties go to fewer pods, then the first name
 //     round-robin:  the first feasible node at or after the cursor in node-name order; no scoring
 //   no feasible node: "0/3 nodes are available: 2 Insufficient cpu, 1 node is cordoned"
 //
