@@ -1,6 +1,7 @@
 // Fixture builders with overrides, for unit tests.
-import type { DesiredPod } from "../src/reconcile/actions.ts";
+
 import type { ContainerSpec, PodSpec, Probe } from "../src/manifest/types.ts";
+import type { DesiredPod } from "../src/reconcile/actions.ts";
 
 export function makeContainer(o: Partial<ContainerSpec> = {}): ContainerSpec {
   return {
@@ -26,7 +27,7 @@ export function makePodSpec(o: Partial<PodSpec> = {}): PodSpec {
   };
 }
 
-export function makePod(o: Partial<DesiredPod> & { spec?: Partial<PodSpec> } = {}): DesiredPod {
+export function makePod(o: Omit<Partial<DesiredPod>, "spec"> & { spec?: Partial<PodSpec> } = {}): DesiredPod {
   const { spec, ...rest } = o;
   return {
     name: "web",

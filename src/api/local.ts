@@ -74,14 +74,19 @@ export class LocalApi implements MkApi {
     return drainNode(this.store, name);
   }
 
-  async logs(pod: string, opts: { container?: string; follow?: boolean; tail?: number; signal?: AbortSignal }): Promise<Readable> {
+  async logs(
+    pod: string,
+    opts: { container?: string; follow?: boolean; tail?: number; signal?: AbortSignal },
+  ): Promise<Readable> {
     const row = this.store.getPod(pod);
     if (!row) throw new NotFoundError("pod", pod);
     const spec = JSON.parse(row.spec) as PodSpec;
     const names = spec.containers.map((c) => c.name);
     const container = opts.container ?? (names.length === 1 ? names[0] : undefined);
     if (!container) {
-      throw new InvalidInputError(`Pod ${pod} has several containers: choose one with -c (${names.join(", ")})`);
+      throw new InvalidInputError(
+        `Pod ${pod} has several containers: choose one with -c (${names.join(", ")})`,
+      );
     }
     if (!names.includes(container)) throw new NotFoundError(`container of pod ${pod}`, container);
     if (!row.node) throw new InvalidInputError(`Pod ${pod} is not scheduled yet: no logs`);
@@ -94,7 +99,9 @@ export class LocalApi implements MkApi {
     const c = found.sort((a, b) => (b.startedAt ?? 0) - (a.startedAt ?? 0))[0];
     if (!c) {
       conn.close();
-      throw new InvalidInputError(`Pod ${pod} container ${container} has no container on node ${row.node} yet`);
+      throw new InvalidInputError(
+        `Pod ${pod} container ${container} has no container on node ${row.node} yet`,
+      );
     }
     const stream = await conn.runtime.logs(c.id, {
       ...(opts.follow !== undefined ? { follow: opts.follow } : {}),

@@ -21,27 +21,42 @@ export class RemoteApi implements MkApi {
     try {
       res = await fetch(`${this.base}${path}`, {
         method,
-        ...(body !== undefined ? { body: JSON.stringify(body), headers: { "content-type": "application/json" } } : {}),
+        ...(body !== undefined
+          ? { body: JSON.stringify(body), headers: { "content-type": "application/json" } }
+          : {}),
       });
     } catch (err) {
-      throw new RuntimeError(`Cannot reach mk server at ${this.base}: ${(err as Error & { cause?: Error }).cause?.message ?? (err as Error).message}`);
+      throw new RuntimeError(
+        `Cannot reach mk server at ${this.base}: ${(err as Error & { cause?: Error }).cause?.message ?? (err as Error).message}`,
+      );
     }
     const text = await res.text();
     let json: unknown;
     try {
       json = JSON.parse(text);
     } catch {
-      throw new RuntimeError(`mk server at ${this.base} answered ${res.status} with non-JSON: ${text.slice(0, 200)}`);
+      throw new RuntimeError(
+        `mk server at ${this.base} answered ${res.status} with non-JSON: ${text.slice(0, 200)}`,
+      );
     }
     if (!res.ok) {
-      const e = (json as { error?: { code?: string; message?: string; details?: Record<string, unknown> } }).error;
-      throw new RemoteError(e?.code ?? "http_error", e?.message ?? `HTTP ${res.status}`, res.status, e?.details ?? {});
+      const e = (json as { error?: { code?: string; message?: string; details?: Record<string, unknown> } })
+        .error;
+      throw new RemoteError(
+        e?.code ?? "http_error",
+        e?.message ?? `HTTP ${res.status}`,
+        res.status,
+        e?.details ?? {},
+      );
     }
     return json as T;
   }
 
   apply(sources: ManifestSource[], opts: { dryRun: boolean }) {
-    return this.call<Awaited<ReturnType<MkApi["apply"]>>>("POST", "/api/v1/apply", { manifests: sources, dryRun: opts.dryRun });
+    return this.call<Awaited<ReturnType<MkApi["apply"]>>>("POST", "/api/v1/apply", {
+      manifests: sources,
+      dryRun: opts.dryRun,
+    });
   }
   diff(sources: ManifestSource[]) {
     return this.call<Awaited<ReturnType<MkApi["diff"]>>>("POST", "/api/v1/diff", { manifests: sources });
@@ -62,7 +77,10 @@ export class RemoteApi implements MkApi {
     return this.call<Awaited<ReturnType<MkApi["podSets"]>>>("GET", "/api/v1/podsets");
   }
   podSet(name: string) {
-    return this.call<Awaited<ReturnType<MkApi["podSet"]>>>("GET", `/api/v1/podsets/${encodeURIComponent(name)}`);
+    return this.call<Awaited<ReturnType<MkApi["podSet"]>>>(
+      "GET",
+      `/api/v1/podsets/${encodeURIComponent(name)}`,
+    );
   }
   nodes() {
     return this.call<Awaited<ReturnType<MkApi["nodes"]>>>("GET", "/api/v1/nodes");
@@ -78,10 +96,17 @@ export class RemoteApi implements MkApi {
     return this.call<Awaited<ReturnType<MkApi["events"]>>>("GET", `/api/v1/events?${qs}`);
   }
   describe(kind: string, name: string) {
-    return this.call<Awaited<ReturnType<MkApi["describe"]>>>("GET", `/api/v1/describe/${kind.toLowerCase()}/${encodeURIComponent(name)}`);
+    return this.call<Awaited<ReturnType<MkApi["describe"]>>>(
+      "GET",
+      `/api/v1/describe/${kind.toLowerCase()}/${encodeURIComponent(name)}`,
+    );
   }
   scale(name: string, replicas: number) {
-    return this.call<Awaited<ReturnType<MkApi["scale"]>>>("POST", `/api/v1/podsets/${encodeURIComponent(name)}/scale`, { replicas });
+    return this.call<Awaited<ReturnType<MkApi["scale"]>>>(
+      "POST",
+      `/api/v1/podsets/${encodeURIComponent(name)}/scale`,
+      { replicas },
+    );
   }
   sql(query: string) {
     return this.call<Awaited<ReturnType<MkApi["sql"]>>>("POST", "/api/v1/sql", { query });
@@ -90,23 +115,43 @@ export class RemoteApi implements MkApi {
     return this.call<Awaited<ReturnType<MkApi["nodeAdd"]>>>("POST", "/api/v1/nodes", opts);
   }
   nodeRemove(name: string) {
-    return this.call<Awaited<ReturnType<MkApi["nodeRemove"]>>>("DELETE", `/api/v1/nodes/${encodeURIComponent(name)}`);
+    return this.call<Awaited<ReturnType<MkApi["nodeRemove"]>>>(
+      "DELETE",
+      `/api/v1/nodes/${encodeURIComponent(name)}`,
+    );
   }
   cordon(name: string, unschedulable: boolean) {
-    return this.call<Awaited<ReturnType<MkApi["cordon"]>>>("POST", `/api/v1/nodes/${encodeURIComponent(name)}/${unschedulable ? "cordon" : "uncordon"}`);
+    return this.call<Awaited<ReturnType<MkApi["cordon"]>>>(
+      "POST",
+      `/api/v1/nodes/${encodeURIComponent(name)}/${unschedulable ? "cordon" : "uncordon"}`,
+    );
   }
   drain(name: string) {
-    return this.call<Awaited<ReturnType<MkApi["drain"]>>>("POST", `/api/v1/nodes/${encodeURIComponent(name)}/drain`);
+    return this.call<Awaited<ReturnType<MkApi["drain"]>>>(
+      "POST",
+      `/api/v1/nodes/${encodeURIComponent(name)}/drain`,
+    );
   }
-  async logs(pod: string, opts: { container?: string; follow?: boolean; tail?: number; signal?: AbortSignal }): Promise<Readable> {
+  async logs(
+    pod: string,
+    opts: { container?: string; follow?: boolean; tail?: number; signal?: AbortSignal },
+  ): Promise<Readable> {
     const qs = new URLSearchParams();
     if (opts.container) qs.set("container", opts.container);
     if (opts.follow) qs.set("follow", "1");
     if (opts.tail !== undefined) qs.set("tail", String(opts.tail));
-    const res = await fetch(`${this.base}/api/v1/pods/${encodeURIComponent(pod)}/logs?${qs}`, opts.signal ? { signal: opts.signal } : {});
+    const res = await fetch(
+      `${this.base}/api/v1/pods/${encodeURIComponent(pod)}/logs?${qs}`,
+      opts.signal ? { signal: opts.signal } : {},
+    );
     if (!res.ok || !res.body) {
       const body = (await res.json().catch(() => ({}))) as { error?: { code?: string; message?: string } };
-      throw new RemoteError(body.error?.code ?? "http_error", body.error?.message ?? `HTTP ${res.status}`, res.status, {});
+      throw new RemoteError(
+        body.error?.code ?? "http_error",
+        body.error?.message ?? `HTTP ${res.status}`,
+        res.status,
+        {},
+      );
     }
     return Readable.fromWeb(res.body as import("node:stream/web").ReadableStream<Uint8Array>);
   }

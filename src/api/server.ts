@@ -53,7 +53,10 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 
 function sourcesOf(body: unknown): ManifestSource[] {
   const list = isRecord(body) ? body.manifests : undefined;
-  if (!Array.isArray(list) || !list.every((m) => isRecord(m) && typeof m.file === "string" && typeof m.text === "string")) {
+  if (
+    !Array.isArray(list) ||
+    !list.every((m) => isRecord(m) && typeof m.file === "string" && typeof m.text === "string")
+  ) {
     throw new InvalidInputError('Expected a body {"manifests": [{"file": string, "text": string}, ...]}');
   }
   return list as ManifestSource[];
@@ -61,13 +64,23 @@ function sourcesOf(body: unknown): ManifestSource[] {
 
 function refsOf(body: unknown): ObjectRef[] {
   const list = isRecord(body) ? body.refs : undefined;
-  if (!Array.isArray(list) || !list.every((r) => isRecord(r) && typeof r.kind === "string" && typeof r.name === "string")) {
+  if (
+    !Array.isArray(list) ||
+    !list.every((r) => isRecord(r) && typeof r.kind === "string" && typeof r.name === "string")
+  ) {
     throw new InvalidInputError('Expected a body {"refs": [{"kind": string, "name": string}, ...]}');
   }
   return list as ObjectRef[];
 }
 
-const KIND_OF: Record<string, string> = { pod: "Pod", pods: "Pod", podset: "PodSet", podsets: "PodSet", node: "Node", nodes: "Node" };
+const KIND_OF: Record<string, string> = {
+  pod: "Pod",
+  pods: "Pod",
+  podset: "PodSet",
+  podsets: "PodSet",
+  node: "Node",
+  nodes: "Node",
+};
 
 export function routes(api: MkApi): Route[] {
   const r = (method: string, path: string, handler: Handler): Route => ({
@@ -77,7 +90,9 @@ export function routes(api: MkApi): Route[] {
   });
   return [
     r("GET", "/api/v1/status", () => api.status()),
-    r("POST", "/api/v1/apply", (_q, _u, _p, b) => api.apply(sourcesOf(b), { dryRun: isRecord(b) && b.dryRun === true })),
+    r("POST", "/api/v1/apply", (_q, _u, _p, b) =>
+      api.apply(sourcesOf(b), { dryRun: isRecord(b) && b.dryRun === true }),
+    ),
     r("POST", "/api/v1/diff", (_q, _u, _p, b) => api.diff(sourcesOf(b))),
     r("POST", "/api/v1/refs", (_q, _u, _p, b) => api.refs(sourcesOf(b))),
     r("POST", "/api/v1/delete", (_q, _u, _p, b) => api.delete(refsOf(b))),
@@ -125,13 +140,22 @@ export function routes(api: MkApi): Route[] {
 
 function send(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(text) });
+  res.writeHead(status, {
+    "content-type": "application/json; charset=utf-8",
+    "content-length": Buffer.byteLength(text),
+  });
   res.end(text);
 }
 
-export function errorResponse(err: unknown): { status: number; body: { error: { code: string; message: string; details: Record<string, unknown> } } } {
+export function errorResponse(err: unknown): {
+  status: number;
+  body: { error: { code: string; message: string; details: Record<string, unknown> } };
+} {
   if (err instanceof MkError) return { status: err.httpStatus, body: { error: err.toJSON() } };
-  return { status: 500, body: { error: { code: "internal", message: (err as Error)?.message ?? String(err), details: {} } } };
+  return {
+    status: 500,
+    body: { error: { code: "internal", message: (err as Error)?.message ?? String(err), details: {} } },
+  };
 }
 
 export function createApiServer(deps: ServerDeps): Server {
@@ -161,7 +185,9 @@ export function createApiServer(deps: ServerDeps): Server {
         res.on("close", () => abort.abort());
         const tail = url.searchParams.get("tail");
         const stream = await deps.api.logs(decodeURIComponent(logs[1] ?? ""), {
-          ...(url.searchParams.get("container") ? { container: url.searchParams.get("container") ?? "" } : {}),
+          ...(url.searchParams.get("container")
+            ? { container: url.searchParams.get("container") ?? "" }
+            : {}),
           follow: url.searchParams.get("follow") === "1",
           ...(tail ? { tail: Number(tail) } : {}),
           signal: abort.signal,
@@ -185,11 +211,13 @@ export function createApiServer(deps: ServerDeps): Server {
           return;
         }
       }
-      if (table.some((r) => r.pattern.test(url.pathname))) throw new HttpError(405, `Method ${method} not allowed on ${url.pathname}`);
+      if (table.some((r) => r.pattern.test(url.pathname)))
+        throw new HttpError(405, `Method ${method} not allowed on ${url.pathname}`);
       throw new NotFoundError("route", url.pathname);
     } catch (err) {
       const { status, body } = errorResponse(err);
-      if (status >= 500) log.error(`${method} ${url.pathname} failed: ${body.error.message}`, { event: "http" });
+      if (status >= 500)
+        log.error(`${method} ${url.pathname} failed: ${body.error.message}`, { event: "http" });
       if (!res.headersSent) send(res, status, body);
       else res.end();
     }

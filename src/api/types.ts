@@ -34,13 +34,19 @@ export interface MkApi {
   node(name: string): Promise<NodeView>;
   events(opts: { kind?: string; name?: string; limit?: number }): Promise<EventView[]>;
   describe(kind: string, name: string): Promise<Described>;
-  scale(name: string, replicas: number): Promise<{ kind: string; name: string; replicas: number; previous: number }>;
+  scale(
+    name: string,
+    replicas: number,
+  ): Promise<{ kind: string; name: string; replicas: number; previous: number }>;
   sql(query: string): Promise<SqlResult>;
   nodeAdd(opts: NodeAddOptions): Promise<{ name: string; action: string }>;
   nodeRemove(name: string): Promise<{ name: string }>;
   cordon(name: string, unschedulable: boolean): Promise<{ name: string; unschedulable: boolean }>;
   drain(name: string): Promise<{ name: string; evicted: string[] }>;
-  logs(pod: string, opts: { container?: string; follow?: boolean; tail?: number; signal?: AbortSignal }): Promise<Readable>;
+  logs(
+    pod: string,
+    opts: { container?: string; follow?: boolean; tail?: number; signal?: AbortSignal },
+  ): Promise<Readable>;
   status(): Promise<ServerStatus>;
   close(): void;
 }

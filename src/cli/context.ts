@@ -1,8 +1,8 @@
 // What every command needs: the global options resolved, and an MkApi (local state or server).
 import { resolve } from "node:path";
 import type { MkApi } from "../api/types.ts";
-import { createLogger, type LogFormat, type Logger } from "../lib/log.ts";
 import { UsageError } from "../lib/errors.ts";
+import { createLogger, type LogFormat, type Logger } from "../lib/log.ts";
 import { type OutputFormat, parseOutput } from "./output.ts";
 
 export interface GlobalOptions {
@@ -48,7 +48,10 @@ export function createContext(opts: GlobalOptions, env: NodeJS.ProcessEnv = proc
         const { RemoteApi } = await import("../api/remote.ts");
         return new RemoteApi(server);
       }
-      const [{ Store }, { LocalApi }] = await Promise.all([import("../store/store.ts"), import("../api/local.ts")]);
+      const [{ Store }, { LocalApi }] = await Promise.all([
+        import("../store/store.ts"),
+        import("../api/local.ts"),
+      ]);
       return new LocalApi(Store.open(statePath));
     },
   };

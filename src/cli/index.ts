@@ -14,7 +14,13 @@ export const EXIT_CODES_HELP = `Exit codes:
 type Runner = (args: string[], opts: Record<string, unknown>) => Promise<number | undefined>;
 
 /** Every command of the product, with its one-line description (docs/cli.md is generated from this). */
-export const COMMANDS: { name: string; usage: string; description: string; options: [string, string, unknown?][]; load: () => Promise<Runner> }[] = [
+export const COMMANDS: {
+  name: string;
+  usage: string;
+  description: string;
+  options: [string, string, unknown?][];
+  load: () => Promise<Runner>;
+}[] = [
   {
     name: "apply",
     usage: "apply",
@@ -157,10 +163,13 @@ export function buildCli(onExit: (code: number) => void) {
     .option("--log-format <format>", "pretty or json (json when stdout is not a terminal)");
   for (const c of COMMANDS) {
     const cmd = cli.command(c.usage, c.description);
-    for (const [flag, desc, def] of c.options) cmd.option(flag, desc, def === undefined ? undefined : { default: def });
+    for (const [flag, desc, def] of c.options)
+      cmd.option(flag, desc, def === undefined ? undefined : { default: def });
     cmd.action(async (...args: unknown[]) => {
       const opts = args.pop() as Record<string, unknown>;
-      const positional = args.flatMap((a) => (a === undefined ? [] : Array.isArray(a) ? a.map(String) : [String(a)]));
+      const positional = args.flatMap((a) =>
+        a === undefined ? [] : Array.isArray(a) ? a.map(String) : [String(a)],
+      );
       const run = await c.load();
       onExit((await run(positional, opts)) ?? 0);
     });
@@ -188,7 +197,9 @@ export async function runCli(argv: string[]): Promise<number> {
   const cli = buildCli((c) => {
     code = c;
   });
-  const jsonErrors = argv.includes("json") && argv.some((a) => a === "-o" || a === "--output" || a.startsWith("--output=") || a === "-ojson");
+  const jsonErrors =
+    argv.includes("json") &&
+    argv.some((a) => a === "-o" || a === "--output" || a.startsWith("--output=") || a === "-ojson");
   try {
     cli.parse(argv, { run: false });
     if (!cli.matchedCommand) {
@@ -209,7 +220,9 @@ export function reportError(err: unknown, json: boolean): number {
   const isCac = err instanceof Error && err.name === "CACError";
   const mk = err instanceof MkError ? err : isCac ? new UsageError((err as Error).message) : undefined;
   if (json) {
-    const body = mk ? mk.toJSON() : { code: "internal", message: String((err as Error)?.message ?? err), details: {} };
+    const body = mk
+      ? mk.toJSON()
+      : { code: "internal", message: String((err as Error)?.message ?? err), details: {} };
     process.stderr.write(`${JSON.stringify({ error: body })}\n`);
   } else if (mk) {
     process.stderr.write(`error: ${mk.message}\n`);

@@ -10,7 +10,9 @@ export function parseOutput(v: unknown): OutputFormat {
 }
 
 export function table(headers: string[], rows: (string | number | null | undefined)[][]): string {
-  const cells = rows.map((r) => r.map((c) => (c === null || c === undefined || c === "" ? "<none>" : String(c))));
+  const cells = rows.map((r) =>
+    r.map((c) => (c === null || c === undefined || c === "" ? "<none>" : String(c))),
+  );
   const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((r) => (r[i] ?? "").length)));
   const line = (r: string[]) =>
     r

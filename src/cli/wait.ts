@@ -21,14 +21,21 @@ const SETTLED = new Set(["Running", "Succeeded", "Failed"]);
 function podSettled(p: PodView): string | undefined {
   if (p.deletionRequestedAt) return `pod/${p.name} is terminating`;
   if (!SETTLED.has(p.phase)) return `pod/${p.name} is ${p.status}${p.message ? `: ${p.message}` : ""}`;
-  if (p.phase === "Running" && p.containers.some((c) => c.state !== "running" && c.reason !== "CrashLoopBackOff")) {
+  if (
+    p.phase === "Running" &&
+    p.containers.some((c) => c.state !== "running" && c.reason !== "CrashLoopBackOff")
+  ) {
     return `pod/${p.name} containers are starting`;
   }
   return undefined;
 }
 
 /** Are the applied objects' pods running? Pure over views. */
-export function applyProgress(targets: readonly Target[], pods: readonly PodView[], podSets: readonly PodSetView[]): Progress {
+export function applyProgress(
+  targets: readonly Target[],
+  pods: readonly PodView[],
+  podSets: readonly PodSetView[],
+): Progress {
   const waiting: string[] = [];
   for (const t of targets) {
     if (t.kind === "Pod") {
@@ -46,7 +53,9 @@ export function applyProgress(targets: readonly Target[], pods: readonly PodView
         continue;
       }
       if (ps.upToDate !== ps.replicas || owned.length !== ps.replicas) {
-        waiting.push(`podset/${t.name} has ${ps.upToDate}/${ps.replicas} up-to-date pods (${owned.length} in all)`);
+        waiting.push(
+          `podset/${t.name} has ${ps.upToDate}/${ps.replicas} up-to-date pods (${owned.length} in all)`,
+        );
       }
       for (const p of owned) {
         const w = podSettled(p);
@@ -94,7 +103,11 @@ export async function waitFor(
       return last.done;
     }, timeoutMs);
     if (outcome !== "lease-held") {
-      return { result: outcome === "converged" ? "converged" : "timeout", waiting: last.waiting, reconciledHere: true };
+      return {
+        result: outcome === "converged" ? "converged" : "timeout",
+        waiting: last.waiting,
+        reconciledHere: true,
+      };
     }
   }
   const deadline = Date.now() + timeoutMs;

@@ -28,7 +28,11 @@ export function templateHash(ps: PodSetObject): string {
   return hashOf(ps.spec.template, 10);
 }
 
-export function podSpecHash(spec: PodSpec, labels: Record<string, string>, annotations: Record<string, string>): string {
+export function podSpecHash(
+  spec: PodSpec,
+  labels: Record<string, string>,
+  annotations: Record<string, string>,
+): string {
   return hashOf({ spec, labels, annotations });
 }
 
@@ -84,7 +88,15 @@ export function planPods(input: PodsInput): Mutation[] {
     if (!row) {
       muts.push({
         op: "createPod",
-        pod: newPodRow(obj.metadata.name, input.newUid(), { kind: "Pod", name: obj.metadata.name, templateHash: null }, labels, annotations, obj.spec, input.now),
+        pod: newPodRow(
+          obj.metadata.name,
+          input.newUid(),
+          { kind: "Pod", name: obj.metadata.name, templateHash: null },
+          labels,
+          annotations,
+          obj.spec,
+          input.now,
+        ),
       });
       continue;
     }
@@ -107,7 +119,12 @@ export function planPods(input: PodsInput): Mutation[] {
   for (const p of input.pods) {
     if (p.ownerKind === "Pod") {
       if (!standalone.has(p.ownerName) && p.deletionAt === null) {
-        muts.push({ op: "requestPodDeletion", name: p.name, at: input.now, reason: `pod/${p.ownerName} was deleted` });
+        muts.push({
+          op: "requestPodDeletion",
+          name: p.name,
+          at: input.now,
+          reason: `pod/${p.ownerName} was deleted`,
+        });
       }
       continue;
     }
@@ -120,7 +137,12 @@ export function planPods(input: PodsInput): Mutation[] {
     if (!podsets.has(owner)) {
       for (const p of list) {
         if (p.deletionAt === null)
-          muts.push({ op: "requestPodDeletion", name: p.name, at: input.now, reason: `podset/${owner} was deleted` });
+          muts.push({
+            op: "requestPodDeletion",
+            name: p.name,
+            at: input.now,
+            reason: `podset/${owner} was deleted`,
+          });
       }
     }
   }
@@ -140,11 +162,21 @@ function planPodSet(ps: PodSetObject, pods: readonly PodRow[], input: PodsInput)
   const counted = alive.filter((p) => p.phase !== "Succeeded" && p.phase !== "Failed");
   const old = alive.filter((p) => p.templateHash !== hash);
   for (const p of old) {
-    muts.push({ op: "requestPodDeletion", name: p.name, at: input.now, reason: `podset/${name} template changed` });
+    muts.push({
+      op: "requestPodDeletion",
+      name: p.name,
+      at: input.now,
+      reason: `podset/${name} template changed`,
+    });
   }
   for (const p of alive) {
     if (p.templateHash === hash && (p.phase === "Succeeded" || p.phase === "Failed")) {
-      muts.push({ op: "requestPodDeletion", name: p.name, at: input.now, reason: `pod ${p.phase.toLowerCase()}; replaced` });
+      muts.push({
+        op: "requestPodDeletion",
+        name: p.name,
+        at: input.now,
+        reason: `pod ${p.phase.toLowerCase()}; replaced`,
+      });
     }
   }
   // Recreate: the new template starts only once every old pod is gone.
@@ -161,7 +193,15 @@ function planPodSet(ps: PodSetObject, pods: readonly PodRow[], input: PodsInput)
       taken.add(podName);
       muts.push({
         op: "createPod",
-        pod: newPodRow(podName, input.newUid(), { kind: "PodSet", name, templateHash: hash }, labels, annotations, ps.spec.template.spec, input.now),
+        pod: newPodRow(
+          podName,
+          input.newUid(),
+          { kind: "PodSet", name, templateHash: hash },
+          labels,
+          annotations,
+          ps.spec.template.spec,
+          input.now,
+        ),
       });
     }
   } else if (current.length > want) {
@@ -170,7 +210,12 @@ function planPodSet(ps: PodSetObject, pods: readonly PodRow[], input: PodsInput)
       .sort((a, b) => score(a) - score(b) || b.createdAt - a.createdAt || (a.name < b.name ? 1 : -1))
       .slice(0, current.length - want);
     for (const p of victims) {
-      muts.push({ op: "requestPodDeletion", name: p.name, at: input.now, reason: `podset/${name} scaled to ${want}` });
+      muts.push({
+        op: "requestPodDeletion",
+        name: p.name,
+        at: input.now,
+        reason: `podset/${name} scaled to ${want}`,
+      });
     }
   }
   return muts;

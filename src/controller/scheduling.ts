@@ -16,8 +16,16 @@ export interface SchedulingOutcome {
   bound: { pod: string; node: string; latencyMs: number }[];
 }
 
-export function nodeInfos(nodes: readonly NodeRow[], pods: readonly PodRow[], now: number, settleMs: number): NodeInfo[] {
-  const usage = new Map<string, { cpu: number; mem: number; count: number; owners: Record<string, number> }>();
+export function nodeInfos(
+  nodes: readonly NodeRow[],
+  pods: readonly PodRow[],
+  now: number,
+  settleMs: number,
+): NodeInfo[] {
+  const usage = new Map<
+    string,
+    { cpu: number; mem: number; count: number; owners: Record<string, number> }
+  >();
   for (const p of pods) {
     if (!p.node || p.phase === "Succeeded" || p.phase === "Failed") continue;
     const u = usage.get(p.node) ?? { cpu: 0, mem: 0, count: 0, owners: {} };

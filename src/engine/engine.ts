@@ -5,19 +5,19 @@ import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { planNodeLifecycle } from "../controller/nodes.ts";
 import { planPods } from "../controller/pods.ts";
-import { schedulePending, type SchedulerStrategy } from "../controller/scheduling.ts";
+import { type SchedulerStrategy, schedulePending } from "../controller/scheduling.ts";
 import type { Clock } from "../lib/clock.ts";
 import { sleep, systemClock } from "../lib/clock.ts";
 import { errorMessage } from "../lib/errors.ts";
 import type { Logger } from "../lib/log.ts";
 import { Trigger } from "../lib/trigger.ts";
 import type { MkObjectBody } from "../manifest/types.ts";
+import type { Metrics } from "../metrics/registry.ts";
 import { NodeAgent } from "../node/agent.ts";
-import { ProbeManager } from "../probes/worker.ts";
 import { connectNode, localDockerUrl, type NodeConnection, type SshConnector } from "../node/connect.ts";
 import { imageTransfer } from "../node/image-transfer.ts";
 import { defaultSshOptions, sshConnector } from "../node/ssh-docker.ts";
-import type { Metrics } from "../metrics/registry.ts";
+import { ProbeManager } from "../probes/worker.ts";
 import type { BackoffConfig } from "../reconcile/backoff.ts";
 import { DEFAULT_BACKOFF } from "../reconcile/backoff.ts";
 import { releaseLease, tryLease } from "../store/lease.ts";
@@ -80,7 +80,14 @@ export class Engine {
   private readonly opts: Required<
     Pick<
       EngineOptions,
-      "resyncMs" | "leaseMs" | "heartbeatMs" | "nodeGraceMs" | "evictionDelayMs" | "settleMs" | "scheduler" | "localNode"
+      | "resyncMs"
+      | "leaseMs"
+      | "heartbeatMs"
+      | "nodeGraceMs"
+      | "evictionDelayMs"
+      | "settleMs"
+      | "scheduler"
+      | "localNode"
     >
   > & { backoff: BackoffConfig };
 
@@ -119,7 +126,16 @@ export class Engine {
         unschedulable: false,
         at: now,
       },
-      { op: "recordEvent", type: "Normal", reason: "Registered", objectKind: "Node", objectName: "local", node: "local", message: "Node local registered (local Docker engine)", at: now },
+      {
+        op: "recordEvent",
+        type: "Normal",
+        reason: "Registered",
+        objectKind: "Node",
+        objectName: "local",
+        node: "local",
+        message: "Node local registered (local Docker engine)",
+        at: now,
+      },
     ]);
   }
 
@@ -147,7 +163,11 @@ export class Engine {
     this.store.commit(muts);
     const created = muts.filter((m) => m.op === "createPod").length;
     if (created) this.options.metrics?.podsCreated.inc(created);
-    const sched = schedulePending(this.store, now, { strategy: this.opts.scheduler, rrCursor: this.rrCursor, settleMs: this.opts.settleMs });
+    const sched = schedulePending(this.store, now, {
+      strategy: this.opts.scheduler,
+      rrCursor: this.rrCursor,
+      settleMs: this.opts.settleMs,
+    });
     this.rrCursor = sched.rrCursor;
     this.store.commit(sched.mutations);
     for (const b of sched.bound) this.options.metrics?.schedulingLatency.observe(b.latencyMs / 1000);
@@ -162,7 +182,10 @@ export class Engine {
     const names = new Set(rows.map((r) => r.name));
     for (const [name, h] of this.nodes) {
       const row = rows.find((r) => r.name === name);
-      if (!names.has(name) || (row && (row.docker !== h.row.docker || row.identityFile !== h.row.identityFile))) {
+      if (
+        !names.has(name) ||
+        (row && (row.docker !== h.row.docker || row.identityFile !== h.row.identityFile))
+      ) {
         h.abort.abort();
         h.probes.stop();
         h.conn.close();
@@ -183,7 +206,16 @@ export class Engine {
             this.options.metrics?.probeFailures.inc({ probe: f.kind });
             const kind = f.kind[0]?.toUpperCase() + f.kind.slice(1);
             this.store.commit([
-              { op: "recordEvent", type: "Warning", reason: "Unhealthy", objectKind: "Pod", objectName: f.pod, node: row.name, message: `${kind} probe failed: ${f.message}`, at: this.clock.now() },
+              {
+                op: "recordEvent",
+                type: "Warning",
+                reason: "Unhealthy",
+                objectKind: "Pod",
+                objectName: f.pod,
+                node: row.name,
+                message: `${kind} probe failed: ${f.message}`,
+                at: this.clock.now(),
+              },
             ]);
           },
         });
@@ -196,16 +228,22 @@ export class Engine {
           backoff: this.opts.backoff,
           log: this.log.child("agent"),
           probes,
-          ...(row.docker.startsWith("ssh://") ? { transferImage: imageTransfer(this.localRuntime(), conn.runtime, row.name) } : {}),
+          ...(row.docker.startsWith("ssh://")
+            ? { transferImage: imageTransfer(this.localRuntime(), conn.runtime, row.name) }
+            : {}),
           onResults: (results, ms) => {
             this.options.metrics?.recordActions(results);
             this.options.metrics?.reconcileDuration.observe(ms / 1000);
           },
-          onPodStarted: (_pod, latencyMs) => this.options.metrics?.podStartupLatency.observe(latencyMs / 1000),
+          onPodStarted: (_pod, latencyMs) =>
+            this.options.metrics?.podStartupLatency.observe(latencyMs / 1000),
         });
         this.nodes.set(row.name, { row, conn, agent, trigger, abort: new AbortController(), probes });
       } catch (err) {
-        this.log.warn(`Cannot connect node ${row.name}: ${errorMessage(err)}`, { node: row.name, event: "connect" });
+        this.log.warn(`Cannot connect node ${row.name}: ${errorMessage(err)}`, {
+          node: row.name,
+          event: "connect",
+        });
       }
     }
   }
@@ -236,12 +274,22 @@ export class Engine {
             message: null,
             at,
             heartbeat: true,
-            capacity: { cpuMilli: info.cpus * 1000, memoryBytes: info.memoryBytes, dockerVersion: info.serverVersion },
+            capacity: {
+              cpuMilli: info.cpus * 1000,
+              memoryBytes: info.memoryBytes,
+              dockerVersion: info.serverVersion,
+            },
           },
         ]);
       } else {
-        await withTimeout(h.conn.runtime.ping(), Math.max(2000, this.opts.heartbeatMs * 2), `ping of node ${h.row.name}`);
-        this.store.commit([{ op: "setNodeStatus", name: h.row.name, state: "Ready", message: null, at, heartbeat: true }]);
+        await withTimeout(
+          h.conn.runtime.ping(),
+          Math.max(2000, this.opts.heartbeatMs * 2),
+          `ping of node ${h.row.name}`,
+        );
+        this.store.commit([
+          { op: "setNodeStatus", name: h.row.name, state: "Ready", message: null, at, heartbeat: true },
+        ]);
       }
       return true;
     } catch (err) {
@@ -271,7 +319,10 @@ export class Engine {
         try {
           await h.agent.pass();
         } catch (err) {
-          this.log.warn(`Agent pass on ${h.row.name} failed: ${errorMessage(err)}`, { node: h.row.name, event: "pass" });
+          this.log.warn(`Agent pass on ${h.row.name} failed: ${errorMessage(err)}`, {
+            node: h.row.name,
+            event: "pass",
+          });
         }
       }),
     );
@@ -283,7 +334,12 @@ export class Engine {
    * timeout passes, release the lease. Returns false when another controller holds the lease.
    */
   async converge(done: () => boolean, timeoutMs: number): Promise<"converged" | "timeout" | "lease-held"> {
-    const d = tryLease(this.store, CONTROLLER_LEASE, this.identity, Math.max(this.opts.leaseMs, timeoutMs + 5000));
+    const d = tryLease(
+      this.store,
+      CONTROLLER_LEASE,
+      this.identity,
+      Math.max(this.opts.leaseMs, timeoutMs + 5000),
+    );
     if (d.action === "wait") return "lease-held";
     const deadline = this.clock.now() + timeoutMs;
     try {
@@ -317,7 +373,11 @@ export class Engine {
 
     this.ensureLocalNode();
     const unsubscribe = this.store.onCommit((muts) => {
-      if (muts.some((m) => m.op !== "recordEvent" && m.op !== "replaceObservedContainers" && m.op !== "setNodeStatus")) {
+      if (
+        muts.some(
+          (m) => m.op !== "recordEvent" && m.op !== "replaceObservedContainers" && m.op !== "setNodeStatus",
+        )
+      ) {
         this.controllerTrigger.fire();
         for (const h of this.nodes.values()) h.trigger.fire();
       }

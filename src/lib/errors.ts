@@ -38,7 +38,11 @@ export class UsageError extends MkError {
 /** A named object does not exist. */
 export class NotFoundError extends MkError {
   constructor(kind: string, name: string) {
-    super("not_found", `${kind} "${name}" not found`, { details: { kind, name }, exitCode: 1, httpStatus: 404 });
+    super("not_found", `${kind} "${name}" not found`, {
+      details: { kind, name },
+      exitCode: 1,
+      httpStatus: 404,
+    });
   }
 }
 
@@ -73,11 +77,15 @@ export class RuntimeError extends MkError {
 /** Another controller holds the lease on this state. */
 export class LeaseHeldError extends MkError {
   constructor(holder: string, expiresAt: number) {
-    super("lease_held", `Cannot take the controller lease: held by ${holder} until ${new Date(expiresAt).toISOString()}`, {
-      details: { holder, expiresAt },
-      exitCode: 3,
-      httpStatus: 409,
-    });
+    super(
+      "lease_held",
+      `Cannot take the controller lease: held by ${holder} until ${new Date(expiresAt).toISOString()}`,
+      {
+        details: { holder, expiresAt },
+        exitCode: 3,
+        httpStatus: 409,
+      },
+    );
   }
 }
 

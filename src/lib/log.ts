@@ -1,6 +1,6 @@
 // One logger for the process, a child per module. Pretty on a terminal, JSON lines otherwise (or
 // with --log-format json): each line carries ts, level, msg and, for pods, pod/node/event fields.
-import { createConsola, type ConsolaInstance, type LogObject } from "consola";
+import { type ConsolaInstance, createConsola, type LogObject } from "consola";
 
 export type LogFormat = "pretty" | "json";
 export type LogFields = Record<string, unknown>;
@@ -13,7 +13,14 @@ export interface Logger {
   child(module: string): Logger;
 }
 
-const LEVEL_NAMES: Record<number, string> = { 0: "error", 1: "warn", 2: "info", 3: "info", 4: "debug", 5: "trace" };
+const LEVEL_NAMES: Record<number, string> = {
+  0: "error",
+  1: "warn",
+  2: "info",
+  3: "info",
+  4: "debug",
+  5: "trace",
+};
 
 function jsonReporter(stream: NodeJS.WritableStream) {
   return {
@@ -21,7 +28,12 @@ function jsonReporter(stream: NodeJS.WritableStream) {
       const [msg, fields] = obj.args as [unknown, LogFields | undefined];
       const line = {
         ts: obj.date.toISOString(),
-        level: obj.type === "warn" ? "warn" : obj.type === "error" ? "error" : (LEVEL_NAMES[obj.level] ?? obj.type),
+        level:
+          obj.type === "warn"
+            ? "warn"
+            : obj.type === "error"
+              ? "error"
+              : (LEVEL_NAMES[obj.level] ?? obj.type),
         msg: String(msg),
         ...(obj.tag ? { module: obj.tag } : {}),
         ...(fields ?? {}),
@@ -42,7 +54,9 @@ function prettyReporter(stream: NodeJS.WritableStream) {
             .map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`)
             .join(" ")
         : "";
-      stream.write(`${time} ${lvl} ${obj.tag ? `[${obj.tag}] ` : ""}${String(msg)}${extra ? `  ${extra}` : ""}\n`);
+      stream.write(
+        `${time} ${lvl} ${obj.tag ? `[${obj.tag}] ` : ""}${String(msg)}${extra ? `  ${extra}` : ""}\n`,
+      );
     },
   };
 }
@@ -57,7 +71,9 @@ function wrap(c: ConsolaInstance): Logger {
   };
 }
 
-export function createLogger(opts: { format?: LogFormat; level?: number; stream?: NodeJS.WritableStream } = {}): Logger {
+export function createLogger(
+  opts: { format?: LogFormat; level?: number; stream?: NodeJS.WritableStream } = {},
+): Logger {
   const stream = opts.stream ?? process.stderr;
   const format = opts.format ?? ((stream as { isTTY?: boolean }).isTTY ? "pretty" : "json");
   const c = createConsola({

@@ -47,7 +47,7 @@ function isMapping(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-export function isEmptyValue(value: unknown): boolean {
+function isEmptyValue(value: unknown): boolean {
   if (value === null || value === undefined || value === false || value === "") return true;
   if (Array.isArray(value)) return value.length === 0;
   return isMapping(value) && Object.keys(value).length === 0;

@@ -34,16 +34,14 @@ export function formatIssue(issue: ManifestIssue): string {
   return issue.path === "" ? `${where} ${issue.message}` : `${where} ${issue.path}: ${issue.message}`;
 }
 
-/** Orders issues by file (in the order files were given), then line, then column. */
-export function sortIssues(
-  issues: readonly ManifestIssue[],
-  fileOrder: readonly string[] = [],
-): ManifestIssue[] {
-  const rank = (file: string) => {
-    const i = fileOrder.indexOf(file);
-    return i === -1 ? fileOrder.length : i;
-  };
-  return [...issues].sort((a, b) => rank(a.file) - rank(b.file) || a.line - b.line || a.column - b.column);
+/** Orders issues by file (in the order given; other files last), then line, then column. */
+export function sortIssues(issues: readonly ManifestIssue[], fileOrder: readonly string[]): ManifestIssue[] {
+  const rank = new Map<string, number>();
+  for (const file of fileOrder) if (!rank.has(file)) rank.set(file, rank.size);
+  const rankOf = (file: string) => rank.get(file) ?? rank.size;
+  return [...issues].sort(
+    (a, b) => rankOf(a.file) - rankOf(b.file) || a.line - b.line || a.column - b.column,
+  );
 }
 
 /** The manifests of a run are invalid; `issues` lists every problem found, in file order. */

@@ -31,10 +31,11 @@ function childOf(
   const merged: ParsedNode[] = [];
   for (const pair of node.items) {
     if (!isPair(pair) || !isScalar(pair.key)) continue;
+    // Parsed documents hold parsed nodes; the yaml types do not carry that through isPair.
     const key = pair.key as ParsedNode;
     const value = (pair.value ?? null) as ParsedNode | null;
-    if (isScalar(key) && String(key.value) === String(segment)) return { key, value };
-    if (isScalar(key) && key.value === "<<" && value !== null) merged.push(value);
+    if (String(pair.key.value) === String(segment)) return { key, value };
+    if (pair.key.value === "<<" && value !== null) merged.push(value);
   }
   // A key not written in this mapping may come from a `<<: *base` merge (bounded: merges can nest).
   if (hops > 8) return undefined;
@@ -67,9 +68,9 @@ export function locate(
     if (child === undefined) return offset;
     const keyOffset = child.key?.range[0];
     const value = child.value;
-    const emptyValue = value === null || (isScalar(value) && value.range[0] === value.range[1]);
     if (i === path.length - 1 && at === "key" && keyOffset !== undefined) return keyOffset;
-    offset = emptyValue || value === null ? (keyOffset ?? offset) : value.range[0];
+    const empty = value === null || (isScalar(value) && value.range[0] === value.range[1]);
+    offset = value === null || empty ? (keyOffset ?? offset) : value.range[0];
     node = resolve(value, aliases);
   }
   return offset;

@@ -34,6 +34,8 @@ export function schemaMessage(issue: v.BaseIssue<unknown>): string {
   }
   const expected =
     EXPECTED[issue.type] ??
-    (issue.type === "picklist" ? `one of ${issue.expected?.replaceAll(" | ", ", ")}` : issue.expected);
+    (issue.type === "picklist"
+      ? `one of ${issue.expected?.replace(/^\((.*)\)$/, "$1").replaceAll(" | ", ", ")}`
+      : issue.expected);
   return `expected ${expected ?? issue.type}, got ${describeValue(issue.input)}`;
 }

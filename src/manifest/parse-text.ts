@@ -43,31 +43,26 @@ function fromValibot(issue: v.BaseIssue<unknown>): Located {
 
 export function parseText(text: string, file: string): ParsedText {
   const out: ParsedText = { objects: [], issues: [], identities: [] };
-  const at = (line: number, column: number, message: string, path = "") =>
-    out.issues.push({ file, line, column, path, message });
+  const fileIssue = (line: number, column: number, message: string) =>
+    out.issues.push({ file, line, column, path: "", message });
 
   const bytes = Buffer.byteLength(text, "utf8");
   if (bytes > MAX_FILE_BYTES) {
-    at(1, 1, `file is larger than ${MAX_FILE_BYTES} bytes (1 MiB): ${bytes} bytes`);
+    fileIssue(1, 1, `file is larger than ${MAX_FILE_BYTES} bytes (1 MiB): ${bytes} bytes`);
     return out;
   }
   // Text that did not come from decodeUtf8 (a string handed in by a caller) is checked here too.
   const binary = /[\0\p{Surrogate}]/u.exec(text);
   if (binary) {
     const before = text.slice(0, binary.index);
-    const lineStart = before.lastIndexOf("\n") + 1;
-    at(before.split("\n").length, binary.index - lineStart + 1, "file is not UTF-8 text");
+    fileIssue(before.split("\n").length, binary.index - before.lastIndexOf("\n"), "file is not UTF-8 text");
     return out;
   }
 
   const yaml = readYamlFile(text);
-  const position = (offset: number) => {
-    const { line, col } = yaml.lineCounter.linePos(offset);
-    return { line, column: col };
-  };
   for (const problem of yaml.problems) {
-    const { line, column } = position(problem.offset);
-    at(line, column, problem.message);
+    const { line, col } = yaml.lineCounter.linePos(problem.offset);
+    fileIssue(line, col, problem.message);
   }
   for (const document of yaml.documents) parseDocument(document, file, yaml.lineCounter, out);
   return out;

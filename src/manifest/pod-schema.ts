@@ -15,6 +15,7 @@ import {
 import { parseCpuMillis, parseDurationMs, parseMemoryBytes } from "./quantity.ts";
 import {
   checked,
+  checkedWhere,
   converted,
   def,
   fields,
@@ -166,7 +167,7 @@ function probe(kind: "liveness" | "readiness" | "startup") {
 
 const PROBES = ["livenessProbe", "readinessProbe", "startupProbe"] as const;
 
-const container = checked(
+const container = checkedWhere(
   fields(
     {
       name: text((name) => dns1123LabelError(name)),
@@ -202,7 +203,8 @@ const container = checked(
       ]),
     },
   ),
-  (c, report) => {
+  [["ports"]],
+  (c, report, typed) => {
     const portNames = new Map<string, number>();
     for (const [i, port] of c.ports.entries()) {
       if (port.name === undefined) continue;
@@ -216,13 +218,13 @@ const container = checked(
           "name",
         );
     }
-    for (const key of PROBES) {
+    for (const key of PROBES.filter((probe) => typed(probe))) {
       for (const handler of ["httpGet", "tcpSocket"] as const) {
         const port = c[key]?.[handler]?.port;
         if (typeof port !== "string" || portNames.has(port)) continue;
         const known = [...portNames.keys()].map((n) => JSON.stringify(n)).join(", ") || "none";
         report(
-          `port ${JSON.stringify(port)} is not a named port of container ${JSON.stringify(c.name)} (named ports: ${known})`,
+          `port ${JSON.stringify(port)} is not a named port of this container (named ports: ${known})`,
           key,
           handler,
           "port",

@@ -38,21 +38,29 @@ export function int(min: number, max: number) {
   );
 }
 
-export type Report = (message: string, ...path: PathSegment[]) => void;
+/** Reports an issue at a path below the checked value; `atKey` points at the key, not its value. */
+export interface Report {
+  (message: string, ...path: PathSegment[]): void;
+  atKey(message: string, ...path: PathSegment[]): void;
+}
 
-function toReport(
-  addIssue: (info: { message: string; path?: [v.IssuePathItem, ...v.IssuePathItem[]] }) => void,
-): Report {
-  return (message, ...path) => {
-    const [first, ...rest] = path.map((key) => ({
+type AddIssue = (info: { message: string; path?: [v.IssuePathItem, ...v.IssuePathItem[]] }) => void;
+
+function toReport(addIssue: AddIssue): Report {
+  const add = (origin: "key" | "value", message: string, path: PathSegment[]) => {
+    const items = path.map((key, i) => ({
       type: "unknown" as const,
-      origin: "value" as const,
+      origin: i === path.length - 1 ? origin : ("value" as const),
       input: undefined,
       key,
       value: undefined,
     }));
+    const [first, ...rest] = items;
     addIssue(first === undefined ? { message } : { message, path: [first, ...rest] });
   };
+  return Object.assign((message: string, ...path: PathSegment[]) => add("value", message, path), {
+    atKey: (message: string, ...path: PathSegment[]) => add("key", message, path),
+  });
 }
 
 /**
@@ -67,6 +75,34 @@ export function checked<S extends v.GenericSchema>(
     schema,
     v.rawCheck<v.InferOutput<S>>(({ dataset, addIssue }) => {
       if (dataset.typed) check(dataset.value, toReport(addIssue));
+    }),
+  );
+}
+
+function touches(issues: readonly v.BaseIssue<unknown>[], path: readonly PathSegment[]): boolean {
+  return issues.some((issue) => {
+    const keys = (issue.path ?? []).map((item) => item.key);
+    return path.every((segment, i) => i >= keys.length || keys[i] === segment);
+  });
+}
+
+/**
+ * Like `checked`, but runs as soon as the fields under `paths` are well-typed, even when other
+ * fields are not (valibot's partialCheck, with several issues). `check` must read only those
+ * fields, or fields for which `typed(...path)` says yes.
+ */
+export function checkedWhere<S extends v.GenericSchema>(
+  schema: S,
+  paths: readonly (readonly PathSegment[])[],
+  check: (value: v.InferOutput<S>, report: Report, typed: (...path: PathSegment[]) => boolean) => void,
+) {
+  return v.pipe(
+    schema,
+    v.rawCheck<v.InferOutput<S>>(({ dataset, addIssue }) => {
+      const issues = dataset.issues ?? [];
+      if (dataset.typed || !paths.some((path) => touches(issues, path))) {
+        check(dataset.value, toReport(addIssue), (...path) => !touches(issues, path));
+      }
     }),
   );
 }

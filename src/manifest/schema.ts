@@ -18,7 +18,18 @@ import {
   parseBackoffMs,
   TAINT_EFFECTS,
 } from "./pod-schema.ts";
-import { checked, def, fields, int, notSupported, opt, type Report, text, valid } from "./schema-parts.ts";
+import {
+  checked,
+  checkedWhere,
+  def,
+  fields,
+  int,
+  notSupported,
+  opt,
+  type Report,
+  text,
+  valid,
+} from "./schema-parts.ts";
 import { suggest } from "./suggest.ts";
 
 // ---- metadata -----------------------------------------------------------------------------------
@@ -38,12 +49,15 @@ function annotations(podLevel: boolean) {
       if (!key.startsWith(BACKOFF_PREFIX)) continue;
       if (!KNOWN_BACKOFF_ANNOTATIONS.includes(key)) {
         const hint = suggest(key, KNOWN_BACKOFF_ANNOTATIONS);
-        report(
+        report.atKey(
           `unknown mk annotation ${JSON.stringify(key)}${hint ? `; did you mean ${JSON.stringify(hint)}?` : ""}`,
           key,
         );
       } else if (!podLevel) {
-        report("expected on a Pod or in spec.template.metadata.annotations: it applies to pods only", key);
+        report.atKey(
+          "expected on a Pod or in spec.template.metadata.annotations: it applies to pods only",
+          key,
+        );
       } else {
         try {
           parseBackoffMs(value);
@@ -84,6 +98,11 @@ const templateMetadata = fields(
   { ignored: ["creationTimestamp", "name", "namespace"] },
 );
 
+const BACKOFF_PATHS = [
+  ["metadata", "annotations"],
+  ["spec", "restartBackoff"],
+];
+
 /** initial <= max, each taken from spec.restartBackoff or else from its annotation. */
 function checkBackoffOrder(
   annotations: Record<string, string>,
@@ -122,11 +141,11 @@ const object = <M extends v.GenericSchema, S extends v.GenericSchema>(meta: M, s
 const podMetadata = metadata({ podLevel: true });
 
 /** apiVersion mk/v1, kind Pod. */
-export const mkPodSchema = checked(object(podMetadata, mkPodSpec), (pod, report) =>
+export const mkPodSchema = checkedWhere(object(podMetadata, mkPodSpec), BACKOFF_PATHS, (pod, report) =>
   checkBackoffOrder(pod.metadata.annotations, pod.spec.restartBackoff, report),
 );
 /** apiVersion v1, kind Pod. */
-export const kubePodSchema = checked(object(podMetadata, kubePodSpec), (pod, report) =>
+export const kubePodSchema = checkedWhere(object(podMetadata, kubePodSpec), BACKOFF_PATHS, (pod, report) =>
   checkBackoffOrder(pod.metadata.annotations, undefined, report),
 );
 
@@ -184,6 +203,11 @@ const selector = fields(
   { unsupported: { matchExpressions: "selector.matchExpressions is not supported by mk; use matchLabels" } },
 );
 
+const SELECTOR_PATHS = [
+  ["selector", "matchLabels"],
+  ["template", "metadata", "labels"],
+];
+
 /** Kubernetes: the selector must select the template's pods, or the PodSet would never see them. */
 function checkSelector(
   spec: {
@@ -207,12 +231,14 @@ function checkSelector(
   }
 }
 
-const mkTemplate = checked(
+const mkTemplate = checkedWhere(
   fields({ metadata: def(templateMetadata, () => ({})), spec: mkTemplateSpec }),
+  BACKOFF_PATHS,
   (t, report) => checkBackoffOrder(t.metadata.annotations, t.spec.restartBackoff, report),
 );
-const kubeTemplate = checked(
+const kubeTemplate = checkedWhere(
   fields({ metadata: def(templateMetadata, () => ({})), spec: kubeTemplateSpec }),
+  BACKOFF_PATHS,
   (t, report) => checkBackoffOrder(t.metadata.annotations, undefined, report),
 );
 
@@ -236,12 +262,20 @@ const podSetMetadata = metadata({
 /** apiVersion mk/v1, kind PodSet. */
 export const podSetSchema = object(
   podSetMetadata,
-  checked(fields({ ...podSetEntries, template: mkTemplate }, podSetPolicy), checkSelector),
+  checkedWhere(
+    fields({ ...podSetEntries, template: mkTemplate }, podSetPolicy),
+    SELECTOR_PATHS,
+    checkSelector,
+  ),
 );
 /** apiVersion apps/v1, kind Deployment: becomes a PodSet. */
 export const deploymentSchema = object(
   podSetMetadata,
-  checked(fields({ ...podSetEntries, template: kubeTemplate }, podSetPolicy), checkSelector),
+  checkedWhere(
+    fields({ ...podSetEntries, template: kubeTemplate }, podSetPolicy),
+    SELECTOR_PATHS,
+    checkSelector,
+  ),
 );
 
 // ---- Node ---------------------------------------------------------------------------------------

@@ -75,11 +75,10 @@ export function readYamlFile(text: string): YamlFile {
 }
 
 function readDocument(doc: Document.Parsed, index: number, text: string): YamlDocument {
-  const problems = syntaxProblems(doc, text);
+  const { problems, broken } = syntaxProblems(doc, text);
   // Only duplicate keys leave a tree worth inspecting; after other syntax errors it is guesswork.
-  if (problems.some((p) => !p.message.startsWith("duplicate key"))) {
-    return { index, doc, aliasTargets: new Map(), problems };
-  }
+  // (The yaml library's warnings are about unknown tags, which inspectNodes refuses itself.)
+  if (broken) return { index, doc, aliasTargets: new Map(), problems };
   const { aliasTargets, problems: structural } = inspectNodes(doc.contents);
   problems.push(...structural);
   const result: YamlDocument = { index, doc, aliasTargets, problems };
@@ -93,15 +92,15 @@ function readDocument(doc: Document.Parsed, index: number, text: string): YamlDo
 }
 
 /** Every duplicate key, plus the first other syntax error: later ones usually follow from it. */
-function syntaxProblems(doc: Document.Parsed, text: string): YamlProblem[] {
+function syntaxProblems(doc: Document.Parsed, text: string): { problems: YamlProblem[]; broken: boolean } {
   const problems: YamlProblem[] = [];
-  let other = false;
+  let broken = false;
   for (const error of doc.errors) {
     const [start, end] = error.pos;
     if (error.code === "DUPLICATE_KEY") {
       problems.push({ offset: start, message: `duplicate key ${keyAt(text, start, end)}` });
-    } else if (!other) {
-      other = true;
+    } else if (!broken) {
+      broken = true;
       const message =
         error.code === "RESOURCE_EXHAUSTION"
           ? `document is nested too deeply to parse (limit ${MAX_DEPTH} levels)`
@@ -109,12 +108,14 @@ function syntaxProblems(doc: Document.Parsed, text: string): YamlProblem[] {
       problems.push({ offset: start, message });
     }
   }
-  return problems;
+  return { problems, broken };
 }
 
 /** The key written at `start`, as JSON, for a duplicate-key message (the error range covers one character). */
 function keyAt(text: string, start: number, end: number): string {
-  const key = /^(?:"(?:[^"\\\n]|\\.)*"|'(?:[^'\n]|'')*'|[^:#\n]*[^:#\s])/.exec(text.slice(start, start + 300))?.[0];
+  const key = /^(?:"(?:[^"\\\n]|\\.)*"|'(?:[^'\n]|'')*'|[^:#\n]*[^:#\s])/.exec(
+    text.slice(start, start + 300),
+  )?.[0];
   if (key === undefined) return JSON.stringify(text.slice(start, end));
   return key.startsWith('"') || key.startsWith("'") ? key : JSON.stringify(key);
 }

@@ -25,10 +25,29 @@ export class Metrics {
   constructor(store: Store) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
-    this.podsCreated = new Counter({ name: "mk_pods_created_total", help: "Pods created by mk (standalone and PodSet replicas)", registers });
-    this.podRestarts = new Counter({ name: "mk_pod_restarts_total", help: "Container restarts performed by the node agents", labelNames: ["reason"], registers });
-    this.probeFailures = new Counter({ name: "mk_probe_failures_total", help: "Failed probe attempts", labelNames: ["probe"], registers });
-    this.reconcileActions = new Counter({ name: "mk_reconcile_actions_total", help: "Reconciler actions executed", labelNames: ["action", "result"], registers });
+    this.podsCreated = new Counter({
+      name: "mk_pods_created_total",
+      help: "Pods created by mk (standalone and PodSet replicas)",
+      registers,
+    });
+    this.podRestarts = new Counter({
+      name: "mk_pod_restarts_total",
+      help: "Container restarts performed by the node agents",
+      labelNames: ["reason"],
+      registers,
+    });
+    this.probeFailures = new Counter({
+      name: "mk_probe_failures_total",
+      help: "Failed probe attempts",
+      labelNames: ["probe"],
+      registers,
+    });
+    this.reconcileActions = new Counter({
+      name: "mk_reconcile_actions_total",
+      help: "Reconciler actions executed",
+      labelNames: ["action", "result"],
+      registers,
+    });
     this.schedulingLatency = new Histogram({
       name: "mk_scheduling_latency_seconds",
       help: "Time from a pod being created in the state to its binding to a node",
@@ -54,7 +73,9 @@ export class Metrics {
       registers,
       collect() {
         this.reset();
-        const rows = store.sqlite.prepare("select phase, coalesce(node, '') node, count(*) n from pods group by phase, node").all() as { phase: string; node: string; n: number }[];
+        const rows = store.sqlite
+          .prepare("select phase, coalesce(node, '') node, count(*) n from pods group by phase, node")
+          .all() as { phase: string; node: string; n: number }[];
         for (const r of rows) this.set({ phase: r.phase, node: r.node }, r.n);
       },
     });
@@ -63,7 +84,9 @@ export class Metrics {
       help: "Pods in phase Running",
       registers,
       collect() {
-        const r = store.sqlite.prepare("select count(*) n from pods where phase = 'Running' and deletion_at is null").get() as { n: number };
+        const r = store.sqlite
+          .prepare("select count(*) n from pods where phase = 'Running' and deletion_at is null")
+          .get() as { n: number };
         this.set(r.n);
       },
     });
@@ -75,7 +98,10 @@ export class Metrics {
       collect() {
         this.reset();
         for (const s of ["Ready", "NotReady", "Unknown"]) this.set({ state: s }, 0);
-        const rows = store.sqlite.prepare("select state, count(*) n from nodes group by state").all() as { state: string; n: number }[];
+        const rows = store.sqlite.prepare("select state, count(*) n from nodes group by state").all() as {
+          state: string;
+          n: number;
+        }[];
         for (const r of rows) this.set({ state: r.state }, r.n);
       },
     });

@@ -10,8 +10,13 @@ import { containerKey, type DesiredPod } from "../reconcile/actions.ts";
 import { type BackoffConfig, effectiveBackoff } from "../reconcile/backoff.ts";
 import { type ActionResult, executeActions } from "../reconcile/execute.ts";
 import { plan } from "../reconcile/plan.ts";
-import { type ContainerStatus, derivePodStatus, observeContainer, type ProbeView } from "../reconcile/status.ts";
-import { LABEL, identityOf } from "../runtime/labels.ts";
+import {
+  type ContainerStatus,
+  derivePodStatus,
+  observeContainer,
+  type ProbeView,
+} from "../reconcile/status.ts";
+import { identityOf, LABEL } from "../runtime/labels.ts";
 import type { ContainerRuntime, RuntimeContainer } from "../runtime/runtime.ts";
 import type { Mutation } from "../store/mutations.ts";
 import type { ObservedContainerRow, PodRow } from "../store/rows.ts";
@@ -89,7 +94,12 @@ export class NodeAgent {
     // Pods are read after the containers, so a container is never newer than the pods we know.
     const rows = store.listPods({ node });
     const pods = rows.map(toDesiredPod);
-    const prevStatuses = new Map(store.containerStatuses().filter((s) => s.podUid !== "").map((s) => [containerKey(s.pod, s.container), s]));
+    const prevStatuses = new Map(
+      store
+        .containerStatuses()
+        .filter((s) => s.podUid !== "")
+        .map((s) => [containerKey(s.pod, s.container), s]),
+    );
     const now = clock.now();
 
     const byKey = new Map<string, RuntimeContainer>();
@@ -151,13 +161,18 @@ export class NodeAgent {
         }
       }
     }
-    muts.push({ op: "replaceObservedContainers", node, rows: observed.flatMap((c) => observedRow(c, node, now)) });
+    muts.push({
+      op: "replaceObservedContainers",
+      node,
+      rows: observed.flatMap((c) => observedRow(c, node, now)),
+    });
     store.commit(muts);
 
     const images = new Set<string>();
     const missingImages = new Set<string>();
     for (const pod of pods) {
-      for (const c of pod.spec.containers) if (!byKey.has(containerKey(pod.name, c.name))) missingImages.add(c.image);
+      for (const c of pod.spec.containers)
+        if (!byKey.has(containerKey(pod.name, c.name))) missingImages.add(c.image);
     }
     await Promise.all(
       [...missingImages].map(async (img) => {
@@ -192,11 +207,14 @@ export class NodeAgent {
         if (!r.ok) failed++;
         const podName = r.action.type === "remove-orphan" ? r.action.pod : r.action.pod.name;
         const level = r.ok ? "info" : "warn";
-        log[level](`${r.action.type} ${r.ok ? "done" : "failed"}: ${r.action.reason}${r.error ? `: ${r.error}` : ""}`, {
-          pod: podName,
-          node,
-          event: r.action.type,
-        });
+        log[level](
+          `${r.action.type} ${r.ok ? "done" : "failed"}: ${r.action.reason}${r.error ? `: ${r.error}` : ""}`,
+          {
+            pod: podName,
+            node,
+            event: r.action.type,
+          },
+        );
       }
       store.commit(out);
       this.opts.onResults?.(results, performance.now() - t0);
@@ -209,7 +227,17 @@ export class NodeAgent {
           : p.spec.containers.flatMap((c) => {
               const obs = byKey.get(containerKey(p.name, c.name));
               return obs && obs.state === "running" && identityOf(obs.labels)?.podUid === p.uid
-                ? [{ pod: p.name, uid: p.uid, container: c.name, containerId: obs.id, ip: obs.ip, spec: c, startedAt: obs.startedAt ?? now }]
+                ? [
+                    {
+                      pod: p.name,
+                      uid: p.uid,
+                      container: c.name,
+                      containerId: obs.id,
+                      ip: obs.ip,
+                      spec: c,
+                      startedAt: obs.startedAt ?? now,
+                    },
+                  ]
                 : [];
             }),
       ),
@@ -217,7 +245,11 @@ export class NodeAgent {
 
     let nextWakeAt: number | null = null;
     for (const s of statuses.values()) {
-      if (s.nextRestartAt !== null && s.nextRestartAt > now && (nextWakeAt === null || s.nextRestartAt < nextWakeAt)) {
+      if (
+        s.nextRestartAt !== null &&
+        s.nextRestartAt > now &&
+        (nextWakeAt === null || s.nextRestartAt < nextWakeAt)
+      ) {
         nextWakeAt = s.nextRestartAt;
       }
     }

@@ -42,7 +42,13 @@ function matches(pattern: string, name: string): boolean {
   return pattern === name;
 }
 
-export function verifyHostKey(entries: readonly KnownHost[], host: string, port: number, keyType: string, keyBase64: string): HostKeyVerdict {
+export function verifyHostKey(
+  entries: readonly KnownHost[],
+  host: string,
+  port: number,
+  keyType: string,
+  keyBase64: string,
+): HostKeyVerdict {
   const name = hostName(host, port);
   const mine = entries.filter((e) => e.hosts.some((p) => matches(p, name)));
   if (mine.length === 0) return "unknown";

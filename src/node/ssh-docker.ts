@@ -25,7 +25,13 @@ export interface SshOptions {
 
 /** Defaults tuned so a dead or cut-off node is noticed in about 3 s. */
 export function defaultSshOptions(log: Logger, env: NodeJS.ProcessEnv = process.env): SshOptions {
-  return { knownHostsFile: defaultKnownHosts(env), readyTimeoutMs: 3000, keepaliveIntervalMs: 1000, keepaliveCountMax: 2, log };
+  return {
+    knownHostsFile: defaultKnownHosts(env),
+    readyTimeoutMs: 3000,
+    keepaliveIntervalMs: 1000,
+    keepaliveCountMax: 2,
+    log,
+  };
 }
 
 export function defaultKnownHosts(env: NodeJS.ProcessEnv = process.env): string {
@@ -34,7 +40,9 @@ export function defaultKnownHosts(env: NodeJS.ProcessEnv = process.env): string 
 
 /** The private key: --identity, else the usual files in ~/.ssh. */
 export function readIdentity(file: string | null | undefined): Buffer | undefined {
-  const candidates = file ? [file] : ["id_ed25519", "id_ecdsa", "id_rsa"].map((f) => join(homedir(), ".ssh", f));
+  const candidates = file
+    ? [file]
+    : ["id_ed25519", "id_ecdsa", "id_rsa"].map((f) => join(homedir(), ".ssh", f));
   for (const c of candidates) {
     try {
       return readFileSync(c);
@@ -48,7 +56,12 @@ export function readIdentity(file: string | null | undefined): Buffer | undefine
 type Ssh = Extract<ParsedDockerUrl, { kind: "ssh" }>;
 
 /** ssh2 connect settings with host-key verification against known_hosts. */
-export function sshConfig(ep: NodeEndpoint, u: Ssh, opts: Pick<SshOptions, "knownHostsFile" | "readyTimeoutMs" | "keepaliveIntervalMs" | "keepaliveCountMax">, onVerdict?: (v: string) => void): ConnectConfig {
+export function sshConfig(
+  ep: NodeEndpoint,
+  u: Ssh,
+  opts: Pick<SshOptions, "knownHostsFile" | "readyTimeoutMs" | "keepaliveIntervalMs" | "keepaliveCountMax">,
+  onVerdict?: (v: string) => void,
+): ConnectConfig {
   const key = readIdentity(ep.identityFile);
   return {
     host: u.host,
@@ -95,25 +108,37 @@ export class SshDockerConnection implements NodeConnection {
     const socketPath = ep.socketPath ?? "/var/run/docker.sock";
     // http.Agent's createConnection may answer through a callback; ssh2 channels lack a few
     // socket methods http calls, so they are added as no-ops.
-    (agent as unknown as { createConnection: unknown }).createConnection = (_o: unknown, cb: (err: Error | null, s?: Duplex) => void) => {
+    (agent as unknown as { createConnection: unknown }).createConnection = (
+      _o: unknown,
+      cb: (err: Error | null, s?: Duplex) => void,
+    ) => {
       this.channel((c, done) => c.openssh_forwardOutStreamLocal(socketPath, done))
         .then((s) => cb(null, s))
         .catch((err: Error) => cb(err));
     };
-    this.runtime = new DockerRuntime({ protocol: "http", host: "docker", port: 80, agent } as unknown as ConstructorParameters<typeof DockerRuntime>[0], `node ${ep.name}`);
+    this.runtime = new DockerRuntime(
+      { protocol: "http", host: "docker", port: 80, agent } as unknown as ConstructorParameters<
+        typeof DockerRuntime
+      >[0],
+      `node ${ep.name}`,
+    );
     this.dial = (host, port, signal) =>
       this.channel((c, done) => c.forwardOut("127.0.0.1", 0, host, port, done), signal);
     void this.connect().catch(() => undefined);
   }
 
-  private async channel(open: (c: Client, done: (err: Error | undefined, s: Duplex) => void) => void, signal?: AbortSignal): Promise<Duplex> {
+  private async channel(
+    open: (c: Client, done: (err: Error | undefined, s: Duplex) => void) => void,
+    signal?: AbortSignal,
+  ): Promise<Duplex> {
     const c = await this.connect();
     return new Promise((resolve, reject) => {
       const onAbort = () => reject(new Error("timeout"));
       signal?.addEventListener("abort", onAbort, { once: true });
       open(c, (err, stream) => {
         signal?.removeEventListener("abort", onAbort);
-        if (err) return reject(new RuntimeError(`SSH channel to node ${this.ep.name} failed: ${err.message}`));
+        if (err)
+          return reject(new RuntimeError(`SSH channel to node ${this.ep.name} failed: ${err.message}`));
         const s = stream as Duplex & Record<string, unknown>;
         for (const f of ["setNoDelay", "setKeepAlive", "ref", "unref", "setTimeout"]) {
           if (typeof s[f] !== "function") s[f] = () => s;
@@ -129,7 +154,9 @@ export class SshDockerConnection implements NodeConnection {
     if (this.client && this.ready) return Promise.resolve(this.client);
     if (this.connecting) return this.connecting;
     if (Date.now() < this.blockedUntil) {
-      return Promise.reject(new RuntimeError(`Cannot reach node ${this.ep.name} over SSH: ${this.lastError} (retrying)`));
+      return Promise.reject(
+        new RuntimeError(`Cannot reach node ${this.ep.name} over SSH: ${this.lastError} (retrying)`),
+      );
     }
     const c = new Client();
     this.connecting = new Promise<Client>((resolve, reject) => {
@@ -139,11 +166,12 @@ export class SshDockerConnection implements NodeConnection {
         // Reconnect with back-off: 250 ms doubling to 2 s, so a returning node is seen quickly.
         this.blockedUntil = Date.now() + this.retryMs;
         this.retryMs = Math.min(this.retryMs * 2, 2000);
-        this.lastError = this.verdict === "changed"
-          ? `host key of ${this.u.host} CHANGED: refusing to connect (possible man-in-the-middle); fix ${this.opts.knownHostsFile} if the host was reinstalled`
-          : this.verdict === "unknown"
-            ? `host key of ${this.u.host} is not in ${this.opts.knownHostsFile}: add the node with --accept-new-host-key`
-            : err.message;
+        this.lastError =
+          this.verdict === "changed"
+            ? `host key of ${this.u.host} CHANGED: refusing to connect (possible man-in-the-middle); fix ${this.opts.knownHostsFile} if the host was reinstalled`
+            : this.verdict === "unknown"
+              ? `host key of ${this.u.host} is not in ${this.opts.knownHostsFile}: add the node with --accept-new-host-key`
+              : err.message;
         c.destroy();
         reject(new RuntimeError(`Cannot reach node ${this.ep.name} over SSH: ${this.lastError}`));
       };
@@ -152,7 +180,10 @@ export class SshDockerConnection implements NodeConnection {
         this.ready = true;
         this.connecting = undefined;
         this.retryMs = 250;
-        this.opts.log.info(`SSH connection to ${this.u.user}@${this.u.host}:${this.u.port} ready`, { node: this.ep.name, event: "ssh-ready" });
+        this.opts.log.info(`SSH connection to ${this.u.user}@${this.u.host}:${this.u.port} ready`, {
+          node: this.ep.name,
+          event: "ssh-ready",
+        });
         resolve(c);
       });
       c.on("error", (err) => {
@@ -163,12 +194,18 @@ export class SshDockerConnection implements NodeConnection {
         const was = this.ready;
         this.ready = false;
         if (this.client === c) this.client = undefined;
-        if (was) this.opts.log.warn(`SSH connection to node ${this.ep.name} closed: ${this.lastError}`, { node: this.ep.name, event: "ssh-closed" });
+        if (was)
+          this.opts.log.warn(`SSH connection to node ${this.ep.name} closed: ${this.lastError}`, {
+            node: this.ep.name,
+            event: "ssh-closed",
+          });
       });
       try {
-        c.connect(sshConfig(this.ep, this.u, this.opts, (v) => {
-          this.verdict = v;
-        }));
+        c.connect(
+          sshConfig(this.ep, this.u, this.opts, (v) => {
+            this.verdict = v;
+          }),
+        );
       } catch (err) {
         fail(err as Error);
       }

@@ -8,7 +8,10 @@ import { parseDockerUrl } from "./connect.ts";
 import { describeKey, knownHostsLine, parseKnownHosts, verifyHostKey } from "./known-hosts.ts";
 import { defaultKnownHosts, readIdentity } from "./ssh-docker.ts";
 
-export async function trustHostOnAdd(docker: string, opts: { identityFile?: string; acceptNew: boolean; knownHostsFile?: string }): Promise<"known" | "added"> {
+export async function trustHostOnAdd(
+  docker: string,
+  opts: { identityFile?: string; acceptNew: boolean; knownHostsFile?: string },
+): Promise<"known" | "added"> {
   const u = parseDockerUrl(docker);
   if (u.kind !== "ssh") return "known";
   const file = opts.knownHostsFile ?? defaultKnownHosts();
@@ -49,12 +52,20 @@ export async function trustHostOnAdd(docker: string, opts: { identityFile?: stri
   const verdict = verifyHostKey(entries, u.host, u.port, seen.keyType, seen.keyBase64);
   if (verdict === "known") return "known";
   if (verdict === "changed") {
-    throw new InvalidInputError(`Host key of ${u.host}:${u.port} has CHANGED (${seen.keyType}); refusing. If the host was reinstalled, remove its line from ${file}`);
+    throw new InvalidInputError(
+      `Host key of ${u.host}:${u.port} has CHANGED (${seen.keyType}); refusing. If the host was reinstalled, remove its line from ${file}`,
+    );
   }
   if (!opts.acceptNew) {
-    throw new InvalidInputError(`Host key of ${u.host}:${u.port} is unknown (${seen.keyType} ${seen.keyBase64.slice(0, 24)}...); pass --accept-new-host-key to trust it`);
+    throw new InvalidInputError(
+      `Host key of ${u.host}:${u.port} is unknown (${seen.keyType} ${seen.keyBase64.slice(0, 24)}...); pass --accept-new-host-key to trust it`,
+    );
   }
   mkdirSync(dirname(file), { recursive: true });
-  appendFileSync(file, `${text && !text.endsWith("\n") ? "\n" : ""}${knownHostsLine(u.host, u.port, seen.keyType, seen.keyBase64)}\n`, { mode: 0o600 });
+  appendFileSync(
+    file,
+    `${text && !text.endsWith("\n") ? "\n" : ""}${knownHostsLine(u.host, u.port, seen.keyType, seen.keyBase64)}\n`,
+    { mode: 0o600 },
+  );
   return "added";
 }

@@ -30,7 +30,11 @@ export function objectHash(o: MkObjectBody): string {
 }
 
 /** The mutations an apply makes, and what it says about each object. Pure over a store read. */
-export function planApply(store: Store, objects: readonly MkObject[], now: number): { results: ApplyResult[]; mutations: Mutation[] } {
+export function planApply(
+  store: Store,
+  objects: readonly MkObject[],
+  now: number,
+): { results: ApplyResult[]; mutations: Mutation[] } {
   const results: ApplyResult[] = [];
   const mutations: Mutation[] = [];
   for (const o of objects) {
@@ -80,7 +84,11 @@ export function planApply(store: Store, objects: readonly MkObject[], now: numbe
   return { results, mutations };
 }
 
-export function applyObjects(store: Store, objects: readonly MkObject[], opts: { dryRun?: boolean } = {}): ApplyResult[] {
+export function applyObjects(
+  store: Store,
+  objects: readonly MkObject[],
+  opts: { dryRun?: boolean } = {},
+): ApplyResult[] {
   return store.transaction(() => {
     const { results, mutations } = planApply(store, objects, store.clock.now());
     if (!opts.dryRun) store.commit(mutations);
@@ -91,7 +99,8 @@ export function applyObjects(store: Store, objects: readonly MkObject[], opts: {
 /** Field-level differences between two JSON values, as "path: old -> new" lines. */
 export function diffValues(a: unknown, b: unknown, path = ""): string[] {
   if (stableJson(a) === stableJson(b)) return [];
-  const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+  const isObj = (v: unknown): v is Record<string, unknown> =>
+    typeof v === "object" && v !== null && !Array.isArray(v);
   if (isObj(a) && isObj(b)) {
     const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
     return keys.flatMap((k) => diffValues(a[k], b[k], path ? `${path}.${k}` : k));

@@ -45,19 +45,37 @@ export function deleteObjects(store: Store, refs: readonly ObjectRef[]): DeleteR
 }
 
 function removeNodeMutations(store: Store, name: string, now: number): Mutation[] {
-  const muts: Mutation[] = [{ op: "deleteObject", kind: "Node", name }, { op: "deleteNode", name }];
+  const muts: Mutation[] = [
+    { op: "deleteObject", kind: "Node", name },
+    { op: "deleteNode", name },
+  ];
   for (const p of store.listPods({ node: name })) {
     // The node is gone from mk: its pods are placed again elsewhere (PodSets replace theirs).
     if (p.ownerKind === "PodSet") muts.push({ op: "deletePod", name: p.name });
     else muts.push({ op: "unbindPod", name: p.name, reason: `node ${name} was removed` });
   }
-  muts.push({ op: "recordEvent", type: "Normal", reason: "Removed", objectKind: "Node", objectName: name, node: name, message: `Node ${name} removed`, at: now });
+  muts.push({
+    op: "recordEvent",
+    type: "Normal",
+    reason: "Removed",
+    objectKind: "Node",
+    objectName: name,
+    node: name,
+    message: `Node ${name} removed`,
+    at: now,
+  });
   return muts;
 }
 
-export function scalePodSet(store: Store, name: string, replicas: number): { kind: string; name: string; replicas: number; previous: number } {
+export function scalePodSet(
+  store: Store,
+  name: string,
+  replicas: number,
+): { kind: string; name: string; replicas: number; previous: number } {
   if (!Number.isInteger(replicas) || replicas < 0 || replicas > 1000) {
-    throw new InvalidInputError(`Cannot scale podset/${name}: replicas must be an integer 0..1000, got ${replicas}`);
+    throw new InvalidInputError(
+      `Cannot scale podset/${name}: replicas must be an integer 0..1000, got ${replicas}`,
+    );
   }
   return store.transaction(() => {
     const row = store.getObject("PodSet", name);
@@ -67,8 +85,26 @@ export function scalePodSet(store: Store, name: string, replicas: number): { kin
     const next: PodSetObject = { ...body, spec: { ...body.spec, replicas } };
     const now = store.clock.now();
     store.commit([
-      { op: "putObject", kind: "PodSet", name, apiVersion: row.apiVersion, spec: JSON.stringify(next), specHash: objectHash(next), sourceFile: row.sourceFile, at: now },
-      { op: "recordEvent", type: "Normal", reason: "Scaled", objectKind: "PodSet", objectName: name, node: null, message: `Scaled from ${previous} to ${replicas} replicas`, at: now },
+      {
+        op: "putObject",
+        kind: "PodSet",
+        name,
+        apiVersion: row.apiVersion,
+        spec: JSON.stringify(next),
+        specHash: objectHash(next),
+        sourceFile: row.sourceFile,
+        at: now,
+      },
+      {
+        op: "recordEvent",
+        type: "Normal",
+        reason: "Scaled",
+        objectKind: "PodSet",
+        objectName: name,
+        node: null,
+        message: `Scaled from ${previous} to ${replicas} replicas`,
+        at: now,
+      },
     ]);
     return { kind: "PodSet", name, replicas, previous };
   });
@@ -83,7 +119,10 @@ export interface NodeAddOptions {
   taints?: Taint[];
 }
 
-export function addNode(store: Store, opts: NodeAddOptions): { name: string; action: "created" | "configured" } {
+export function addNode(
+  store: Store,
+  opts: NodeAddOptions,
+): { name: string; action: "created" | "configured" } {
   if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(opts.name)) {
     throw new InvalidInputError(`Cannot add node "${opts.name}": the name must be a DNS-1123 label`);
   }
@@ -103,7 +142,16 @@ export function addNode(store: Store, opts: NodeAddOptions): { name: string; act
     const existed = store.getNode(opts.name) !== undefined;
     const now = store.clock.now();
     store.commit([
-      { op: "putObject", kind: "Node", name: opts.name, apiVersion: "mk/v1", spec: JSON.stringify(node), specHash: objectHash(node), sourceFile: null, at: now },
+      {
+        op: "putObject",
+        kind: "Node",
+        name: opts.name,
+        apiVersion: "mk/v1",
+        spec: JSON.stringify(node),
+        specHash: objectHash(node),
+        sourceFile: null,
+        at: now,
+      },
       {
         op: "upsertNode",
         name: opts.name,
@@ -128,13 +176,26 @@ export function removeNode(store: Store, name: string): { name: string } {
   return { name };
 }
 
-export function cordonNode(store: Store, name: string, unschedulable: boolean): { name: string; unschedulable: boolean } {
+export function cordonNode(
+  store: Store,
+  name: string,
+  unschedulable: boolean,
+): { name: string; unschedulable: boolean } {
   store.transaction(() => {
     if (!store.getNode(name)) throw new NotFoundError("node", name);
     const now = store.clock.now();
     store.commit([
       { op: "setNodeUnschedulable", name, unschedulable },
-      { op: "recordEvent", type: "Normal", reason: unschedulable ? "Cordoned" : "Uncordoned", objectKind: "Node", objectName: name, node: name, message: `Node ${name} ${unschedulable ? "cordoned" : "uncordoned"}`, at: now },
+      {
+        op: "recordEvent",
+        type: "Normal",
+        reason: unschedulable ? "Cordoned" : "Uncordoned",
+        objectKind: "Node",
+        objectName: name,
+        node: name,
+        message: `Node ${name} ${unschedulable ? "cordoned" : "uncordoned"}`,
+        at: now,
+      },
     ]);
   });
   return { name, unschedulable };
@@ -148,8 +209,24 @@ export function drainNode(store: Store, name: string): { name: string; evicted: 
     const pods = store.listPods({ node: name }).filter((p) => p.deletionAt === null);
     store.commit([
       { op: "setNodeUnschedulable", name, unschedulable: true },
-      ...pods.map((p): Mutation => ({ op: "requestPodDeletion", name: p.name, at: now, reason: `node ${name} is being drained` })),
-      { op: "recordEvent", type: "Normal", reason: "Drained", objectKind: "Node", objectName: name, node: name, message: `Node ${name} drained: ${pods.length} pod(s) evicted`, at: now },
+      ...pods.map(
+        (p): Mutation => ({
+          op: "requestPodDeletion",
+          name: p.name,
+          at: now,
+          reason: `node ${name} is being drained`,
+        }),
+      ),
+      {
+        op: "recordEvent",
+        type: "Normal",
+        reason: "Drained",
+        objectKind: "Node",
+        objectName: name,
+        node: name,
+        message: `Node ${name} drained: ${pods.length} pod(s) evicted`,
+        at: now,
+      },
     ]);
     return { name, evicted: pods.map((p) => p.name) };
   });

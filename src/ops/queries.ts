@@ -5,7 +5,16 @@ import type { MkObjectBody, PodSetObject } from "../manifest/types.ts";
 import { podRequests } from "../scheduler/schedule.ts";
 import { openSqlite } from "../store/db.ts";
 import type { Store } from "../store/store.ts";
-import { type EventView, eventView, type NodeView, nodeView, type PodSetView, type PodView, podSetView, podView } from "./views.ts";
+import {
+  type EventView,
+  eventView,
+  type NodeView,
+  nodeView,
+  type PodSetView,
+  type PodView,
+  podSetView,
+  podView,
+} from "./views.ts";
 
 export function listPods(store: Store): PodView[] {
   const statuses = store.containerStatuses();
@@ -20,13 +29,19 @@ export function getPod(store: Store, name: string): PodView {
 
 export function listPodSets(store: Store): PodSetView[] {
   const pods = store.listPods();
-  return store.listObjects("PodSet").map((o) => podSetView(o, pods, templateHash(JSON.parse(o.spec) as PodSetObject)));
+  return store
+    .listObjects("PodSet")
+    .map((o) => podSetView(o, pods, templateHash(JSON.parse(o.spec) as PodSetObject)));
 }
 
 export function getPodSet(store: Store, name: string): PodSetView {
   const o = store.getObject("PodSet", name);
   if (!o) throw new NotFoundError("podset", name);
-  return podSetView(o, store.listPods({ ownerKind: "PodSet", ownerName: name }), templateHash(JSON.parse(o.spec) as PodSetObject));
+  return podSetView(
+    o,
+    store.listPods({ ownerKind: "PodSet", ownerName: name }),
+    templateHash(JSON.parse(o.spec) as PodSetObject),
+  );
 }
 
 export function listNodes(store: Store): NodeView[] {
@@ -40,7 +55,10 @@ export function getNode(store: Store, name: string): NodeView {
   return nodeView(n, store.listPods({ node: name }), podRequests);
 }
 
-export function listEvents(store: Store, opts: { kind?: string; name?: string; limit?: number } = {}): EventView[] {
+export function listEvents(
+  store: Store,
+  opts: { kind?: string; name?: string; limit?: number } = {},
+): EventView[] {
   return store
     .listEvents({
       ...(opts.kind ? { objectKind: opts.kind } : {}),
@@ -66,7 +84,21 @@ export function describe(store: Store, kind: string, name: string): Described {
     case "Pod": {
       const status = getPod(store, name);
       const row = store.getPod(name);
-      return { kind, name, object: object ?? (row ? ({ kind: "Pod", metadata: { name, labels: JSON.parse(row.labels), annotations: JSON.parse(row.annotations) }, spec: JSON.parse(row.spec) } as MkObjectBody) : null), status, events };
+      return {
+        kind,
+        name,
+        object:
+          object ??
+          (row
+            ? ({
+                kind: "Pod",
+                metadata: { name, labels: JSON.parse(row.labels), annotations: JSON.parse(row.annotations) },
+                spec: JSON.parse(row.spec),
+              } as MkObjectBody)
+            : null),
+        status,
+        events,
+      };
     }
     case "PodSet":
       return { kind, name, object, status: getPodSet(store, name), events };
@@ -93,7 +125,9 @@ export function runSql(path: string, query: string): SqlResult {
       throw new InvalidInputError(`Cannot run SQL: ${(err as Error).message}`);
     }
     if (!stmt.reader) {
-      throw new InvalidInputError("Cannot run SQL: mk sql is read-only; only statements that return rows (SELECT, WITH, PRAGMA reads) are allowed");
+      throw new InvalidInputError(
+        "Cannot run SQL: mk sql is read-only; only statements that return rows (SELECT, WITH, PRAGMA reads) are allowed",
+      );
     }
     try {
       const rows = stmt.all();

@@ -16,7 +16,12 @@ export interface ContainerView {
   containerId: string | null;
   startedAt: string | null;
   nextRestartAt: string | null;
-  lastTermination: { exitCode: number | null; reason: string | null; finishedAt: string | null; oomKilled: boolean } | null;
+  lastTermination: {
+    exitCode: number | null;
+    reason: string | null;
+    finishedAt: string | null;
+    oomKilled: boolean;
+  } | null;
 }
 
 export interface PodView {
@@ -109,7 +114,9 @@ export interface PodSetView {
 
 export function podSetView(o: ObjectRow, pods: readonly PodRow[], templateHash: string): PodSetView {
   const body = JSON.parse(o.spec) as MkObjectBody & { spec: PodSetSpec };
-  const mine = pods.filter((p) => p.ownerKind === "PodSet" && p.ownerName === o.name && p.deletionAt === null);
+  const mine = pods.filter(
+    (p) => p.ownerKind === "PodSet" && p.ownerName === o.name && p.deletionAt === null,
+  );
   return {
     name: o.name,
     replicas: body.spec.replicas,
@@ -143,7 +150,11 @@ export interface NodeView {
   createdAt: string | null;
 }
 
-export function nodeView(n: NodeRow, pods: readonly PodRow[], requests: (spec: PodSpec) => { cpuMilli: number; memoryBytes: number }): NodeView {
+export function nodeView(
+  n: NodeRow,
+  pods: readonly PodRow[],
+  requests: (spec: PodSpec) => { cpuMilli: number; memoryBytes: number },
+): NodeView {
   const mine = pods.filter((p) => p.node === n.name && p.phase !== "Succeeded" && p.phase !== "Failed");
   const req = mine.reduce(
     (acc, p) => {

@@ -59,7 +59,10 @@ export async function runProbe(
         const r = await deps.runtime.exec(target.containerId, handler.command, timeoutMs);
         return r.exitCode === 0
           ? { ok: true, message: `${what}: exit 0` }
-          : { ok: false, message: `${what}: exit ${r.exitCode}${r.output.trim() ? `: ${r.output.trim().slice(0, 200)}` : ""}` };
+          : {
+              ok: false,
+              message: `${what}: exit ${r.exitCode}${r.output.trim() ? `: ${r.output.trim().slice(0, 200)}` : ""}`,
+            };
       } catch (err) {
         return { ok: false, message: `${what}: ${(err as Error).message}` };
       }
@@ -75,7 +78,10 @@ export async function runProbe(
         s.destroy();
         return { ok: true, message: `${what}: connected` };
       } catch (err) {
-        return { ok: false, message: `${what}: ${signal.aborted ? `timeout after ${timeoutMs} ms` : (err as Error).message}` };
+        return {
+          ok: false,
+          message: `${what}: ${signal.aborted ? `timeout after ${timeoutMs} ms` : (err as Error).message}`,
+        };
       }
     }
     case "httpGet": {
@@ -87,9 +93,14 @@ export async function runProbe(
       if (!host) return { ok: false, message: `${what}: container has no address` };
       try {
         const status = await httpStatus(host, port, handler.path, handler.httpHeaders, signal, deps.dial);
-        return status >= 200 && status < 400 ? { ok: true, message: `${what}: ${status}` } : { ok: false, message: `${what}: ${status}` };
+        return status >= 200 && status < 400
+          ? { ok: true, message: `${what}: ${status}` }
+          : { ok: false, message: `${what}: ${status}` };
       } catch (err) {
-        return { ok: false, message: `${what}: ${signal.aborted ? `timeout after ${timeoutMs} ms` : (err as Error).message}` };
+        return {
+          ok: false,
+          message: `${what}: ${signal.aborted ? `timeout after ${timeoutMs} ms` : (err as Error).message}`,
+        };
       }
     }
   }
@@ -120,7 +131,10 @@ async function httpStatus(
       const nl = head.indexOf("\r\n");
       if (nl >= 0 || head.length > 1024) {
         const m = /^HTTP\/\d(?:\.\d)?\s+(\d{3})/.exec(head);
-        done(m ? null : new Error(`bad HTTP answer: ${JSON.stringify(head.slice(0, 40))}`), m ? Number(m[1]) : undefined);
+        done(
+          m ? null : new Error(`bad HTTP answer: ${JSON.stringify(head.slice(0, 40))}`),
+          m ? Number(m[1]) : undefined,
+        );
       }
     });
     sock.on("error", (e: Error) => done(e));

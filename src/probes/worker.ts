@@ -55,12 +55,23 @@ class ContainerProbes {
 
   private loop(kind: ProbeKind, probe: Probe): void {
     let state: ThresholdState = INITIAL_THRESHOLD_STATE;
-    const run = this.m.run ?? ((p: Probe, t: ProbeTarget) => runProbe(p.handler, t, p.timeoutSeconds * 1000, { runtime: this.m.runtime, dial: this.m.dial }));
+    const run =
+      this.m.run ??
+      ((p: Probe, t: ProbeTarget) =>
+        runProbe(p.handler, t, p.timeoutSeconds * 1000, { runtime: this.m.runtime, dial: this.m.dial }));
     const tick = async () => {
       if (this.stopped) return;
-      const r = await run(probe, this.target).catch((err: Error): ProbeResult => ({ ok: false, message: err.message }));
+      const r = await run(probe, this.target).catch(
+        (err: Error): ProbeResult => ({ ok: false, message: err.message }),
+      );
       if (this.stopped) return;
-      if (!r.ok) this.m.onFailure({ pod: this.target.pod, container: this.target.container, kind, message: r.message });
+      if (!r.ok)
+        this.m.onFailure({
+          pod: this.target.pod,
+          container: this.target.container,
+          kind,
+          message: r.message,
+        });
       const before = state.verdict;
       state = countResult(state, r.ok, probe);
       if (state.verdict !== before) this.verdict(kind, state.verdict === true, r.message);
@@ -89,7 +100,10 @@ class ContainerProbes {
       }
     } else {
       this.ready = ok;
-      this.m.log.info(`Container ${this.target.container} is ${ok ? "ready" : "not ready"}: ${message}`, where);
+      this.m.log.info(
+        `Container ${this.target.container} is ${ok ? "ready" : "not ready"}: ${message}`,
+        where,
+      );
     }
     this.m.onChange();
   }
@@ -136,7 +150,8 @@ export class ProbeManager implements ProbeSource {
   livenessFailures(): ReadonlyMap<string, string> {
     const out = new Map<string, string>();
     for (const w of this.workers.values()) {
-      if (w.livenessFailure !== undefined) out.set(containerKey(w.target.pod, w.target.container), w.livenessFailure);
+      if (w.livenessFailure !== undefined)
+        out.set(containerKey(w.target.pod, w.target.container), w.livenessFailure);
     }
     return out;
   }

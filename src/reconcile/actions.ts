@@ -23,7 +23,14 @@ export type Action =
       reason: string;
     }
   | { type: "start"; pod: DesiredPod; container: ContainerSpec; id: string; restart: boolean; reason: string }
-  | { type: "stop"; pod: DesiredPod; container: ContainerSpec; id: string; graceSeconds: number; reason: string }
+  | {
+      type: "stop";
+      pod: DesiredPod;
+      container: ContainerSpec;
+      id: string;
+      graceSeconds: number;
+      reason: string;
+    }
   | { type: "replace"; pod: DesiredPod; container: ContainerSpec; id: string; reason: string }
   | { type: "remove"; pod: DesiredPod; container: string; id: string; graceSeconds: number; reason: string }
   | { type: "remove-orphan"; id: string; name: string; pod: string; graceSeconds: number; reason: string }

@@ -5,7 +5,12 @@ import type { ContainerCreateSpec } from "../runtime/runtime.ts";
 import type { DesiredPod } from "./actions.ts";
 import { containerHash } from "./spec-hash.ts";
 
-export function toCreateSpec(pod: DesiredPod, c: ContainerSpec, node: string, cluster: string): ContainerCreateSpec {
+export function toCreateSpec(
+  pod: DesiredPod,
+  c: ContainerSpec,
+  node: string,
+  cluster: string,
+): ContainerCreateSpec {
   const limits = c.resources.limits;
   return {
     name: containerName(pod.name, c.name, pod.uid),

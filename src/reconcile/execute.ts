@@ -109,20 +109,37 @@ async function executeOne(a: Action, deps: ExecuteDeps): Promise<ActionResult> {
               pull = false;
             }
           } catch (err) {
-            muts.push(event(deps, a.pod.name, "Warning", "TransferFailed", `Copying image "${a.container.image}" from the controller failed: ${errorMessage(err)}`));
+            muts.push(
+              event(
+                deps,
+                a.pod.name,
+                "Warning",
+                "TransferFailed",
+                `Copying image "${a.container.image}" from the controller failed: ${errorMessage(err)}`,
+              ),
+            );
           }
         }
         if (pull) {
           muts.push(event(deps, a.pod.name, "Normal", "Pulling", `Pulling image "${a.container.image}"`));
           try {
             await rt.pullImage(a.container.image);
-            muts.push(event(deps, a.pod.name, "Normal", "Pulled", `Successfully pulled image "${a.container.image}"`));
+            muts.push(
+              event(deps, a.pod.name, "Normal", "Pulled", `Successfully pulled image "${a.container.image}"`),
+            );
           } catch (err) {
             const present = await rt.hasImage(a.container.image).catch(() => false);
-            if (!present) return failWithBackoff(a, deps, muts, prev, "ErrImagePull", "ImagePullBackOff", err, done);
+            if (!present)
+              return failWithBackoff(a, deps, muts, prev, "ErrImagePull", "ImagePullBackOff", err, done);
             // Always-pull with no registry in reach: the local copy is used, and the user told.
             muts.push(
-              event(deps, a.pod.name, "Warning", "PullFailed", `${errorMessage(err)}; using the image present on the node`),
+              event(
+                deps,
+                a.pod.name,
+                "Warning",
+                "PullFailed",
+                `${errorMessage(err)}; using the image present on the node`,
+              ),
             );
           }
         }
@@ -164,7 +181,13 @@ async function executeOne(a: Action, deps: ExecuteDeps): Promise<ActionResult> {
         const key = containerKey(a.pod.name, a.container.name);
         const prev = deps.statuses.get(key) ?? freshStatus(a.pod, a.container.name, now);
         muts.push(
-          event(deps, a.pod.name, "Normal", a.restart ? "Restarted" : "Started", `${a.restart ? "Restarted" : "Started"} container ${a.container.name}`),
+          event(
+            deps,
+            a.pod.name,
+            "Normal",
+            a.restart ? "Restarted" : "Started",
+            `${a.restart ? "Restarted" : "Started"} container ${a.container.name}`,
+          ),
         );
         muts.push({
           op: "putContainerStatus",
@@ -188,7 +211,15 @@ async function executeOne(a: Action, deps: ExecuteDeps): Promise<ActionResult> {
         await rt.stop(a.id, a.graceSeconds);
         return done(true);
       case "replace": {
-        muts.push(event(deps, a.pod.name, "Normal", "Replacing", `Replacing container ${a.container.name}: ${a.reason}`));
+        muts.push(
+          event(
+            deps,
+            a.pod.name,
+            "Normal",
+            "Replacing",
+            `Replacing container ${a.container.name}: ${a.reason}`,
+          ),
+        );
         await rt.stop(a.id, a.pod.spec.terminationGracePeriodSeconds);
         await rt.remove(a.id, { force: true });
         const id = await rt.create(toCreateSpec(a.pod, a.container, deps.node, deps.cluster));
@@ -216,7 +247,9 @@ async function executeOne(a: Action, deps: ExecuteDeps): Promise<ActionResult> {
       case "remove":
         await rt.stop(a.id, a.graceSeconds);
         await rt.remove(a.id, { force: true });
-        muts.push(event(deps, a.pod.name, "Normal", "Removed", `Removed container ${a.container}: ${a.reason}`));
+        muts.push(
+          event(deps, a.pod.name, "Normal", "Removed", `Removed container ${a.container}: ${a.reason}`),
+        );
         return done(true);
       case "remove-orphan":
         await rt.stop(a.id, a.graceSeconds);
@@ -229,7 +262,9 @@ async function executeOne(a: Action, deps: ExecuteDeps): Promise<ActionResult> {
         return done(true);
     }
   } catch (err) {
-    muts.push(event(deps, podName(a), "Warning", "Failed", `${describeAction(a)} failed: ${errorMessage(err)}`));
+    muts.push(
+      event(deps, podName(a), "Warning", "Failed", `${describeAction(a)} failed: ${errorMessage(err)}`),
+    );
     return done(false, errorMessage(err));
   }
 }
@@ -255,7 +290,13 @@ function failWithBackoff(
   const msg = errorMessage(err);
   muts.push(event(deps, a.pod.name, "Warning", reason, msg));
   muts.push(
-    event(deps, a.pod.name, "Normal", "BackOff", `Back-off ${formatSeconds(delay)} before retrying ${a.container.name}`),
+    event(
+      deps,
+      a.pod.name,
+      "Normal",
+      "BackOff",
+      `Back-off ${formatSeconds(delay)} before retrying ${a.container.name}`,
+    ),
   );
   muts.push({
     op: "putContainerStatus",

@@ -53,7 +53,9 @@ export function plan(input: PlanInput): Action[] {
           name: c.name,
           pod: id.pod,
           graceSeconds: ORPHAN_GRACE_SECONDS,
-          reason: pod ? `pod ${id.pod} was recreated with another uid` : `no pod ${id.pod} is bound to node ${input.node}`,
+          reason: pod
+            ? `pod ${id.pod} was recreated with another uid`
+            : `no pod ${id.pod} is bound to node ${input.node}`,
         });
       }
       continue;
@@ -95,7 +97,15 @@ export function plan(input: PlanInput): Action[] {
           reason: `duplicate container for ${key} (keeping ${current?.id.slice(0, 12)})`,
         });
       }
-      const action = planContainer(pod, spec, current, statuses.get(key), images, now, input.livenessFailures);
+      const action = planContainer(
+        pod,
+        spec,
+        current,
+        statuses.get(key),
+        images,
+        now,
+        input.livenessFailures,
+      );
       if (action) actions.push(action);
     }
   }
@@ -152,7 +162,14 @@ function planContainer(
   switch (current.state) {
     case "created":
       if (waitingForBackoff) return undefined;
-      return { type: "start", pod, container: spec, id: current.id, restart: false, reason: "container is created" };
+      return {
+        type: "start",
+        pod,
+        container: spec,
+        id: current.id,
+        restart: false,
+        reason: "container is created",
+      };
     case "running": {
       const failure = liveness?.get(containerKey(pod.name, spec.name));
       if (failure === undefined) return undefined;
@@ -167,7 +184,7 @@ function planContainer(
     }
     case "exited":
     case "dead": {
-      if (!st || st.state !== "waiting" || waitingForBackoff) return undefined;
+      if (st?.state !== "waiting" || waitingForBackoff) return undefined;
       if (st.lastFinishedAt !== (current.finishedAt ?? st.lastFinishedAt)) return undefined; // status not caught up
       return {
         type: "start",
@@ -175,7 +192,8 @@ function planContainer(
         container: spec,
         id: current.id,
         restart: true,
-        reason: st.backoffStep > 0 ? `restarting after back-off (step ${st.backoffStep})` : "container exited",
+        reason:
+          st.backoffStep > 0 ? `restarting after back-off (step ${st.backoffStep})` : "container exited",
       };
     }
     default:

@@ -74,7 +74,13 @@ export function observeContainer(input: {
   const st: ContainerStatus = { ...(prev ?? freshStatus(pod, container.name, now)), updatedAt: now };
   const events: StatusEvent[] = [];
 
-  const terminated = (exitCode: number | null, reason: string, finishedAt: number, oom: boolean, what: string) => {
+  const terminated = (
+    exitCode: number | null,
+    reason: string,
+    finishedAt: number,
+    oom: boolean,
+    what: string,
+  ) => {
     st.lastExitCode = exitCode;
     st.lastReason = reason;
     st.lastFinishedAt = finishedAt;
@@ -191,7 +197,8 @@ export function derivePodStatus(
   }
   const phase = phaseOf(list);
   const ready = phase === "Running" && list.every((s) => s?.state === "running" && s.ready);
-  const reason = phase === "Succeeded" ? "Completed" : phase === "Failed" ? "Error" : (waiting?.reason ?? null);
+  const reason =
+    phase === "Succeeded" ? "Completed" : phase === "Failed" ? "Error" : (waiting?.reason ?? null);
   return { ...base, phase, reason, message: waiting?.message ?? null, ready };
 }
 
@@ -199,7 +206,9 @@ function phaseOf(list: (ContainerStatus | undefined)[]): PodPhase {
   if (list.length > 0 && list.every((s) => s?.state === "terminated")) {
     return list.every((s) => s?.lastExitCode === 0) ? "Succeeded" : "Failed";
   }
-  const ranBefore = list.some((s) => s && (s.state === "running" || s.startedAt !== null || s.restartCount > 0));
+  const ranBefore = list.some(
+    (s) => s && (s.state === "running" || s.startedAt !== null || s.restartCount > 0),
+  );
   return ranBefore ? "Running" : "Pending";
 }
 

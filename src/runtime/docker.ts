@@ -55,7 +55,11 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   private fail(action: string, err: unknown): RuntimeError {
-    return new RuntimeError(`Cannot ${action} on ${this.where}: ${dockerMessage(err)}`, { where: this.where }, err);
+    return new RuntimeError(
+      `Cannot ${action} on ${this.where}: ${dockerMessage(err)}`,
+      { where: this.where },
+      err,
+    );
   }
 
   async ping(): Promise<void> {
@@ -114,7 +118,9 @@ export class DockerRuntime implements ContainerRuntime {
       const key = `${p.containerPort}/${p.protocol}`;
       exposed[key] = {};
       if (p.hostPort) {
-        (bindings[key] ??= []).push({ HostPort: String(p.hostPort), ...(p.hostIp ? { HostIp: p.hostIp } : {}) });
+        const list = bindings[key] ?? [];
+        list.push({ HostPort: String(p.hostPort), ...(p.hostIp ? { HostIp: p.hostIp } : {}) });
+        bindings[key] = list;
       }
     }
     try {
@@ -268,7 +274,9 @@ export class DockerRuntime implements ContainerRuntime {
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         stream.destroy();
-        reject(new RuntimeError(`exec ${JSON.stringify(cmd)} timed out after ${timeoutMs} ms`, { timeoutMs }));
+        reject(
+          new RuntimeError(`exec ${JSON.stringify(cmd)} timed out after ${timeoutMs} ms`, { timeoutMs }),
+        );
       }, timeoutMs);
       stream.on("end", () => {
         clearTimeout(timer);
@@ -386,7 +394,8 @@ export class DockerRuntime implements ContainerRuntime {
 export function demuxBuffer(buf: Buffer): string {
   const parts: Buffer[] = [];
   let i = 0;
-  const framed = buf.length >= 8 && (buf[0] === 1 || buf[0] === 2) && buf[1] === 0 && buf[2] === 0 && buf[3] === 0;
+  const framed =
+    buf.length >= 8 && (buf[0] === 1 || buf[0] === 2) && buf[1] === 0 && buf[2] === 0 && buf[3] === 0;
   if (!framed) return buf.toString("utf8");
   while (i + 8 <= buf.length) {
     const size = buf.readUInt32BE(i + 4);

@@ -55,7 +55,8 @@ export class FakeRuntime implements ContainerRuntime {
     this.check("create");
     if (!this.images.has(spec.image)) throw new RuntimeError(`No such image: ${spec.image}`);
     for (const c of this.containers.values()) {
-      if (c.name === spec.name) throw new RuntimeError(`Conflict. The container name "/${spec.name}" is already in use`);
+      if (c.name === spec.name)
+        throw new RuntimeError(`Conflict. The container name "/${spec.name}" is already in use`);
     }
     const id = randomUUID().replace(/-/g, "") + randomUUID().replace(/-/g, "");
     this.containers.set(id, {
@@ -117,7 +118,11 @@ export class FakeRuntime implements ContainerRuntime {
   async stats(): Promise<ContainerStats> {
     return { cpuTotalNs: 0, memoryBytes: 0 };
   }
-  async events(_labels: Record<string, string>, onEvent: (e: RuntimeEvent) => void, signal: AbortSignal): Promise<void> {
+  async events(
+    _labels: Record<string, string>,
+    onEvent: (e: RuntimeEvent) => void,
+    signal: AbortSignal,
+  ): Promise<void> {
     this.listeners.add(onEvent);
     await new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
     this.listeners.delete(onEvent);

@@ -22,7 +22,10 @@ export interface ContainerIdentity {
   owner?: string;
 }
 
-export function containerLabels(id: ContainerIdentity, extra: Record<string, string> = {}): Record<string, string> {
+export function containerLabels(
+  id: ContainerIdentity,
+  extra: Record<string, string> = {},
+): Record<string, string> {
   const labels: Record<string, string> = {
     ...extra,
     [LABEL.managed]: "true",

@@ -88,7 +88,11 @@ export interface ContainerRuntime {
   exec(id: string, cmd: string[], timeoutMs: number): Promise<ExecResult>;
   stats(id: string): Promise<ContainerStats>;
   /** Container events for containers with the given labels, until the signal aborts or the stream fails. */
-  events(labels: Record<string, string>, onEvent: (e: RuntimeEvent) => void, signal: AbortSignal): Promise<void>;
+  events(
+    labels: Record<string, string>,
+    onEvent: (e: RuntimeEvent) => void,
+    signal: AbortSignal,
+  ): Promise<void>;
   /** `docker save` of one image, as a tar stream. */
   saveImage(ref: string): Promise<Readable>;
   /** `docker load` of a tar stream. */

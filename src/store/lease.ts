@@ -14,14 +14,25 @@ export function tryLease(store: Store, name: string, me: string, durationMs: num
     if (d.action === "acquire") {
       store.db
         .insert(leases)
-        .values({ name, holder: me, acquiredAt: now, renewedAt: now, expiresAt: now + durationMs, epoch: d.epoch })
+        .values({
+          name,
+          holder: me,
+          acquiredAt: now,
+          renewedAt: now,
+          expiresAt: now + durationMs,
+          epoch: d.epoch,
+        })
         .onConflictDoUpdate({
           target: leases.name,
           set: { holder: me, acquiredAt: now, renewedAt: now, expiresAt: now + durationMs, epoch: d.epoch },
         })
         .run();
     } else if (d.action === "renew") {
-      store.db.update(leases).set({ renewedAt: now, expiresAt: now + durationMs }).where(eq(leases.name, name)).run();
+      store.db
+        .update(leases)
+        .set({ renewedAt: now, expiresAt: now + durationMs })
+        .where(eq(leases.name, name))
+        .run();
     }
     return d;
   });

@@ -49,7 +49,10 @@ export class Store {
       for (const m of muts) {
         applyMutation(this.db, m);
         if (isJournaled(m)) {
-          this.db.insert(s.journal).values({ at, op: m.op, args: JSON.stringify(m) }).run();
+          this.db
+            .insert(s.journal)
+            .values({ at, op: m.op, args: JSON.stringify(m) })
+            .run();
           this.journalWrites++;
         }
       }
@@ -92,7 +95,9 @@ export class Store {
 
   listObjects(kind?: string): ObjectRow[] {
     const q = this.db.select().from(s.objects);
-    return (kind ? q.where(eq(s.objects.kind, kind)) : q).orderBy(asc(s.objects.kind), asc(s.objects.name)).all();
+    return (kind ? q.where(eq(s.objects.kind, kind)) : q)
+      .orderBy(asc(s.objects.kind), asc(s.objects.name))
+      .all();
   }
 
   getObject(kind: string, name: string): ObjectRow | undefined {
@@ -105,7 +110,9 @@ export class Store {
 
   // ---- pods
 
-  listPods(filter: { node?: string; ownerKind?: string; ownerName?: string; unbound?: boolean } = {}): PodRow[] {
+  listPods(
+    filter: { node?: string; ownerKind?: string; ownerName?: string; unbound?: boolean } = {},
+  ): PodRow[] {
     const conds = [];
     if (filter.node !== undefined) conds.push(eq(s.pods.node, filter.node));
     if (filter.ownerKind !== undefined) conds.push(eq(s.pods.ownerKind, filter.ownerKind));
@@ -154,7 +161,9 @@ export class Store {
 
   // ---- events
 
-  listEvents(filter: { objectKind?: string; objectName?: string; sinceId?: number; limit?: number } = {}): EventRow[] {
+  listEvents(
+    filter: { objectKind?: string; objectName?: string; sinceId?: number; limit?: number } = {},
+  ): EventRow[] {
     const conds = [];
     if (filter.objectKind) conds.push(eq(s.events.objectKind, filter.objectKind));
     if (filter.objectName) conds.push(eq(s.events.objectName, filter.objectName));
@@ -172,14 +181,22 @@ export class Store {
   /** Highest event id, and the highest last_seen: what `events -w` polls for changes. */
   eventsWatermark(): string {
     const r = this.db
-      .select({ id: sql<number>`coalesce(max(${s.events.id}), 0)`, seen: sql<number>`coalesce(max(${s.events.lastSeen}), 0)`, n: sql<number>`coalesce(sum(${s.events.count}), 0)` })
+      .select({
+        id: sql<number>`coalesce(max(${s.events.id}), 0)`,
+        seen: sql<number>`coalesce(max(${s.events.lastSeen}), 0)`,
+        n: sql<number>`coalesce(sum(${s.events.count}), 0)`,
+      })
       .from(s.events)
       .get();
     return r ? `${r.id}:${r.seen}:${r.n}` : "0:0:0";
   }
 
   journalLength(): number {
-    const r = this.db.select({ n: sql<number>`count(*)` }).from(s.journal).where(isNotNull(s.journal.seq)).get();
+    const r = this.db
+      .select({ n: sql<number>`count(*)` })
+      .from(s.journal)
+      .where(isNotNull(s.journal.seq))
+      .get();
     return r?.n ?? 0;
   }
 }

@@ -12,7 +12,13 @@ function podSet(name: string, replicas: number, image = "mk.local/busybox:1"): P
   return {
     kind: "PodSet",
     metadata: { name, labels: {}, annotations: {} },
-    spec: { replicas, selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name }, annotations: {} }, spec }, strategy: { type: "Recreate" }, minReadySeconds: 0 },
+    spec: {
+      replicas,
+      selector: { matchLabels: { app: name } },
+      template: { metadata: { labels: { app: name }, annotations: {} }, spec },
+      strategy: { type: "Recreate" },
+      minReadySeconds: 0,
+    },
   };
 }
 
@@ -22,20 +28,32 @@ function pod(name: string): PodObject {
 
 let seq = 0;
 function run(objects: MkObjectBody[], pods: PodRow[]): Mutation[] {
-  return planPods({ objects, pods, now: 1000, random: () => (seq++ % 27) / 27, newUid: () => `uid-${seq++}` });
+  return planPods({
+    objects,
+    pods,
+    now: 1000,
+    random: () => (seq++ % 27) / 27,
+    newUid: () => `uid-${seq++}`,
+  });
 }
 
 function apply(pods: PodRow[], muts: Mutation[]): PodRow[] {
   let out = [...pods];
   for (const m of muts) {
     if (m.op === "createPod") out.push({ ...(m.pod as PodRow) });
-    if (m.op === "requestPodDeletion") out = out.map((p) => (p.name === m.name ? { ...p, deletionAt: m.at } : p));
-    if (m.op === "updatePodSpec") out = out.map((p) => (p.name === m.name ? { ...p, spec: m.spec, specHash: m.specHash } : p));
+    if (m.op === "requestPodDeletion")
+      out = out.map((p) => (p.name === m.name ? { ...p, deletionAt: m.at } : p));
+    if (m.op === "updatePodSpec")
+      out = out.map((p) => (p.name === m.name ? { ...p, spec: m.spec, specHash: m.specHash } : p));
   }
   return out;
 }
 
-const ops = (muts: Mutation[]) => muts.reduce<Record<string, number>>((acc, m) => ({ ...acc, [m.op]: (acc[m.op] ?? 0) + 1 }), {});
+function ops(muts: Mutation[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const m of muts) out[m.op] = (out[m.op] ?? 0) + 1;
+  return out;
+}
 
 test("planPods() creates one pod per standalone Pod object and nothing on a second run", () => {
   const muts = run([pod("hello")], []);

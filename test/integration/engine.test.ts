@@ -82,10 +82,16 @@ test("Checkpoint A: apply runs exactly one container, re-apply keeps it, an imag
   for (let i = 0; i < 3; i++) {
     assert.match(await b.ok(["apply", "-f", file]), /pod\/hello unchanged/);
     list = await b.containers({ "mk.pod": "hello" });
-    assert.deepEqual(list.map((c) => c.Id), [id]);
+    assert.deepEqual(
+      list.map((c) => c.Id),
+      [id],
+    );
   }
   // docker ps by the contract label finds it too
-  assert.match(await sh("docker", ["ps", "--filter", "label=mk.pod=hello", "--format", "{{.ID}}"]), new RegExp(id?.slice(0, 12) ?? "x"));
+  assert.match(
+    await sh("docker", ["ps", "--filter", "label=mk.pod=hello", "--format", "{{.ID}}"]),
+    new RegExp(id?.slice(0, 12) ?? "x"),
+  );
 
   writeFileSync(file, podYaml("hello", IMAGE2));
   assert.match(await b.ok(["apply", "-f", file]), /pod\/hello configured/);
@@ -108,11 +114,15 @@ test("PodSet: a Deployment of 3 runs 3 pods; scale to 5; a removed container is 
   const env = { MK_SERVER: srv.url };
   await b.ok(["apply", "-f", file], { env });
   const running = async (n: number) =>
-    waitFor(async () => {
-      const c = (await b.containers({ "mk.owner": "web" })).filter((x) => x.State === "running");
-      const pods = (await b.json<PodJson[]>(["get", "pods"])).filter((p) => p.phase === "Running");
-      return c.length === n && pods.length === n ? c : false;
-    }, 60_000, `${n} running pods of web`);
+    waitFor(
+      async () => {
+        const c = (await b.containers({ "mk.owner": "web" })).filter((x) => x.State === "running");
+        const pods = (await b.json<PodJson[]>(["get", "pods"])).filter((p) => p.phase === "Running");
+        return c.length === n && pods.length === n ? c : false;
+      },
+      60_000,
+      `${n} running pods of web`,
+    );
   await running(3);
   await b.ok(["scale", "podset/web", "--replicas", "5"], { env });
   await running(5);
@@ -121,10 +131,17 @@ test("PodSet: a Deployment of 3 runs 3 pods; scale to 5; a removed container is 
   assert.ok(victim);
   await docker.getContainer(victim.Id).remove({ force: true });
   const after = await running(5);
-  assert.ok(!after.some((c) => c.Id === victim.Id), "the removed container is gone and another runs in its place");
+  assert.ok(
+    !after.some((c) => c.Id === victim.Id),
+    "the removed container is gone and another runs in its place",
+  );
 
   await b.ok(["scale", "podset/web", "--replicas", "0"], { env });
-  await waitFor(async () => (await b.containers({ "mk.owner": "web" })).length === 0, 60_000, "web scaled to 0");
+  await waitFor(
+    async () => (await b.containers({ "mk.owner": "web" })).length === 0,
+    60_000,
+    "web scaled to 0",
+  );
   assert.equal((await b.json<PodJson[]>(["get", "pods"])).length, 0);
 });
 
@@ -140,11 +157,15 @@ test("a server killed with SIGKILL during a 20-pod apply converges after restart
   await new Promise((r) => srv.proc.once("exit", r));
   // A new server must wait out the dead one's lease (15 s by default); a short lease keeps the test quick.
   await b.server(["--resync", "1s", "--lease", "3s"]);
-  const final = await waitFor(async () => {
-    const list = await b.containers();
-    const running = list.filter((c) => c.State === "running");
-    return running.length === 20 && list.length === 20 ? list : false;
-  }, 90_000, "20 running containers");
+  const final = await waitFor(
+    async () => {
+      const list = await b.containers();
+      const running = list.filter((c) => c.State === "running");
+      return running.length === 20 && list.length === 20 ? list : false;
+    },
+    90_000,
+    "20 running containers",
+  );
   const pods = new Set(final.map((c) => c.Labels["mk.pod"]));
   assert.equal(pods.size, 20, "one container per pod: no duplicates");
   const rows = await b.json<PodJson[]>(["get", "pods"]);
@@ -163,10 +184,24 @@ test("an orphan (mk labels, no pod) is removed; a foreign container (no labels) 
     Image: IMAGE,
     Cmd: ["sleep", "3600"],
     name: `mk_ghost_main_${Date.now().toString(16)}`,
-    Labels: { "mk.managed": "true", "mk.cluster": cluster, "mk.pod": "ghost", "mk.pod-uid": "0000", "mk.container": "main", "mk.node": "local", "mk.spec-hash": "x", "mk.test": runId },
+    Labels: {
+      "mk.managed": "true",
+      "mk.cluster": cluster,
+      "mk.pod": "ghost",
+      "mk.pod-uid": "0000",
+      "mk.container": "main",
+      "mk.node": "local",
+      "mk.spec-hash": "x",
+      "mk.test": runId,
+    },
   });
   await orphan.start();
-  const foreign = await docker.createContainer({ Image: IMAGE, Cmd: ["sleep", "3600"], name: `foreign-${Date.now().toString(16)}`, Labels: { "mk.test": runId } });
+  const foreign = await docker.createContainer({
+    Image: IMAGE,
+    Cmd: ["sleep", "3600"],
+    name: `foreign-${Date.now().toString(16)}`,
+    Labels: { "mk.test": runId },
+  });
   await foreign.start();
   try {
     await b.server(["--resync", "1s"]);

@@ -21,7 +21,9 @@ export async function requireDocker(): Promise<void> {
     await docker.ping();
     await docker.getImage(IMAGE).inspect();
   } catch (err) {
-    throw new Error(`Docker engine or ${IMAGE} unavailable (${(err as Error).message}): run 'bash scripts/setup.sh' (scripts/test.sh does it for you)`);
+    throw new Error(
+      `Docker engine or ${IMAGE} unavailable (${(err as Error).message}): run 'bash scripts/setup.sh' (scripts/test.sh does it for you)`,
+    );
   }
 }
 
@@ -40,9 +42,15 @@ export class Sandbox {
     return { ...process.env, MK_STATE: this.state, MK_SERVER: "", ...extra };
   }
 
-  async mk(args: string[], opts: { input?: string; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<MkResult> {
+  async mk(
+    args: string[],
+    opts: { input?: string; env?: Record<string, string>; timeoutMs?: number } = {},
+  ): Promise<MkResult> {
     return new Promise((resolvePromise) => {
-      const child = spawn(process.execPath, ["--import", "tsx", MAIN, ...args], { cwd: this.dir, env: this.env(opts.env) });
+      const child = spawn(process.execPath, ["--import", "tsx", MAIN, ...args], {
+        cwd: this.dir,
+        env: this.env(opts.env),
+      });
       let stdout = "";
       let stderr = "";
       child.stdout.on("data", (d) => {
@@ -63,7 +71,8 @@ export class Sandbox {
   /** mk, expecting exit 0. */
   async ok(args: string[], opts: { input?: string; env?: Record<string, string> } = {}): Promise<string> {
     const r = await this.mk(args, opts);
-    if (r.code !== 0) throw new Error(`mk ${args.join(" ")} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+    if (r.code !== 0)
+      throw new Error(`mk ${args.join(" ")} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
     return r.stdout;
   }
 
@@ -72,13 +81,20 @@ export class Sandbox {
   }
 
   /** Starts `mk server` on a free loopback port and waits for /readyz. */
-  async server(args: string[] = [], env: Record<string, string> = {}): Promise<{ url: string; proc: ChildProcess; logs: () => string }> {
+  async server(
+    args: string[] = [],
+    env: Record<string, string> = {},
+  ): Promise<{ url: string; proc: ChildProcess; logs: () => string }> {
     const port = await freePort();
-    const proc = spawn(process.execPath, ["--import", "tsx", MAIN, "server", "--listen", `127.0.0.1:${port}`, "--log-format", "json", ...args], {
-      cwd: this.dir,
-      env: this.env(env),
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const proc = spawn(
+      process.execPath,
+      ["--import", "tsx", MAIN, "server", "--listen", `127.0.0.1:${port}`, "--log-format", "json", ...args],
+      {
+        cwd: this.dir,
+        env: this.env(env),
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     let logs = "";
     proc.stdout?.on("data", (d) => {
       logs += d;
@@ -88,16 +104,23 @@ export class Sandbox {
     });
     this.servers.push(proc);
     const url = `http://127.0.0.1:${port}`;
-    await waitFor(async () => {
-      if (proc.exitCode !== null) throw new Error(`mk server exited ${proc.exitCode}: ${logs}`);
-      const r = await fetch(`${url}/readyz`).catch(() => undefined);
-      return r?.status === 200;
-    }, 30_000, "mk server /readyz");
+    await waitFor(
+      async () => {
+        if (proc.exitCode !== null) throw new Error(`mk server exited ${proc.exitCode}: ${logs}`);
+        const r = await fetch(`${url}/readyz`).catch(() => undefined);
+        return r?.status === 200;
+      },
+      30_000,
+      "mk server /readyz",
+    );
     return { url, proc, logs: () => logs };
   }
 
   async clusterId(): Promise<string> {
-    const rows = await this.json<{ value: string }[]>(["sql", "select value from meta where key = 'cluster_id'"]);
+    const rows = await this.json<{ value: string }[]>([
+      "sql",
+      "select value from meta where key = 'cluster_id'",
+    ]);
     const id = rows[0]?.value;
     if (!id) throw new Error("no cluster id in state");
     return id;
@@ -117,7 +140,14 @@ export class Sandbox {
     try {
       const cluster = await this.clusterId();
       const list = await docker.listContainers({ all: true, filters: { label: [`mk.cluster=${cluster}`] } });
-      await Promise.all(list.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+      await Promise.all(
+        list.map((c) =>
+          docker
+            .getContainer(c.Id)
+            .remove({ force: true })
+            .catch(() => undefined),
+        ),
+      );
     } catch {
       // no state yet: nothing was created
     }
@@ -137,7 +167,11 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function waitFor<T>(fn: () => Promise<T | false | undefined>, timeoutMs: number, what: string): Promise<T> {
+export async function waitFor<T>(
+  fn: () => Promise<T | false | undefined>,
+  timeoutMs: number,
+  what: string,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastErr: unknown;
   for (;;) {
@@ -148,7 +182,10 @@ export async function waitFor<T>(fn: () => Promise<T | false | undefined>, timeo
       lastErr = err;
       if (String((err as Error).message).includes("exited")) throw err;
     }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastErr ? `: ${(lastErr as Error).message}` : ""}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${lastErr ? `: ${(lastErr as Error).message}` : ""}`,
+      );
     await new Promise((r) => setTimeout(r, 100));
   }
 }

@@ -47,8 +47,12 @@ test("parseCpuMillis() and parseMemoryBytes() throw a RangeError naming the bad 
     name: "RangeError",
     message: `expected cpu quantity like "500m" or "0.5", got "abc"`,
   });
-  assert.throws(() => parseMemoryBytes("128MB"), { message: `expected memory quantity like "128Mi" or "1G", got "128MB"` });
-  assert.throws(() => parseMemoryBytes("-1Gi"), { message: `expected a non-negative memory quantity, got "-1Gi"` });
+  assert.throws(() => parseMemoryBytes("128MB"), {
+    message: `expected memory quantity like "128Mi" or "1G", got "128MB"`,
+  });
+  assert.throws(() => parseMemoryBytes("-1Gi"), {
+    message: `expected a non-negative memory quantity, got "-1Gi"`,
+  });
   assert.throws(() => parseMemoryBytes("1e400"), { message: `memory quantity "1e400" is too large` });
   assert.throws(() => parseMemoryBytes("9Ei"), /too large/);
   assert.throws(() => parseCpuMillis(Number.NaN), /got number NaN/);
@@ -74,7 +78,9 @@ test("parseDurationMs() refuses numbers without a unit and unknown units", () =>
   for (const bad of ["5", "1d", "1 s", "s", "-1s", "1us", ""]) {
     assert.throws(() => parseDurationMs(bad), /expected duration like "500ms", "10s" or "1m30s"/, bad);
   }
-  assert.throws(() => parseDurationMs(5), { message: `expected duration like "500ms", "10s" or "1m30s", got number 5` });
+  assert.throws(() => parseDurationMs(5), {
+    message: `expected duration like "500ms", "10s" or "1m30s", got number 5`,
+  });
 });
 
 test("formatCpuMillis() and formatMemoryBytes() print the shortest Kubernetes spelling", () => {

@@ -20,11 +20,25 @@ function setup(name: string, spec: Partial<PodSpec> = {}) {
   const store = Store.open(join(dir, `${name}.db`), { clock });
   const rt = new FakeRuntime(clock);
   rt.images.add("mk.local/busybox:1");
-  const pod: PodObject = { kind: "Pod", metadata: { name: "web", labels: {}, annotations: {} }, spec: makePodSpec(spec) };
+  const pod: PodObject = {
+    kind: "Pod",
+    metadata: { name: "web", labels: {}, annotations: {} },
+    spec: makePodSpec(spec),
+  };
   let n = 0;
-  store.commit(planPods({ objects: [pod], pods: [], now: clock.now(), random: Math.random, newUid: () => `uid-${n++}` }));
+  store.commit(
+    planPods({ objects: [pod], pods: [], now: clock.now(), random: Math.random, newUid: () => `uid-${n++}` }),
+  );
   store.commit([{ op: "bindPod", name: "web", node: "local", at: clock.now() }]);
-  const agent = new NodeAgent({ store, runtime: rt, node: "local", cluster: store.clusterId(), clock, backoff: { initialMs: 1000, maxMs: 4000, resetMs: 60_000 }, log: silentLogger });
+  const agent = new NodeAgent({
+    store,
+    runtime: rt,
+    node: "local",
+    cluster: store.clusterId(),
+    clock,
+    backoff: { initialMs: 1000, maxMs: 4000, resetMs: 60_000 },
+    log: silentLogger,
+  });
   const only = () => {
     const list = [...rt.containers.values()];
     assert.equal(list.length, 1, "exactly one container");
@@ -64,7 +78,10 @@ test("NodeAgent restarts a killed container at once, then after 1s, 2s, 4s, 4s (
 });
 
 test("NodeAgent leaves a Never pod Failed and an OnFailure pod that exited 0 Succeeded", async () => {
-  for (const [policy, code, phase] of [["Never", 1, "Failed"], ["OnFailure", 0, "Succeeded"]] as const) {
+  for (const [policy, code, phase] of [
+    ["Never", 1, "Failed"],
+    ["OnFailure", 0, "Succeeded"],
+  ] as const) {
     const { clock, store, rt, agent, only } = setup(`policy-${policy}`, { restartPolicy: policy });
     await agent.pass();
     clock.step(50);
@@ -80,7 +97,9 @@ test("NodeAgent leaves a Never pod Failed and an OnFailure pod that exited 0 Suc
 });
 
 test("NodeAgent shows ErrImagePull then ImagePullBackOff when the image cannot be pulled, without throwing", async () => {
-  const { store, rt, agent } = setup("pull", { containers: [{ ...makePodSpec().containers[0]!, image: "nowhere.example/app:1" }] });
+  const { store, rt, agent } = setup("pull", {
+    containers: [{ ...makePodSpec().containers[0]!, image: "nowhere.example/app:1" }],
+  });
   rt.fail.set("pull", "pull access denied for nowhere.example/app");
   const r = await agent.pass();
   assert.equal(r.failed, 1);

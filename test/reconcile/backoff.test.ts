@@ -1,7 +1,13 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { FakeClock } from "../../src/lib/clock.ts";
-import { backoffDelay, DEFAULT_BACKOFF, effectiveBackoff, nextBackoffStep, validateBackoff } from "../../src/reconcile/backoff.ts";
+import {
+  backoffDelay,
+  DEFAULT_BACKOFF,
+  effectiveBackoff,
+  nextBackoffStep,
+  validateBackoff,
+} from "../../src/reconcile/backoff.ts";
 
 test("backoffDelay() is immediate, then 10s doubling to the 300s cap with kubelet defaults", () => {
   const seq = [0, 1, 2, 3, 4, 5, 6, 7, 8].map((s) => backoffDelay(s, DEFAULT_BACKOFF) / 1000);
@@ -44,8 +50,15 @@ test("validateBackoff() refuses max below initial and non-positive values", () =
 });
 
 test("effectiveBackoff() lets a pod override the server's numbers", () => {
-  assert.deepEqual(effectiveBackoff(DEFAULT_BACKOFF, { initialMs: 500, maxMs: 2000 }), { initialMs: 500, maxMs: 2000, resetMs: 600_000 });
+  assert.deepEqual(effectiveBackoff(DEFAULT_BACKOFF, { initialMs: 500, maxMs: 2000 }), {
+    initialMs: 500,
+    maxMs: 2000,
+    resetMs: 600_000,
+  });
   assert.deepEqual(effectiveBackoff(DEFAULT_BACKOFF, undefined), DEFAULT_BACKOFF);
   // An initial above the server's cap raises the cap with it.
-  assert.equal(effectiveBackoff({ initialMs: 1000, maxMs: 2000, resetMs: 1 }, { initialMs: 5000 }).maxMs, 5000);
+  assert.equal(
+    effectiveBackoff({ initialMs: 1000, maxMs: 2000, resetMs: 1 }, { initialMs: 5000 }).maxMs,
+    5000,
+  );
 });

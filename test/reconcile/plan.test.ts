@@ -22,7 +22,11 @@ function counts(actions: readonly Action[]): Record<string, number> {
   return out;
 }
 
-function observed(pod: DesiredPod, o: Partial<RuntimeContainer> = {}, container = pod.spec.containers[0]!): RuntimeContainer {
+function observed(
+  pod: DesiredPod,
+  o: Partial<RuntimeContainer> = {},
+  container = pod.spec.containers[0]!,
+): RuntimeContainer {
   const spec = toCreateSpec(pod, container, "local", CLUSTER);
   return {
     id: o.id ?? `${pod.name}-${container.name}-id`,
@@ -68,36 +72,85 @@ function status(pod: DesiredPod, o: Partial<ContainerStatus> = {}): ContainerSta
 const now = 10_000;
 const images = new Set([IMAGE]);
 
-const cases: { name: string; pods: DesiredPod[]; observed: RuntimeContainer[]; statuses?: ContainerStatus[]; images?: Set<string>; liveness?: Map<string, string>; want: Record<string, number> }[] = (() => {
+interface Case {
+  name: string;
+  pods: DesiredPod[];
+  observed: RuntimeContainer[];
+  statuses?: ContainerStatus[];
+  images?: Set<string>;
+  liveness?: Map<string, string>;
+  want: Record<string, number>;
+}
+
+const cases: Case[] = ((): Case[] => {
   const pod = makePod();
   const changed = makePod({ spec: { containers: [makeContainer({ image: "mk.local/busybox:2" })] } });
   return [
     { name: "creates a container for a new pod", pods: [pod], observed: [], want: { create: 1 } },
-    { name: "does nothing when the container runs with the same spec", pods: [pod], observed: [observed(pod)], want: {} },
-    { name: "starts a created container", pods: [pod], observed: [observed(pod, { state: "created", startedAt: null })], statuses: [status(pod, { state: "waiting", reason: "ContainerCreating" })], want: { start: 1 } },
-    { name: "replaces a container whose spec changed", pods: [changed], observed: [observed(pod)], want: { replace: 1 } },
+    {
+      name: "does nothing when the container runs with the same spec",
+      pods: [pod],
+      observed: [observed(pod)],
+      want: {},
+    },
+    {
+      name: "starts a created container",
+      pods: [pod],
+      observed: [observed(pod, { state: "created", startedAt: null })],
+      statuses: [status(pod, { state: "waiting", reason: "ContainerCreating" })],
+      want: { start: 1 },
+    },
+    {
+      name: "replaces a container whose spec changed",
+      pods: [changed],
+      observed: [observed(pod)],
+      want: { replace: 1 },
+    },
     {
       name: "restarts an exited container when its back-off has passed",
       pods: [pod],
       observed: [observed(pod, { state: "exited", exitCode: 1, finishedAt: 9000 })],
-      statuses: [status(pod, { state: "waiting", reason: "CrashLoopBackOff", nextRestartAt: 9500, lastFinishedAt: 9000, backoffStep: 1 })],
+      statuses: [
+        status(pod, {
+          state: "waiting",
+          reason: "CrashLoopBackOff",
+          nextRestartAt: 9500,
+          lastFinishedAt: 9000,
+          backoffStep: 1,
+        }),
+      ],
       want: { start: 1 },
     },
     {
       name: "waits while the back-off has not passed",
       pods: [pod],
       observed: [observed(pod, { state: "exited", exitCode: 1, finishedAt: 9000 })],
-      statuses: [status(pod, { state: "waiting", reason: "CrashLoopBackOff", nextRestartAt: 20_000, lastFinishedAt: 9000, backoffStep: 2 })],
+      statuses: [
+        status(pod, {
+          state: "waiting",
+          reason: "CrashLoopBackOff",
+          nextRestartAt: 20_000,
+          lastFinishedAt: 9000,
+          backoffStep: 2,
+        }),
+      ],
       want: {},
     },
     {
       name: "leaves a terminated container of a Never pod alone",
       pods: [makePod({ spec: { restartPolicy: "Never" } })],
       observed: [observed(pod, { state: "exited", exitCode: 1, finishedAt: 9000 })],
-      statuses: [status(pod, { state: "terminated", reason: "Error", lastFinishedAt: 9000, lastExitCode: 1 })],
+      statuses: [
+        status(pod, { state: "terminated", reason: "Error", lastFinishedAt: 9000, lastExitCode: 1 }),
+      ],
       want: {},
     },
-    { name: "removes an orphan (mk labels, no pod)", pods: [], observed: [observed(pod)], want: { "remove-orphan": 1 } },
+    {
+      name: "removes an orphan (mk labels, no pod)",
+      pods: [],
+      observed: [observed(pod)],
+      want: { "remove-orphan": 1 },
+    },
     {
       name: "never touches a container without mk labels",
       pods: [],
@@ -113,7 +166,10 @@ const cases: { name: string; pods: DesiredPod[]; observed: RuntimeContainer[]; s
     {
       name: "removes duplicates, keeping the running one",
       pods: [pod],
-      observed: [observed(pod, { id: "a" }), observed(pod, { id: "b", state: "exited", exitCode: 0, finishedAt: 5 })],
+      observed: [
+        observed(pod, { id: "a" }),
+        observed(pod, { id: "b", state: "exited", exitCode: 0, finishedAt: 5 }),
+      ],
       want: { remove: 1 },
     },
     {
@@ -122,7 +178,12 @@ const cases: { name: string; pods: DesiredPod[]; observed: RuntimeContainer[]; s
       observed: [observed(pod)],
       want: { remove: 1, finalize: 1 },
     },
-    { name: "finalizes a deleted pod with no containers", pods: [makePod({ deleting: true })], observed: [], want: { finalize: 1 } },
+    {
+      name: "finalizes a deleted pod with no containers",
+      pods: [makePod({ deleting: true })],
+      observed: [],
+      want: { finalize: 1 },
+    },
     {
       name: "stops a container whose liveness probe failed",
       pods: [pod],
@@ -142,7 +203,15 @@ const cases: { name: string; pods: DesiredPod[]; observed: RuntimeContainer[]; s
 for (const c of cases) {
   test(`plan() ${c.name}`, () => {
     const statuses = new Map((c.statuses ?? []).map((s) => [containerKey(s.pod, s.container), s]));
-    const actions = plan({ node: "local", now, pods: c.pods, observed: c.observed, statuses, images: c.images ?? images, ...(c.liveness ? { livenessFailures: c.liveness } : {}) });
+    const actions = plan({
+      node: "local",
+      now,
+      pods: c.pods,
+      observed: c.observed,
+      statuses,
+      images: c.images ?? images,
+      ...(c.liveness ? { livenessFailures: c.liveness } : {}),
+    });
     assert.deepEqual(counts(actions), c.want);
     for (const a of actions) assert.ok(a.reason.length > 0, `${a.type} has a reason`);
   });
@@ -154,7 +223,14 @@ test("plan() asks for a pull when the image is missing and the policy allows it"
   assert.equal(a?.type, "create");
   assert.equal(a?.type === "create" && a.pull, true);
   const never = makePod({ spec: { containers: [makeContainer({ imagePullPolicy: "Never" })] } });
-  const [b] = plan({ node: "local", now, pods: [never], observed: [], statuses: new Map(), images: new Set() });
+  const [b] = plan({
+    node: "local",
+    now,
+    pods: [never],
+    observed: [],
+    statuses: new Map(),
+    images: new Set(),
+  });
   assert.equal(b?.type === "create" && b.pull, false);
 });
 
@@ -175,13 +251,28 @@ const podArb = fc.record({
   containers: fc.array(containerArb, { maxLength: 1 }),
 });
 
-async function pass(rt: FakeRuntime, pods: DesiredPod[], statuses: Map<string, ContainerStatus>, clock: FakeClock): Promise<{ actions: Action[]; pods: DesiredPod[] }> {
+async function pass(
+  rt: FakeRuntime,
+  pods: DesiredPod[],
+  statuses: Map<string, ContainerStatus>,
+  clock: FakeClock,
+): Promise<{ actions: Action[]; pods: DesiredPod[] }> {
   const obs = await rt.list({ [LABEL.managed]: "true" });
   for (const p of pods) {
     for (const c of p.spec.containers) {
       const key = containerKey(p.name, c.name);
-      const o = obs.filter((x) => x.labels[LABEL.pod] === p.name && x.labels[LABEL.podUid] === p.uid).sort((x, y) => (x.state === "running" ? -1 : y.state === "running" ? 1 : 0))[0];
-      const { status: st } = observeContainer({ pod: p, container: c, observed: o, prev: statuses.get(key), backoff: { ...DEFAULT_BACKOFF, initialMs: 1 }, probe: { ready: true, started: true }, now: clock.now() });
+      const o = obs
+        .filter((x) => x.labels[LABEL.pod] === p.name && x.labels[LABEL.podUid] === p.uid)
+        .sort((x, y) => (x.state === "running" ? -1 : y.state === "running" ? 1 : 0))[0];
+      const { status: st } = observeContainer({
+        pod: p,
+        container: c,
+        observed: o,
+        prev: statuses.get(key),
+        backoff: { ...DEFAULT_BACKOFF, initialMs: 1 },
+        probe: { ready: true, started: true },
+        now: clock.now(),
+      });
       statuses.set(key, st);
     }
   }
@@ -198,7 +289,8 @@ async function pass(rt: FakeRuntime, pods: DesiredPod[], statuses: Map<string, C
   let remaining = pods;
   for (const r of results) {
     for (const m of r.mutations) {
-      if (m.op === "putContainerStatus") statuses.set(containerKey(m.status.pod, m.status.container), m.status);
+      if (m.op === "putContainerStatus")
+        statuses.set(containerKey(m.status.pod, m.status.container), m.status);
       if (m.op === "deletePod") remaining = remaining.filter((p) => p.name !== m.name);
     }
   }
@@ -213,14 +305,26 @@ test("plan() is idempotent: after its effects, planning again yields no actions"
       rt.images.add(IMAGE);
       const pods: DesiredPod[] = [];
       for (const g of gen) {
-        const pod = makePod({ name: g.name, ownerName: g.name, uid: `uid-${g.name}`, deleting: g.deleting, spec: { restartPolicy: g.policy } });
+        const pod = makePod({
+          name: g.name,
+          ownerName: g.name,
+          uid: `uid-${g.name}`,
+          deleting: g.deleting,
+          spec: { restartPolicy: g.policy },
+        });
         if (g.desired || g.deleting) pods.push(pod);
         for (const c of g.containers) {
           const spec = toCreateSpec(pod, pod.spec.containers[0]!, "local", CLUSTER);
           const labels = c.stale ? { ...spec.labels, [LABEL.specHash]: "stale" } : spec.labels;
           const copies = c.duplicate ? 2 : 1;
           for (let i = 0; i < copies; i++) {
-            rt.add({ name: `${spec.name}-${i}`, labels, state: c.state as RuntimeContainer["state"], exitCode: c.state === "exited" ? c.exitCode : null, finishedAt: c.state === "exited" ? 50_000 : null });
+            rt.add({
+              name: `${spec.name}-${i}`,
+              labels,
+              state: c.state as RuntimeContainer["state"],
+              exitCode: c.state === "exited" ? c.exitCode : null,
+              finishedAt: c.state === "exited" ? 50_000 : null,
+            });
           }
         }
       }
@@ -234,14 +338,24 @@ test("plan() is idempotent: after its effects, planning again yields no actions"
         [],
         `second pass planned ${second.actions.map((a) => `${a.type}: ${a.reason}`).join("; ")}`,
       );
-      assert.ok([...rt.containers.values()].some((c) => c.name === "foreign"), "the foreign container is untouched");
+      assert.ok(
+        [...rt.containers.values()].some((c) => c.name === "foreign"),
+        "the foreign container is untouched",
+      );
     }),
     { numRuns: 150 },
   );
 });
 
 test("containerLabels() carries the contract labels", () => {
-  const l = containerLabels({ cluster: "c", pod: "web", podUid: "u", container: "main", node: "local", specHash: "h" });
+  const l = containerLabels({
+    cluster: "c",
+    pod: "web",
+    podUid: "u",
+    container: "main",
+    node: "local",
+    specHash: "h",
+  });
   assert.equal(l["mk.managed"], "true");
   assert.equal(l["mk.pod"], "web");
   assert.equal(l["mk.node"], "local");

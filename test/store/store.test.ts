@@ -10,8 +10,8 @@ import { StateError } from "../../src/lib/errors.ts";
 import type { MkObject } from "../../src/manifest/types.ts";
 import { applyObjects } from "../../src/ops/apply.ts";
 import { runSql } from "../../src/ops/queries.ts";
-import { loadMigrations } from "../../src/store/migrations.ts";
 import { readLease, releaseLease, tryLease } from "../../src/store/lease.ts";
+import { loadMigrations } from "../../src/store/migrations.ts";
 import { Store } from "../../src/store/store.ts";
 import { makePodSpec } from "../fixtures.ts";
 
@@ -21,15 +21,33 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 function hello(image = "mk.local/busybox:1"): MkObject {
   const spec = makePodSpec();
   spec.containers[0]!.image = image;
-  return { kind: "Pod", metadata: { name: "hello", labels: {}, annotations: {} }, spec, source: { file: "hello.yaml", line: 1, doc: 0, apiVersion: "mk/v1" } };
+  return {
+    kind: "Pod",
+    metadata: { name: "hello", labels: {}, annotations: {} },
+    spec,
+    source: { file: "hello.yaml", line: 1, doc: 0, apiVersion: "mk/v1" },
+  };
 }
 
 test("Store.open() applies every migration and records the schema version", () => {
   const s = Store.open(join(dir, "a.db"));
   assert.equal(s.sqlite.pragma("user_version", { simple: true }), loadMigrations().length);
   assert.equal(s.sqlite.pragma("journal_mode", { simple: true }), "wal");
-  const tables = (s.sqlite.prepare("select name from sqlite_master where type='table'").all() as { name: string }[]).map((t) => t.name);
-  for (const t of ["objects", "pods", "container_status", "observed_containers", "nodes", "events", "leases", "journal", "meta"]) assert.ok(tables.includes(t), t);
+  const tables = (
+    s.sqlite.prepare("select name from sqlite_master where type='table'").all() as { name: string }[]
+  ).map((t) => t.name);
+  for (const t of [
+    "objects",
+    "pods",
+    "container_status",
+    "observed_containers",
+    "nodes",
+    "events",
+    "leases",
+    "journal",
+    "meta",
+  ])
+    assert.ok(tables.includes(t), t);
   s.close();
 });
 
@@ -38,7 +56,10 @@ test("Store.open() refuses a database newer than this mk", () => {
   const raw = new Database(path);
   raw.pragma("user_version = 999");
   raw.close();
-  assert.throws(() => Store.open(path), (err: unknown) => err instanceof StateError && /newer than this mk supports/.test(err.message));
+  assert.throws(
+    () => Store.open(path),
+    (err: unknown) => err instanceof StateError && /newer than this mk supports/.test(err.message),
+  );
 });
 
 test("Store.open() upgrades an old database (version 0) in place", () => {
@@ -51,9 +72,19 @@ test("Store.open() upgrades an old database (version 0) in place", () => {
 
 test("applyObjects() creates, leaves unchanged, then configures with a new generation", () => {
   const s = Store.open(join(dir, "apply.db"));
-  assert.deepEqual(applyObjects(s, [hello()]).map((r) => [r.action, r.generation]), [["created", 1]]);
-  for (let i = 0; i < 3; i++) assert.deepEqual(applyObjects(s, [hello()]).map((r) => [r.action, r.generation]), [["unchanged", 1]]);
-  assert.deepEqual(applyObjects(s, [hello("mk.local/busybox:2")]).map((r) => [r.action, r.generation]), [["configured", 2]]);
+  assert.deepEqual(
+    applyObjects(s, [hello()]).map((r) => [r.action, r.generation]),
+    [["created", 1]],
+  );
+  for (let i = 0; i < 3; i++)
+    assert.deepEqual(
+      applyObjects(s, [hello()]).map((r) => [r.action, r.generation]),
+      [["unchanged", 1]],
+    );
+  assert.deepEqual(
+    applyObjects(s, [hello("mk.local/busybox:2")]).map((r) => [r.action, r.generation]),
+    [["configured", 2]],
+  );
   assert.equal(s.getObject("Pod", "hello")?.generation, 2);
   assert.ok(s.journalLength() >= 2, "desired-state writes are journaled");
   s.close();
@@ -69,7 +100,15 @@ test("applyObjects() with dryRun writes nothing", () => {
 test("recordEvent aggregates repeats into a count like Kubernetes", () => {
   const clock = new FakeClock();
   const s = Store.open(join(dir, "events.db"), { clock });
-  const ev = { op: "recordEvent" as const, type: "Warning" as const, reason: "BackOff", objectKind: "Pod", objectName: "web", node: "local", message: "back-off" };
+  const ev = {
+    op: "recordEvent" as const,
+    type: "Warning" as const,
+    reason: "BackOff",
+    objectKind: "Pod",
+    objectName: "web",
+    node: "local",
+    message: "back-off",
+  };
   s.commit([{ ...ev, at: 1 }]);
   s.commit([{ ...ev, at: 5 }]);
   s.commit([{ ...ev, node: null, at: 6 }]);

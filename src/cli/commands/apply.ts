@@ -1,17 +1,18 @@
 // mk apply / mk diff
 import { UsageError } from "../../lib/errors.ts";
-import { readManifestSources } from "../../manifest/read.ts";
 import { parseDurationMs } from "../../manifest/quantity.ts";
+import { readManifestSources } from "../../manifest/read.ts";
 import { createContext } from "../context.ts";
 import { globalOptions } from "../index.ts";
 import { formatData } from "../output.ts";
-import { printPods } from "./get.ts";
 import { applyProgress, waitFor } from "../wait.ts";
+import { printPods } from "./get.ts";
 
 export function filenames(opts: Record<string, unknown>, command: string): string[] {
   const f = opts.filename;
   const list = (Array.isArray(f) ? f : f === undefined ? [] : [f]).map(String);
-  if (list.length === 0) throw new UsageError(`mk ${command} needs -f PATH (a file, a directory or - for stdin)`);
+  if (list.length === 0)
+    throw new UsageError(`mk ${command} needs -f PATH (a file, a directory or - for stdin)`);
   return list;
 }
 
@@ -32,21 +33,32 @@ export async function runApply(_args: string[], opts: Record<string, unknown>): 
   try {
     const results = await api.apply(sources, { dryRun });
     if (ctx.output === "json" || ctx.output === "yaml") ctx.out(formatData(results, ctx.output));
-    else for (const r of results) ctx.out(`${r.kind.toLowerCase()}/${r.name} ${r.action}${dryRun ? " (dry run)" : ""}`);
+    else
+      for (const r of results)
+        ctx.out(`${r.kind.toLowerCase()}/${r.name} ${r.action}${dryRun ? " (dry run)" : ""}`);
     const targets = results.filter((r) => r.kind === "Pod" || r.kind === "PodSet");
     if (dryRun || opts.wait === false || targets.length === 0) return 0;
-    const outcome = await waitFor(api, (pods, sets) => applyProgress(targets, pods, sets), timeoutMs, ctx.log);
+    const outcome = await waitFor(
+      api,
+      (pods, sets) => applyProgress(targets, pods, sets),
+      timeoutMs,
+      ctx.log,
+    );
     if (ctx.output === "table" || ctx.output === "wide") {
       const names = new Set(targets.map((t) => `${t.kind}/${t.name}`));
       const pods = (await api.pods()).filter((p) => names.has(`${p.owner.kind}/${p.owner.name}`));
       if (pods.length) ctx.out(`\n${printPods(pods, ctx.output === "wide")}`);
     }
     if (outcome.result === "timeout") {
-      process.stderr.write(`error: timed out after ${timeoutMs / 1000}s waiting for pods:\n  ${outcome.waiting.join("\n  ")}\n`);
+      process.stderr.write(
+        `error: timed out after ${timeoutMs / 1000}s waiting for pods:\n  ${outcome.waiting.join("\n  ")}\n`,
+      );
       return 1;
     }
     if (outcome.reconciledHere) {
-      process.stderr.write("note: no mk server is running for this state: nothing will restart these pods until `mk server` runs\n");
+      process.stderr.write(
+        "note: no mk server is running for this state: nothing will restart these pods until `mk server` runs\n",
+      );
     }
     return 0;
   } finally {

@@ -23,14 +23,23 @@ export async function runDelete(args: string[], opts: Record<string, unknown>): 
       const kind = { pods: "Pod", podsets: "PodSet", nodes: "Node", events: "" }[resource];
       if (!kind) throw new UsageError("mk delete takes pod, podset or node");
       const all = slash ? [slash[1] ?? "", ...names] : names;
-      if (all.length === 0 || all.some((n) => !n)) throw new UsageError("mk delete needs -f PATH or a resource and name(s)");
+      if (all.length === 0 || all.some((n) => !n))
+        throw new UsageError("mk delete needs -f PATH or a resource and name(s)");
       refs = all.map((name) => ({ kind, name }));
     }
     const results = await api.delete(refs);
     if (ctx.output === "json" || ctx.output === "yaml") ctx.out(formatData(results, ctx.output));
-    else for (const r of results) ctx.out(r.action === "deleted" ? `${r.kind.toLowerCase()}/${r.name} deleted` : `${r.kind.toLowerCase()}/${r.name} not found`);
+    else
+      for (const r of results)
+        ctx.out(
+          r.action === "deleted"
+            ? `${r.kind.toLowerCase()}/${r.name} deleted`
+            : `${r.kind.toLowerCase()}/${r.name} not found`,
+        );
     const missing = results.some((r) => r.action === "not-found");
-    const targets = results.filter((r) => r.action === "deleted" && (r.kind === "Pod" || r.kind === "PodSet"));
+    const targets = results.filter(
+      (r) => r.action === "deleted" && (r.kind === "Pod" || r.kind === "PodSet"),
+    );
     if (opts.wait !== false && targets.length > 0) {
       const outcome = await waitFor(api, (pods) => deleteProgress(targets, pods), timeoutMs, ctx.log);
       if (outcome.result === "timeout") {

@@ -37,7 +37,10 @@ export async function runEvents(_args: string[], opts: Record<string, unknown>):
         if (seen.get(e.id) === key) continue;
         seen.set(e.id, key);
         if (ctx.output === "json") ctx.out(JSON.stringify(e));
-        else ctx.out(`${age(e.lastSeen).padEnd(9)} ${e.type.padEnd(7)} ${e.reason.padEnd(16)} ${e.object.padEnd(30)} ${String(e.count).padEnd(5)} ${e.message}`);
+        else
+          ctx.out(
+            `${age(e.lastSeen).padEnd(9)} ${e.type.padEnd(7)} ${e.reason.padEnd(16)} ${e.object.padEnd(30)} ${String(e.count).padEnd(5)} ${e.message}`,
+          );
       }
     }
   } finally {

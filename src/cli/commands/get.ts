@@ -39,8 +39,22 @@ export function printPods(pods: readonly PodView[], wide: boolean): string {
   return table(
     headers,
     pods.map((p) => {
-      const row: (string | number | null)[] = [p.name, p.readyContainers, p.status, p.restarts, age(p.createdAt, now), p.node];
-      if (wide) row.push(p.ip, `${p.owner.kind.toLowerCase()}/${p.owner.name}`, p.nextRestartAt ? `in ${Math.max(0, Math.ceil((Date.parse(p.nextRestartAt) - now) / 1000))}s` : null);
+      const row: (string | number | null)[] = [
+        p.name,
+        p.readyContainers,
+        p.status,
+        p.restarts,
+        age(p.createdAt, now),
+        p.node,
+      ];
+      if (wide)
+        row.push(
+          p.ip,
+          `${p.owner.kind.toLowerCase()}/${p.owner.name}`,
+          p.nextRestartAt
+            ? `in ${Math.max(0, Math.ceil((Date.parse(p.nextRestartAt) - now) / 1000))}s`
+            : null,
+        );
       return row;
     }),
   );
@@ -68,7 +82,12 @@ function printNodes(nodes: readonly NodeView[], wide: boolean): string {
         `${formatBytes(n.requested.memoryBytes)}/${formatBytes(n.capacity.memoryBytes)}`,
         age(n.createdAt),
       ];
-      if (wide) row.push(n.docker, n.dockerVersion, n.taints.map((t) => `${t.key}${t.value ? `=${t.value}` : ""}:${t.effect}`).join(","));
+      if (wide)
+        row.push(
+          n.docker,
+          n.dockerVersion,
+          n.taints.map((t) => `${t.key}${t.value ? `=${t.value}` : ""}:${t.effect}`).join(","),
+        );
       return row;
     }),
   );
@@ -95,7 +114,8 @@ async function fetchResource(api: MkApi, resource: string, name: string | undefi
 }
 
 function render(ctx: Context, resource: string, items: unknown[], single: boolean): string {
-  if (ctx.output === "json" || ctx.output === "yaml") return formatData(single ? items[0] : items, ctx.output);
+  if (ctx.output === "json" || ctx.output === "yaml")
+    return formatData(single ? items[0] : items, ctx.output);
   const wide = ctx.output === "wide";
   switch (resource) {
     case "pods":
@@ -133,7 +153,8 @@ export async function runGet(args: string[], opts: Record<string, unknown>): Pro
 
 function describeText(d: Described): string {
   const lines: string[] = [];
-  const kv = (k: string, v: unknown) => lines.push(`${`${k}:`.padEnd(22)}${v === null || v === undefined || v === "" ? "<none>" : String(v)}`);
+  const kv = (k: string, v: unknown) =>
+    lines.push(`${`${k}:`.padEnd(22)}${v === null || v === undefined || v === "" ? "<none>" : String(v)}`);
   const s = d.status as unknown as Record<string, unknown>;
   kv("Name", d.name);
   kv("Kind", d.kind);
@@ -150,7 +171,12 @@ function describeText(d: Described): string {
     kv("Started", p.startedAt);
     if (p.nextRestartAt) kv("Next restart", p.nextRestartAt);
     if (p.message) kv("Message", p.message);
-    kv("Labels", Object.entries(p.labels).map(([k, v]) => `${k}=${v}`).join(", "));
+    kv(
+      "Labels",
+      Object.entries(p.labels)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(", "),
+    );
     lines.push("Containers:");
     for (const c of p.containers) {
       lines.push(`  ${c.name}:`);
@@ -164,11 +190,14 @@ function describeText(d: Described): string {
       lines.push(`    Restart Count:  ${c.restartCount}`);
       if (c.lastTermination) {
         const t = c.lastTermination;
-        lines.push(`    Last State:     terminated (${t.reason ?? "?"}), exit code ${t.exitCode ?? "?"}, at ${t.finishedAt}${t.oomKilled ? ", OOMKilled" : ""}`);
+        lines.push(
+          `    Last State:     terminated (${t.reason ?? "?"}), exit code ${t.exitCode ?? "?"}, at ${t.finishedAt}${t.oomKilled ? ", OOMKilled" : ""}`,
+        );
       }
     }
   } else {
-    for (const [k, v] of Object.entries(s)) if (k !== "name") kv(k, typeof v === "object" ? JSON.stringify(v) : v);
+    for (const [k, v] of Object.entries(s))
+      if (k !== "name") kv(k, typeof v === "object" ? JSON.stringify(v) : v);
   }
   if (d.object) {
     lines.push("Spec:");
@@ -180,7 +209,12 @@ function describeText(d: Described): string {
   }
   lines.push("Events:");
   if (d.events.length === 0) lines.push("  <none>");
-  else lines.push(...printEvents(d.events).split("\n").map((l) => `  ${l}`));
+  else
+    lines.push(
+      ...printEvents(d.events)
+        .split("\n")
+        .map((l) => `  ${l}`),
+    );
   return lines.join("\n");
 }
 

@@ -8,7 +8,8 @@ export async function runLogs(args: string[], opts: Record<string, unknown>): Pr
   const pod = args[0];
   if (!pod) throw new UsageError("mk logs needs a pod name");
   const tail = opts.tail === undefined ? undefined : Number(opts.tail);
-  if (tail !== undefined && (!Number.isInteger(tail) || tail < 0)) throw new UsageError(`--tail ${String(opts.tail)}: expected a whole number`);
+  if (tail !== undefined && (!Number.isInteger(tail) || tail < 0))
+    throw new UsageError(`--tail ${String(opts.tail)}: expected a whole number`);
   const api = await ctx.api();
   const abort = new AbortController();
   const onSig = () => abort.abort();

@@ -6,7 +6,8 @@ import { globalOptions } from "../index.ts";
 import { formatData } from "../output.ts";
 import { runGet } from "./get.ts";
 
-const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : v === undefined ? [] : [String(v)]);
+const list = (v: unknown): string[] =>
+  Array.isArray(v) ? v.map(String) : v === undefined ? [] : [String(v)];
 
 export function parseLabels(values: string[]): Record<string, string> {
   const out: Record<string, string> = {};
@@ -38,16 +39,27 @@ export async function runNode(args: string[], opts: Record<string, unknown>): Pr
     let text: string;
     switch (action) {
       case "add": {
-        if (typeof opts.docker !== "string") throw new UsageError("mk node add needs --docker ssh://user@host[:port] or unix:///path");
+        if (typeof opts.docker !== "string")
+          throw new UsageError("mk node add needs --docker ssh://user@host[:port] or unix:///path");
         const taints = list(opts.taint).map(parseTaint);
         const labels = parseLabels(list(opts.label));
         const identityFile = typeof opts.identity === "string" ? opts.identity : undefined;
         const socketPath = typeof opts.socket === "string" ? opts.socket : undefined;
         if (opts.docker.startsWith("ssh://")) {
           const { trustHostOnAdd } = await import("../../node/ssh-trust.ts");
-          await trustHostOnAdd(opts.docker, { ...(identityFile ? { identityFile } : {}), acceptNew: opts.acceptNewHostKey === true });
+          await trustHostOnAdd(opts.docker, {
+            ...(identityFile ? { identityFile } : {}),
+            acceptNew: opts.acceptNewHostKey === true,
+          });
         }
-        const r = await api.nodeAdd({ name, docker: opts.docker, ...(identityFile ? { identityFile } : {}), ...(socketPath ? { socketPath } : {}), labels, taints });
+        const r = await api.nodeAdd({
+          name,
+          docker: opts.docker,
+          ...(identityFile ? { identityFile } : {}),
+          ...(socketPath ? { socketPath } : {}),
+          labels,
+          taints,
+        });
         result = r;
         text = `node/${r.name} ${r.action}`;
         break;
@@ -62,7 +74,11 @@ export async function runNode(args: string[], opts: Record<string, unknown>): Pr
       case "drain": {
         const r = await api.drain(name);
         result = r;
-        text = [`node/${r.name} cordoned`, ...r.evicted.map((p) => `pod/${p} evicted`), `node/${r.name} drained`].join("\n");
+        text = [
+          `node/${r.name} cordoned`,
+          ...r.evicted.map((p) => `pod/${p} evicted`),
+          `node/${r.name} drained`,
+        ].join("\n");
         break;
       }
       default: {

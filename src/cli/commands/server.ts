@@ -4,8 +4,8 @@ import { LocalApi } from "../../api/local.ts";
 import { createApiServer } from "../../api/server.ts";
 import { Engine } from "../../engine/engine.ts";
 import { UsageError } from "../../lib/errors.ts";
-import { validateBackoff } from "../../reconcile/backoff.ts";
 import { Metrics } from "../../metrics/registry.ts";
+import { validateBackoff } from "../../reconcile/backoff.ts";
 import { Store } from "../../store/store.ts";
 import { createContext } from "../context.ts";
 import { globalOptions } from "../index.ts";
@@ -22,7 +22,8 @@ export function parseListen(v: string): { host: string; port: number } {
 
 export async function runServer(_args: string[], opts: Record<string, unknown>): Promise<number> {
   const ctx = createContext(globalOptions(opts));
-  if (ctx.server) throw new UsageError("mk server runs against a state file; --server/MK_SERVER makes no sense here");
+  if (ctx.server)
+    throw new UsageError("mk server runs against a state file; --server/MK_SERVER makes no sense here");
   const listen = parseListen(String(opts.listen ?? "127.0.0.1:7070"));
   const strategy = String(opts.scheduler ?? "least-loaded");
   if (strategy !== "least-loaded" && strategy !== "round-robin") {
@@ -61,13 +62,19 @@ export async function runServer(_args: string[], opts: Record<string, unknown>):
     api,
     log,
     ready: () => leader,
-    metrics: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
+    metrics: async () => ({
+      contentType: metrics.registry.contentType,
+      body: await metrics.registry.metrics(),
+    }),
   });
   http.listen(listen.port, listen.host);
   await once(http, "listening");
   const addr = http.address();
   const where = typeof addr === "object" && addr ? `${addr.address}:${addr.port}` : String(addr);
-  log.info(`mk server listening on http://${where} (state ${ctx.statePath})`, { event: "listening", state: ctx.statePath });
+  log.info(`mk server listening on http://${where} (state ${ctx.statePath})`, {
+    event: "listening",
+    state: ctx.statePath,
+  });
 
   const abort = new AbortController();
   const stop = (sig: string) => {

@@ -12,8 +12,15 @@ export async function runSql(args: string[], opts: Record<string, unknown>): Pro
   try {
     const res = await api.sql(query);
     if (ctx.output === "json" || ctx.output === "yaml") ctx.out(formatData(res.rows, ctx.output));
-    else if (res.rows.length === 0) ctx.out(`(no rows)${res.columns.length ? ` ${res.columns.join(", ")}` : ""}`);
-    else ctx.out(table(res.columns.map((c) => c.toUpperCase()), res.rows.map((r) => res.columns.map((c) => fmt(r[c])))));
+    else if (res.rows.length === 0)
+      ctx.out(`(no rows)${res.columns.length ? ` ${res.columns.join(", ")}` : ""}`);
+    else
+      ctx.out(
+        table(
+          res.columns.map((c) => c.toUpperCase()),
+          res.rows.map((r) => res.columns.map((c) => fmt(r[c]))),
+        ),
+      );
     return 0;
   } finally {
     api.close();

@@ -24,7 +24,15 @@ export async function runVersion(_args: string[], opts: Record<string, unknown>)
   } catch {
     // No Docker engine here: the version still prints, with the Docker fields empty.
   }
-  const v = { version: VERSION, commit: COMMIT, buildDate: BUILD_DATE, node: process.version, sqlite, dockerApiVersion: dockerApi, dockerVersion: docker };
+  const v = {
+    version: VERSION,
+    commit: COMMIT,
+    buildDate: BUILD_DATE,
+    node: process.version,
+    sqlite,
+    dockerApiVersion: dockerApi,
+    dockerVersion: docker,
+  };
   if (ctx.output === "json" || ctx.output === "yaml") ctx.out(formatData(v, ctx.output));
   else for (const [k, val] of Object.entries(v)) ctx.out(`${`${k}:`.padEnd(18)}${val ?? "<unreachable>"}`);
   return 0;
