@@ -11,6 +11,8 @@ export interface GlobalOptions {
   output?: string;
   o?: string;
   logFormat?: string;
+  /** Info-level logs (mk server). */
+  verboseLog?: boolean;
 }
 
 export interface Context {
@@ -35,7 +37,9 @@ export function createContext(opts: GlobalOptions, env: NodeJS.ProcessEnv = proc
   }
   const lf = opts.logFormat ?? (process.stdout.isTTY ? "pretty" : "json");
   if (lf !== "pretty" && lf !== "json") throw new UsageError(`--log-format ${lf}: expected pretty or json`);
-  const log = createLogger({ format: lf });
+  // Commands other than `mk server` log warnings only, unless MK_LOG_LEVEL says otherwise.
+  const level = env.MK_LOG_LEVEL ? Number(env.MK_LOG_LEVEL) : opts.verboseLog ? 3 : 1;
+  const log = createLogger({ format: lf, level });
   return {
     statePath,
     server: server || undefined,

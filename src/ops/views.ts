@@ -55,7 +55,7 @@ export function podView(p: PodRow, statuses: readonly ContainerStatusRow[]): Pod
       name: c.name,
       image: c.image,
       state: s?.state ?? "waiting",
-      reason: s?.reason ?? (p.node ? "ContainerCreating" : "Unscheduled"),
+      reason: s ? s.reason : p.node ? "ContainerCreating" : "Unscheduled",
       message: s?.message ?? null,
       ready: s?.ready ?? false,
       restartCount: s?.restartCount ?? 0,

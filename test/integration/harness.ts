@@ -13,6 +13,8 @@ const execFileP = promisify(execFile);
 export const ROOT = resolve(import.meta.dirname, "../..");
 export const MAIN = join(ROOT, "src/main.ts");
 export const IMAGE = "mk.local/busybox:1";
+/** tsx's loader by absolute URL: the CLI runs from a temp directory with no node_modules. */
+const TSX = import.meta.resolve("tsx");
 export const docker = new Docker({ socketPath: "/var/run/docker.sock" });
 
 /** Fails loudly (never skips) when no Docker engine answers: scripts/test.sh starts one. */
@@ -47,7 +49,7 @@ export class Sandbox {
     opts: { input?: string; env?: Record<string, string>; timeoutMs?: number } = {},
   ): Promise<MkResult> {
     return new Promise((resolvePromise) => {
-      const child = spawn(process.execPath, ["--import", "tsx", MAIN, ...args], {
+      const child = spawn(process.execPath, ["--import", TSX, MAIN, ...args], {
         cwd: this.dir,
         env: this.env(opts.env),
       });
@@ -88,7 +90,7 @@ export class Sandbox {
     const port = await freePort();
     const proc = spawn(
       process.execPath,
-      ["--import", "tsx", MAIN, "server", "--listen", `127.0.0.1:${port}`, "--log-format", "json", ...args],
+      ["--import", TSX, MAIN, "server", "--listen", `127.0.0.1:${port}`, "--log-format", "json", ...args],
       {
         cwd: this.dir,
         env: this.env(env),

@@ -21,7 +21,7 @@ export function parseListen(v: string): { host: string; port: number } {
 }
 
 export async function runServer(_args: string[], opts: Record<string, unknown>): Promise<number> {
-  const ctx = createContext(globalOptions(opts));
+  const ctx = createContext({ ...globalOptions(opts), verboseLog: true });
   if (ctx.server)
     throw new UsageError("mk server runs against a state file; --server/MK_SERVER makes no sense here");
   const listen = parseListen(String(opts.listen ?? "127.0.0.1:7070"));
