@@ -98,6 +98,8 @@ export class SshDockerConnection implements NodeConnection {
   private blockedUntil = 0;
   private lastError = "not connected yet";
   private verdict = "";
+  /** Open channels: destroyed when the connection dies, so no request hangs on a dead node. */
+  private readonly channels = new Set<Duplex>();
 
   constructor(
     private readonly ep: NodeEndpoint,
@@ -143,6 +145,8 @@ export class SshDockerConnection implements NodeConnection {
         for (const f of ["setNoDelay", "setKeepAlive", "ref", "unref", "setTimeout"]) {
           if (typeof s[f] !== "function") s[f] = () => s;
         }
+        this.channels.add(s);
+        s.once("close", () => this.channels.delete(s));
         resolve(s);
       });
     });
@@ -194,6 +198,9 @@ export class SshDockerConnection implements NodeConnection {
         const was = this.ready;
         this.ready = false;
         if (this.client === c) this.client = undefined;
+        const err = new RuntimeError(`SSH connection to node ${this.ep.name} closed`);
+        for (const ch of this.channels) ch.destroy(err);
+        this.channels.clear();
         if (was)
           this.opts.log.warn(`SSH connection to node ${this.ep.name} closed: ${this.lastError}`, {
             node: this.ep.name,
