@@ -3,7 +3,8 @@
 // marked for deletion (the PodSet replaces them at once; the old rows stay until the node returns
 // and its agent removes their containers: fencing). Standalone pods are unbound and scheduled
 // again. A pod annotated mk/at-most-one: "true" waits for its node instead.
-import type { Labels } from "../manifest/types.ts";
+import type { Labels, PodSpec, Taint } from "../manifest/types.ts";
+import { evictionsForNoExecute } from "../scheduler/schedule.ts";
 import type { Mutation } from "../store/mutations.ts";
 import type { NodeRow, PodRow } from "../store/rows.ts";
 
@@ -15,6 +16,8 @@ export interface NodeLifecycleInput {
   now: number;
   graceMs: number;
   evictionDelayMs: number;
+  /** When each node's taints last changed (its Node object's update time): NoExecute clocks start there. */
+  taintedSince?: ReadonlyMap<string, number>;
 }
 
 export function planNodeLifecycle(input: NodeLifecycleInput): Mutation[] {
@@ -58,6 +61,7 @@ export function planNodeLifecycle(input: NodeLifecycleInput): Mutation[] {
       );
       continue;
     }
+    muts.push(...noExecuteEvictions(n, input));
     if (n.state !== "Unknown" || now - n.stateSince < input.evictionDelayMs) continue;
     for (const p of input.pods) {
       if (p.node !== n.name || p.deletionAt !== null || p.phase === "Succeeded" || p.phase === "Failed")
@@ -121,6 +125,46 @@ export function planNodeLifecycle(input: NodeLifecycleInput): Mutation[] {
         ),
       );
     }
+  }
+  return muts;
+}
+
+/** Pods on a node with NoExecute taints they do not tolerate (or no longer) are evicted. */
+function noExecuteEvictions(n: NodeRow, input: NodeLifecycleInput): Mutation[] {
+  const taints = JSON.parse(n.taints) as Taint[];
+  if (!taints.some((t) => t.effect === "NoExecute")) return [];
+  const bound = input.pods.filter(
+    (p) => p.node === n.name && p.deletionAt === null && p.phase !== "Succeeded" && p.phase !== "Failed",
+  );
+  const since = input.taintedSince?.get(n.name) ?? n.createdAt;
+  const decision = evictionsForNoExecute(
+    bound.map((p) => ({ name: p.name, tolerations: (JSON.parse(p.spec) as PodSpec).tolerations })),
+    taints,
+    input.now,
+    since,
+  );
+  const muts: Mutation[] = [];
+  for (const e of decision.now) {
+    const p = bound.find((x) => x.name === e.pod);
+    if (!p) continue;
+    if (p.ownerKind === "PodSet")
+      muts.push({
+        op: "requestPodDeletion",
+        name: p.name,
+        at: input.now,
+        reason: `evicted from node ${n.name}: ${e.reason}`,
+      });
+    else muts.push({ op: "unbindPod", name: p.name, reason: `evicted from node ${n.name}: ${e.reason}` });
+    muts.push({
+      op: "recordEvent",
+      type: "Warning",
+      reason: "TaintEviction",
+      objectKind: "Pod",
+      objectName: p.name,
+      node: n.name,
+      message: `Evicted from node ${n.name}: ${e.reason}`,
+      at: input.now,
+    });
   }
   return muts;
 }

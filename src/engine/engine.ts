@@ -12,7 +12,8 @@ import { errorMessage } from "../lib/errors.ts";
 import type { Logger } from "../lib/log.ts";
 import { Trigger } from "../lib/trigger.ts";
 import type { MkObjectBody } from "../manifest/types.ts";
-import type { Metrics } from "../metrics/registry.ts";
+import type { Metrics, PodUsage } from "../metrics/registry.ts";
+import { collectUsage } from "../metrics/usage.ts";
 import { NodeAgent } from "../node/agent.ts";
 import { connectNode, localDockerUrl, type NodeConnection, type SshConnector } from "../node/connect.ts";
 import { imageTransfer } from "../node/image-transfer.ts";
@@ -76,6 +77,7 @@ export class Engine {
   private readonly nodes = new Map<string, NodeHandle>();
   private readonly controllerTrigger = new Trigger();
   private rrCursor = 0;
+  private readonly usage = new Map<string, PodUsage[]>();
   private readonly ssh: SshConnector;
   private readonly opts: Required<
     Pick<
@@ -150,6 +152,7 @@ export class Engine {
       now,
       graceMs: this.opts.nodeGraceMs,
       evictionDelayMs: this.opts.evictionDelayMs,
+      taintedSince: new Map(this.store.listObjects("Node").map((o) => [o.name, o.updatedAt])),
     });
     this.store.commit(lifecycle);
     const objects = this.store.listObjects().map((o) => JSON.parse(o.spec) as MkObjectBody);
@@ -190,6 +193,7 @@ export class Engine {
         h.probes.stop();
         h.conn.close();
         this.nodes.delete(name);
+        this.usage.delete(name);
       } else if (row) h.row = row;
     }
     for (const row of rows) {
@@ -454,6 +458,7 @@ export class Engine {
     const name = h.row.name;
     const stop = AbortSignal.any([signal, h.abort.signal]);
     const watch = h.agent.watch(() => h.trigger.fire(), stop);
+    const usage = this.options.metrics ? this.usageLoop(h, stop) : Promise.resolve();
     const beat = (async () => {
       while (!stop.aborted) {
         const ok = await this.heartbeat(h);
@@ -473,7 +478,23 @@ export class Engine {
       const untilWake = wakeAt === null ? this.opts.resyncMs : Math.max(0, wakeAt - this.clock.now()) + 5;
       await h.trigger.wait(Math.min(this.opts.resyncMs, untilWake), stop);
     }
-    await Promise.allSettled([watch, beat]);
+    await Promise.allSettled([watch, beat, usage]);
+  }
+
+  /** Docker stats of the node's pods, every 10 s, for the per-pod CPU and memory gauges. */
+  private async usageLoop(h: NodeHandle, stop: AbortSignal): Promise<void> {
+    const metrics = this.options.metrics;
+    if (!metrics) return;
+    while (!stop.aborted) {
+      try {
+        const list = await h.conn.runtime.list({ "mk.managed": "true", "mk.cluster": this.cluster });
+        this.usage.set(h.row.name, await collectUsage(h.conn.runtime, h.row.name, list));
+        metrics.setUsage([...this.usage.values()].flat());
+      } catch {
+        // node unreachable: its last numbers stay until it answers again or is removed
+      }
+      await sleep(10_000, stop);
+    }
   }
 
   close(): void {
