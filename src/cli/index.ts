@@ -200,8 +200,15 @@ export async function runCli(argv: string[]): Promise<number> {
   const jsonErrors =
     argv.includes("json") &&
     argv.some((a) => a === "-o" || a === "--output" || a.startsWith("--output=") || a === "-ojson");
+  // "-f -" (stdin): the parser would read "-" as a missing value; "--filename=-" it reads right.
+  const args = argv.map((a, i) =>
+    a === "-" && (argv[i - 1] === "-f" || argv[i - 1] === "--filename") ? "\0stdin" : a,
+  );
+  const fixed = args.flatMap((a, i) =>
+    args[i + 1] === "\0stdin" ? [] : a === "\0stdin" ? ["--filename=-"] : [a],
+  );
   try {
-    cli.parse(argv, { run: false });
+    cli.parse(fixed, { run: false });
     if (!cli.matchedCommand) {
       if (cli.options.help || cli.options.version) return 0;
       if (cli.args.length > 0) throw new UsageError(`Unknown command "${cli.args[0]}"; run mk --help`);

@@ -1,6 +1,8 @@
 // apply and diff: compare parsed objects with the desired state and write the difference in one
 // transaction. Objects are stored normalized (defaults filled), so re-applying the same files
 // changes nothing: same hash, same generation.
+import { randomUUID } from "node:crypto";
+import { planPods } from "../controller/pods.ts";
 import { InvalidInputError } from "../lib/errors.ts";
 import type { MkObject, MkObjectBody } from "../manifest/types.ts";
 import { hashOf, stableJson } from "../reconcile/spec-hash.ts";
@@ -90,8 +92,21 @@ export function applyObjects(
   opts: { dryRun?: boolean } = {},
 ): ApplyResult[] {
   return store.transaction(() => {
-    const { results, mutations } = planApply(store, objects, store.clock.now());
-    if (!opts.dryRun) store.commit(mutations);
+    const now = store.clock.now();
+    const { results, mutations } = planApply(store, objects, now);
+    if (opts.dryRun) return results;
+    store.commit(mutations);
+    // The pods the objects call for exist (Pending) as soon as apply returns, server or not; the
+    // controller's next pass computes the same and finds nothing to do.
+    store.commit(
+      planPods({
+        objects: store.listObjects().map((o) => JSON.parse(o.spec) as MkObjectBody),
+        pods: store.listPods(),
+        now,
+        random: Math.random,
+        newUid: randomUUID,
+      }),
+    );
     return results;
   });
 }

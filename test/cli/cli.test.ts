@@ -1,0 +1,123 @@
+// The CLI as a user runs it: exit codes, error messages naming file:line:field, nothing written
+// on bad input, stdin manifests, -o json records. No Docker needed (apply --no-wait / --dry-run).
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { after, test } from "node:test";
+
+const MAIN = resolve(import.meta.dirname, "../../src/main.ts");
+const TSX = import.meta.resolve("tsx");
+const dir = mkdtempSync(join(tmpdir(), "mk-cli-test-"));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+function mk(args: string[], input = "", state = join(dir, "state.db")) {
+  const r = spawnSync(process.execPath, ["--import", TSX, MAIN, ...args], {
+    input,
+    encoding: "utf8",
+    env: { ...process.env, MK_STATE: state, MK_SERVER: "" },
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const POD =
+  "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n    - name: c\n      image: mk.local/busybox:1\n";
+
+test("mk --help lists every command and the exit codes; --version prints the version", () => {
+  const h = mk(["--help"]);
+  assert.equal(h.code, 0);
+  for (const c of [
+    "apply",
+    "diff",
+    "get",
+    "describe",
+    "delete",
+    "logs",
+    "events",
+    "server",
+    "node",
+    "sql",
+    "rollout",
+    "scale",
+  ])
+    assert.match(h.stdout, new RegExp(`\\n  ${c}`));
+  assert.match(h.stdout, /Exit codes:/);
+  assert.match(mk(["--version"]).stdout, /^mk\/\d+\.\d+\.\d+/);
+});
+
+test("usage errors exit 2; commands not built yet exit 1 saying so", () => {
+  assert.equal(mk(["frobnicate"]).code, 2);
+  const bad = mk(["get", "pods", "--bogus"]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /Unknown option `--bogus`/);
+  assert.equal(mk(["apply"]).code, 2);
+  const r = mk(["rollout", "status", "podset/web"]);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /not available yet/);
+});
+
+test("a bad manifest names file, line, column and field, exits 1, and writes nothing", () => {
+  const state = join(dir, "bad.db");
+  const file = join(dir, "bad.yaml");
+  writeFileSync(
+    file,
+    `${POD}---\n${POD.replace("name: web", "name: ok").replace("image: mk.local/busybox:1", "image: mk.local/busybox:1\n      ports:\n        - containerPort: eighty")}`,
+  );
+  const r = mk(["apply", "-f", file, "--no-wait"], "", state);
+  assert.equal(r.code, 1);
+  assert.match(
+    r.stderr,
+    new RegExp(
+      `${file.replace(/[.]/g, "\\.")}:\\d+:\\d+ spec\\.containers\\[0\\]\\.ports\\[0\\]\\.containerPort: expected integer 1\\.\\.65535, got "eighty"`,
+    ),
+  );
+  const rows = JSON.parse(mk(["sql", "select count(*) n from objects", "-o", "json"], "", state).stdout) as {
+    n: number;
+  }[];
+  assert.equal(rows[0]?.n, 0, "nothing written: the good document was not applied either");
+});
+
+test("apply reads stdin, is idempotent, and diff exits 1 only when something would change", () => {
+  const state = join(dir, "stdin.db");
+  const a = mk(["apply", "-f", "-", "--no-wait"], POD, state);
+  assert.equal(a.code, 0, a.stderr);
+  assert.match(a.stdout, /pod\/web created/);
+  assert.match(mk(["apply", "-f", "-", "--no-wait"], POD, state).stdout, /pod\/web unchanged/);
+  assert.equal(mk(["diff", "-f", "-"], POD, state).code, 0);
+  const d = mk(["diff", "-f", "-"], POD.replace("busybox:1", "busybox:2"), state);
+  assert.equal(d.code, 1);
+  assert.match(d.stdout, /pod\/web would be configured/);
+  assert.match(d.stdout, /image: "mk\.local\/busybox:1" -> "mk\.local\/busybox:2"/);
+  const json = JSON.parse(mk(["apply", "-f", "-", "--dry-run", "-o", "json"], POD, state).stdout) as {
+    kind: string;
+    name: string;
+    action: string;
+  }[];
+  assert.deepEqual(
+    json.map((r) => [r.kind, r.name, r.action]),
+    [["Pod", "web", "unchanged"]],
+  );
+});
+
+test("duplicate names across files are refused, naming both places", () => {
+  const a = join(dir, "a.yaml");
+  const b = join(dir, "b.yaml");
+  writeFileSync(a, POD);
+  writeFileSync(b, POD);
+  const r = mk(["apply", "-f", a, "-f", b, "--no-wait"], "", join(dir, "dup.db"));
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /b\.yaml:\d+:\d+.*(duplicate|already)/i);
+});
+
+test("get -o json is an array of plain records; sql refuses writes", () => {
+  const state = join(dir, "json.db");
+  mk(["apply", "-f", "-", "--no-wait"], POD, state);
+  const pods = JSON.parse(mk(["get", "pods", "-o", "json"], "", state).stdout) as Record<string, unknown>[];
+  assert.equal(pods.length, 1);
+  assert.equal(pods[0]?.name, "web");
+  assert.ok("phase" in (pods[0] ?? {}) && "restarts" in (pods[0] ?? {}) && "containers" in (pods[0] ?? {}));
+  const w = mk(["sql", "delete from objects"], "", state);
+  assert.equal(w.code, 1);
+  assert.match(w.stderr, /read-only/);
+});

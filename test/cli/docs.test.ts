@@ -1,0 +1,32 @@
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import { cliMarkdown } from "../../src/cli/docs.ts";
+import { COMMANDS } from "../../src/cli/index.ts";
+
+test("docs/cli.md matches the CLI definition (regenerate: npx tsx scripts/gen-cli-doc.ts)", () => {
+  const committed = readFileSync(join(import.meta.dirname, "../../docs/cli.md"), "utf8");
+  assert.equal(committed, cliMarkdown());
+});
+
+test("COMMANDS lists every command of the product", () => {
+  const names = COMMANDS.map((c) => c.name).sort();
+  for (const n of [
+    "apply",
+    "diff",
+    "get",
+    "describe",
+    "delete",
+    "logs",
+    "events",
+    "server",
+    "node",
+    "sql",
+    "rollout",
+    "scale",
+    "version",
+  ]) {
+    assert.ok(names.includes(n), n);
+  }
+});
