@@ -7,6 +7,7 @@ import { UsageError } from "../../lib/errors.ts";
 import { Metrics } from "../../metrics/registry.ts";
 import { validateBackoff } from "../../reconcile/backoff.ts";
 import { Store } from "../../store/store.ts";
+import { statusPage } from "../../web/status-page.ts";
 import { createContext } from "../context.ts";
 import { globalOptions } from "../index.ts";
 import { durationOpt } from "./apply.ts";
@@ -66,6 +67,7 @@ export async function runServer(_args: string[], opts: Record<string, unknown>):
       contentType: metrics.registry.contentType,
       body: await metrics.registry.metrics(),
     }),
+    page: statusPage,
   });
   http.listen(listen.port, listen.host);
   await once(http, "listening");

@@ -1,0 +1,135 @@
+// The status page in a real browser: Debian's headless chromium driven by playwright-core (never a
+// downloaded browser) against a real `mk server` on the Docker engine. The page must show an applied
+// pod, then its restart count rising after `docker kill`, without a reload; it must fit a phone.
+import assert from "node:assert/strict";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { docker, IMAGE, ROOT, requireDocker, Sandbox, waitFor } from "./harness.ts";
+
+const CHROMIUM = "/usr/bin/chromium";
+const SHOTS = join(ROOT, "docs/img");
+
+let box: Sandbox;
+let url = "";
+let browser: Browser | undefined;
+
+before(async () => {
+  await requireDocker();
+  box = new Sandbox();
+  url = (await box.server(["--resync", "1s", "--backoff-initial", "1s"])).url;
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    // Without these, chromium on this machine hangs on first-run, sync and QUIC probes.
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+});
+after(async () => {
+  await browser?.close();
+  await box?.cleanup();
+});
+
+const MANIFESTS = `apiVersion: mk/v1
+kind: Pod
+metadata: { name: hello }
+spec:
+  terminationGracePeriodSeconds: 0
+  containers:
+    - name: main
+      image: ${IMAGE}
+      command: ["sleep", "3600"]
+      resources: { requests: { cpu: 100m, memory: 32Mi } }
+---
+apiVersion: mk/v1
+kind: PodSet
+metadata: { name: web }
+spec:
+  replicas: 2
+  selector: { matchLabels: { app: web } }
+  template:
+    metadata: { labels: { app: web } }
+    spec:
+      terminationGracePeriodSeconds: 0
+      containers:
+        - name: web
+          image: ${IMAGE}
+          command: ["sleep", "3600"]
+          resources: { requests: { cpu: 250m, memory: 64Mi } }
+`;
+
+const cell = (page: Page, pod: string, field: string) =>
+  page.locator(`tr[data-pod="${pod}"] td[data-field="${field}"]`);
+
+async function waitText(page: Page, pod: string, field: string, want: string): Promise<void> {
+  await waitFor(
+    async () => (await cell(page, pod, field).textContent({ timeout: 1000 }))?.trim() === want,
+    30_000,
+    `${pod} ${field} = ${want} on the page`,
+  );
+}
+
+test("statusPage() shows an applied pod and its restart count rising after docker kill, without reload", async () => {
+  assert.ok(browser, "chromium did not start");
+  const file = join(box.dir, "status.yaml");
+  writeFileSync(file, MANIFESTS);
+  await box.ok(["apply", "-f", file, "--server", url]);
+
+  const page = await browser.newPage({ viewport: { width: 1100, height: 800 } });
+  const problems: string[] = [];
+  page.on("pageerror", (err) => problems.push(`pageerror: ${err.message}`));
+  page.on("console", (msg) => {
+    if (msg.type() === "error") problems.push(`console: ${msg.text()}`);
+  });
+  const res = await page.goto(`${url}/`);
+  assert.equal(res?.status(), 200);
+  assert.match(res?.headers()["content-type"] ?? "", /^text\/html/);
+
+  await waitText(page, "hello", "status", "Running");
+  await waitText(page, "hello", "restarts", "0");
+  assert.equal((await cell(page, "hello", "ready").textContent())?.trim(), "1/1");
+  assert.ok((await cell(page, "hello", "node").textContent())?.trim());
+
+  // A marker on window survives only if the page updates in place rather than reloading.
+  // (Expressions as strings: this project's tsconfig has no DOM types.)
+  await page.evaluate("window.mkMarker = 1");
+  const [info] = (await box.containers({ "mk.pod": "hello" })).filter((c) => c.State === "running");
+  assert.ok(info, "no running container for pod hello");
+  await docker.getContainer(info.Id).kill();
+
+  await waitText(page, "hello", "restarts", "1");
+  await waitText(page, "hello", "status", "Running");
+  const marker = await page.evaluate<unknown>("window.mkMarker");
+  assert.equal(marker, 1, "the page reloaded instead of updating in place");
+  assert.equal(await page.locator('[data-node] td[data-field="state"]').first().textContent(), "Ready");
+  assert.ok((await page.locator("tr[data-event]").count()) > 0, "no events shown");
+
+  // Let the restart highlight fade so the README screenshot shows the steady state.
+  await page.waitForTimeout(1800);
+  mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: join(SHOTS, "status-page.png"), fullPage: true });
+
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.waitForTimeout(300);
+  const fit = await page.evaluate<{ scrollWidth: number; innerWidth: number }>(
+    "({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth })",
+  );
+  assert.ok(
+    fit.scrollWidth <= fit.innerWidth + 1,
+    `page scrolls sideways on a phone: ${JSON.stringify(fit)}`,
+  );
+  assert.ok(await cell(page, "hello", "restarts").isVisible(), "restarts hidden on a phone");
+  await page.screenshot({ path: join(SHOTS, "status-page-phone.png") });
+
+  assert.deepEqual(problems, []);
+  await page.close();
+});
