@@ -1,7 +1,22 @@
-// Entry of mk (and of the single executable): hand argv to the CLI, nothing else.
-import { runCli } from "./cli/index.ts";
+// Entry of mk (and of the single executable): hand argv to the CLI, nothing else. The single
+// executable first loads the SQLite addon it carries, except for --version and --help.
+import { isSea } from "node:sea";
+import { reportError, runCli } from "./cli/index.ts";
+import { needsNativeAddon, wantsJsonErrors } from "./sea/argv.ts";
 
-runCli(process.argv).then(
+async function main(argv: string[]): Promise<number> {
+  if (isSea() && needsNativeAddon(argv.slice(2))) {
+    const { loadSeaAddon } = await import("./sea/native.ts");
+    try {
+      loadSeaAddon();
+    } catch (err) {
+      return reportError(err, wantsJsonErrors(argv));
+    }
+  }
+  return runCli(argv);
+}
+
+main(process.argv).then(
   (code) => {
     process.exitCode = code;
   },
