@@ -3,7 +3,7 @@ import type { Readable } from "node:stream";
 import { InvalidInputError, NotFoundError } from "../lib/errors.ts";
 import { parseManifestSources } from "../manifest/sources.ts";
 import type { PodSpec } from "../manifest/types.ts";
-import { connectNode, type SshConnector } from "../node/connect.ts";
+import type { SshConnector } from "../node/connect.ts";
 import { applyObjects, diffObjects } from "../ops/apply.ts";
 import { addNode, cordonNode, deleteObjects, drainNode, removeNode, scalePodSet } from "../ops/commands.ts";
 import * as q from "../ops/queries.ts";
@@ -92,6 +92,8 @@ export class LocalApi implements MkApi {
     if (!row.node) throw new InvalidInputError(`Pod ${pod} is not scheduled yet: no logs`);
     const node = this.store.getNode(row.node);
     if (!node) throw new NotFoundError("node", row.node);
+    // Docker and SSH clients load only for logs: other commands start faster without them.
+    const { connectNode } = await import("../node/connect.ts");
     const { defaultSshOptions, sshConnector } = await import("../node/ssh-docker.ts");
     const { silentLogger } = await import("../lib/log.ts");
     const conn = connectNode(node, this.opts.ssh ?? sshConnector(defaultSshOptions(silentLogger)));

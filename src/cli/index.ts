@@ -2,6 +2,7 @@
 // imported when it runs, so `mk --version` and `mk --help` load almost nothing.
 import { cac } from "cac";
 import { MkError, UsageError } from "../lib/errors.ts";
+import { wantsJsonErrors } from "../sea/argv.ts";
 import { VERSION } from "../version.ts";
 import type { GlobalOptions } from "./context.ts";
 
@@ -197,9 +198,7 @@ export async function runCli(argv: string[]): Promise<number> {
   const cli = buildCli((c) => {
     code = c;
   });
-  const jsonErrors =
-    argv.includes("json") &&
-    argv.some((a) => a === "-o" || a === "--output" || a.startsWith("--output=") || a === "-ojson");
+  const jsonErrors = wantsJsonErrors(argv);
   // "-f -" (stdin): the parser would read "-" as a missing value; "--filename=-" it reads right.
   const args = argv.map((a, i) =>
     a === "-" && (argv[i - 1] === "-f" || argv[i - 1] === "--filename") ? "\0stdin" : a,

@@ -98,6 +98,7 @@ export class Engine {
     this.log = options.log;
     this.clock = options.clock ?? systemClock;
     this.cluster = this.store.clusterId();
+    this.journalSeq = this.store.journalSeq();
     this.ssh = options.ssh ?? sshConnector(defaultSshOptions(this.log.child("ssh")));
     this.opts = {
       backoff: options.backoff ?? DEFAULT_BACKOFF,
@@ -164,8 +165,7 @@ export class Engine {
       newUid: randomUUID,
     });
     this.store.commit(muts);
-    const created = muts.filter((m) => m.op === "createPod").length;
-    if (created) this.options.metrics?.podsCreated.inc(created);
+    this.countCreatedPods();
     const sched = schedulePending(this.store, now, {
       strategy: this.opts.scheduler,
       rrCursor: this.rrCursor,
@@ -175,6 +175,18 @@ export class Engine {
     this.store.commit(sched.mutations);
     for (const b of sched.bound) this.options.metrics?.schedulingLatency.observe(b.latencyMs / 1000);
     return lifecycle.length + muts.length + sched.mutations.length;
+  }
+
+  /** Journal position already counted into mk_pods_created_total (set at start). */
+  private journalSeq = 0;
+
+  /** Pods are created by apply (any process) and by the controller: the journal sees them all. */
+  private countCreatedPods(): void {
+    const metrics = this.options.metrics;
+    if (!metrics) return;
+    const { created, seq } = this.store.createdPodsSince(this.journalSeq);
+    if (created > 0) metrics.podsCreated.inc(created);
+    this.journalSeq = seq;
   }
 
   // ---- nodes

@@ -106,14 +106,31 @@ export class Metrics {
       },
     });
     const usage = () => this.usage;
-    new Gauge({
+    // A counter: Docker's cumulative CPU time drops when a container restarts, so only increases
+    // are added (rate() then sees no negative jump).
+    const cpuSeen = new Map<string, number>();
+    new Counter({
       name: "mk_pod_cpu_usage_seconds_total",
       help: "CPU time used by a pod's containers (from Docker stats)",
       labelNames: ["pod", "node"],
       registers,
       collect() {
-        this.reset();
-        for (const u of usage()) this.set({ pod: u.pod, node: u.node }, u.cpuSeconds);
+        const live = new Set<string>();
+        for (const u of usage()) {
+          const key = `${u.node}/${u.pod}`;
+          live.add(key);
+          const prev = cpuSeen.get(key);
+          const delta = prev === undefined ? u.cpuSeconds : u.cpuSeconds - prev;
+          if (delta > 0) this.inc({ pod: u.pod, node: u.node }, delta);
+          cpuSeen.set(key, u.cpuSeconds);
+        }
+        // Deleted pods leave the exposition, so label sets stay bounded.
+        for (const key of [...cpuSeen.keys()]) {
+          if (live.has(key)) continue;
+          cpuSeen.delete(key);
+          const [node = "", pod = ""] = key.split("/");
+          this.remove({ pod, node });
+        }
       },
     });
     new Gauge({

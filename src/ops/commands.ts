@@ -2,7 +2,7 @@
 // and commits them in one transaction.
 import { InvalidInputError, NotFoundError } from "../lib/errors.ts";
 import type { NodeObject, PodSetObject, Taint } from "../manifest/types.ts";
-import { parseDockerUrl } from "../node/connect.ts";
+import { parseDockerUrl } from "../node/docker-url.ts";
 import type { Mutation } from "../store/mutations.ts";
 import type { Store } from "../store/store.ts";
 import { objectHash } from "./apply.ts";

@@ -191,6 +191,21 @@ export class Store {
     return r ? `${r.id}:${r.seen}:${r.n}` : "0:0:0";
   }
 
+  /** The newest journal sequence number (0 when empty). */
+  journalSeq(): number {
+    return (this.sqlite.prepare("select coalesce(max(seq), 0) s from journal").get() as { s: number }).s;
+  }
+
+  /** How many createPod mutations were journaled after `seq`, and the newest seq. */
+  createdPodsSince(seq: number): { created: number; seq: number } {
+    const r = this.sqlite
+      .prepare(
+        "select count(*) filter (where op = 'createPod') n, coalesce(max(seq), ?) s from journal where seq > ?",
+      )
+      .get(seq, seq) as { n: number; s: number };
+    return { created: r.n, seq: r.s };
+  }
+
   journalLength(): number {
     const r = this.db
       .select({ n: sql<number>`count(*)` })
