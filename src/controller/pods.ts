@@ -115,6 +115,11 @@ export function planPods(input: PodsInput): Mutation[] {
     }
   }
 
+  // A pod being deleted that no node ever ran has nothing to stop: it goes at once.
+  for (const p of input.pods) {
+    if (p.deletionAt !== null && p.node === null) muts.push({ op: "deletePod", name: p.name });
+  }
+
   const owned = new Map<string, PodRow[]>();
   for (const p of input.pods) {
     if (p.ownerKind === "Pod") {

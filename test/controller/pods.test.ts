@@ -90,7 +90,7 @@ test("planPods() replaces a pod deleted by hand", () => {
 });
 
 test("planPods() recreates on a template change: old pods go before new ones start", () => {
-  const pods = apply([], run([podSet("web", 2)], []));
+  const pods = apply([], run([podSet("web", 2)], [])).map((p) => ({ ...p, node: "local" }));
   const changed = podSet("web", 2, "mk.local/busybox:2");
   const first = run([changed], pods);
   assert.deepEqual(ops(first), { requestPodDeletion: 2 });
@@ -115,4 +115,9 @@ test("planPods() updates a standalone pod's spec when its object changes", () =>
 test("planPods() scales to zero", () => {
   const pods = apply([], run([podSet("web", 3)], []));
   assert.deepEqual(ops(run([podSet("web", 0)], pods)), { requestPodDeletion: 3 });
+});
+
+test("planPods() deletes at once a pod being deleted that was never bound to a node", () => {
+  const pods = apply([], run([pod("hello")], [])).map((p) => ({ ...p, deletionAt: 5 }));
+  assert.deepEqual(ops(run([], pods)), { deletePod: 1 });
 });
