@@ -250,6 +250,8 @@ async function main(): Promise<void> {
   step(`dist/mk ${mb(out)} (copy of ${node}${strip ? ", stripped" : ""}, postject)`, t);
 
   smokeTest(out, version);
+  // dist/mk.sha256 (sha256sum format) lets scripts/install.sh verify a local build like a release.
+  writeFileSync(`${out}.sha256`, `${createHash("sha256").update(readFileSync(out)).digest("hex")}  mk\n`);
   step(`done: ${version} ${commit}, addon sha256 ${addonSha256.slice(0, 16)}`, t0);
 }
 

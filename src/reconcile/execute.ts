@@ -103,6 +103,15 @@ async function executeOne(a: Action, deps: ExecuteDeps): Promise<ActionResult> {
         let pull = a.pull;
         if (pull && deps.transferImage && !(await rt.hasImage(a.container.image))) {
           try {
+            muts.push(
+              event(
+                deps,
+                a.pod.name,
+                "Normal",
+                "Transferring",
+                `Copying image "${a.container.image}" from the controller's engine (no registry needed)`,
+              ),
+            );
             const copied = await deps.transferImage(a.container.image);
             if (copied) {
               muts.push(event(deps, a.pod.name, "Normal", "Transferred", copied));

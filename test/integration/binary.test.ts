@@ -258,8 +258,8 @@ describe("dist/mk (single executable)", { timeout: 600_000 }, () => {
     assert.equal((statSync(cache).mode & 0o777).toString(8), "700");
   });
 
-  test("a read-only HOME falls back to TMPDIR/mk-<uid>", async (t) => {
-    if (uid === 0 && !NS) return t.skip("as root, needs a mount namespace to make HOME read-only");
+  test("a read-only HOME falls back to TMPDIR/mk-<uid>", async () => {
+    if (uid === 0 && !NS) assert.fail("as root, needs a mount namespace to make HOME read-only");
     const ro = join(dir, "ro-home");
     mkdirSync(ro);
     chmodSync(ro, 0o555);
@@ -272,8 +272,8 @@ describe("dist/mk (single executable)", { timeout: 600_000 }, () => {
     assert.equal((statSync(join(TMP, `mk-${uid}`)).mode & 0o777).toString(8), "700");
   });
 
-  test("a noexec cache dir falls back, and fails with one clear line when nothing else is left", async (t) => {
-    if (!NS) return t.skip("needs a mount namespace (root) to mount a noexec tmpfs");
+  test("a noexec cache dir falls back, and fails with one clear line when nothing else is left", async () => {
+    if (!NS) assert.fail("needs a mount namespace (root) to mount a noexec tmpfs");
     const noexec = join(dir, "noexec");
     mkdirSync(noexec);
     const setup = [`mount -t tmpfs -o noexec,size=16m tmpfs ${noexec}`, `mkdir -p ${noexec}/tmp`];
@@ -296,8 +296,8 @@ describe("dist/mk (single executable)", { timeout: 600_000 }, () => {
     assert.doesNotMatch(r.stderr, /\n\s+at /);
   });
 
-  test("a full disk fails with one clear line naming the directory", async (t) => {
-    if (!NS) return t.skip("needs a mount namespace (root) to mount a small tmpfs");
+  test("a full disk fails with one clear line naming the directory", async () => {
+    if (!NS) assert.fail("needs a mount namespace (root) to mount a small tmpfs");
     const full = join(dir, "full");
     mkdirSync(full);
     // 1 MiB: smaller than the 2 MiB addon.

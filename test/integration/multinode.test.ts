@@ -3,7 +3,7 @@
 // failover and heal fencing, taints, and image distribution without a registry.
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { promisify } from "node:util";
@@ -24,6 +24,7 @@ interface PodJson {
   node: string | null;
   owner: { kind: string; name: string };
   deletionRequestedAt: string | null;
+  ready: boolean;
 }
 
 let box: Sandbox;
@@ -57,7 +58,8 @@ spec:
 ${extra}      containers:
         - name: main
           image: ${IMAGE}
-          command: ["sleep", "3600"]
+          command: ["httpd", "-f", "-p", "80", "-h", "/www"]
+          readinessProbe: { httpGet: { path: /, port: 80 }, periodSeconds: 1 }
 `;
 }
 
@@ -109,6 +111,15 @@ test("Checkpoint C: 4 replicas spread 2/2; a crashed node's pods run on the othe
     async () => (await onNode(1, "web")).length === 2 && (await onNode(2, "web")).length === 2,
     60_000,
     "2/2 spread",
+  );
+  // Readiness probes reach the containers through the nodes' SSH tunnels (direct-tcpip).
+  await waitFor(
+    async () => {
+      const list = await pods("web");
+      return list.length === 4 && list.every((p) => p.ready);
+    },
+    30_000,
+    "4 pods ready through probes over SSH",
   );
 
   const t0 = Date.now();
@@ -251,4 +262,42 @@ test("Images: an image only the controller has is copied to the node over the tu
       .remove()
       .catch(() => undefined);
   }
+});
+
+test("SSH host keys: unknown refused without --accept-new-host-key, accepted with it, a changed key always refused", async () => {
+  const kh = join(box.dir, "known_hosts");
+  writeFileSync(kh, "");
+  const env = { MK_KNOWN_HOSTS: kh };
+  const add = (extra: string[]) =>
+    box.mk(
+      [
+        "node",
+        "add",
+        "n9",
+        "--docker",
+        "ssh://root@10.231.0.11",
+        "--identity",
+        `${LAB}/ssh/id_ed25519`,
+        "--server",
+        url,
+        ...extra,
+      ],
+      { env },
+    );
+  const refused = await add([]);
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /unknown.*--accept-new-host-key/);
+  const accepted = await add(["--accept-new-host-key"]);
+  assert.equal(accepted.code, 0, accepted.stderr);
+  assert.match(readFileSync(kh, "utf8"), /^10\.231\.0\.11 ssh-ed25519 /m);
+  await box.ok(["node", "rm", "n9", "--server", url]);
+  // Another host's key recorded for this address: a changed key.
+  const other = readFileSync(`${LAB}/ssh/known_hosts`, "utf8")
+    .split("\n")
+    .find((l) => l.startsWith("10.231.0.12 ssh-ed25519"));
+  assert.ok(other);
+  writeFileSync(kh, `${other.replace("10.231.0.12", "10.231.0.11")}\n`);
+  const changed = await add(["--accept-new-host-key"]);
+  assert.equal(changed.code, 1);
+  assert.match(changed.stderr, /CHANGED/);
 });
