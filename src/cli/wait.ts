@@ -94,23 +94,30 @@ export async function waitFor(
     last = check(await api.pods(), await api.podSets());
     return last.done;
   };
+  const deadline = Date.now() + timeoutMs;
   if (local) {
     const { Engine } = await import("../engine/engine.ts");
     const q = await import("../ops/queries.ts");
     const engine = new Engine({ store: local.store, log: log.child("apply"), resyncMs: 1000 });
-    const outcome = await engine.converge(() => {
+    const check2 = () => {
       last = check(q.listPods(local.store), q.listPodSets(local.store));
       return last.done;
-    }, timeoutMs);
-    if (outcome !== "lease-held") {
-      return {
-        result: outcome === "converged" ? "converged" : "timeout",
-        waiting: last.waiting,
-        reconciledHere: true,
-      };
+    };
+    // A live server holds the lease: watch it work. A dead one's lease expires: take over then.
+    for (;;) {
+      const outcome = await engine.converge(check2, Math.max(0, deadline - Date.now()));
+      if (outcome !== "lease-held") {
+        return {
+          result: outcome === "converged" ? "converged" : "timeout",
+          waiting: last.waiting,
+          reconciledHere: true,
+        };
+      }
+      if (check2()) return { result: "converged", waiting: [], reconciledHere: false };
+      if (Date.now() >= deadline) return { result: "timeout", waiting: last.waiting, reconciledHere: false };
+      await sleep(250);
     }
   }
-  const deadline = Date.now() + timeoutMs;
   while (!(await probe())) {
     if (Date.now() >= deadline) return { result: "timeout", waiting: last.waiting, reconciledHere: false };
     await sleep(250);

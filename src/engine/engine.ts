@@ -350,13 +350,10 @@ export class Engine {
    * timeout passes, release the lease. Returns false when another controller holds the lease.
    */
   async converge(done: () => boolean, timeoutMs: number): Promise<"converged" | "timeout" | "lease-held"> {
-    const d = tryLease(
-      this.store,
-      CONTROLLER_LEASE,
-      this.identity,
-      Math.max(this.opts.leaseMs, timeoutMs + 5000),
-    );
-    if (d.action === "wait") return "lease-held";
+    // The lease is renewed every pass, so a CLI killed mid-apply blocks a server for one lease
+    // duration at most.
+    if (tryLease(this.store, CONTROLLER_LEASE, this.identity, this.opts.leaseMs).action === "wait")
+      return "lease-held";
     const deadline = this.clock.now() + timeoutMs;
     try {
       for (;;) {
@@ -364,6 +361,8 @@ export class Engine {
         if (done()) return "converged";
         if (this.clock.now() >= deadline) return "timeout";
         await sleep(100);
+        if (tryLease(this.store, CONTROLLER_LEASE, this.identity, this.opts.leaseMs).action === "wait")
+          return "lease-held";
       }
     } finally {
       this.close();
