@@ -74,6 +74,17 @@ export class RuntimeError extends MkError {
   }
 }
 
+/** A node's engine cannot be reached at all (its SSH connection is down): not the container's fault. */
+export class NodeUnreachableError extends RuntimeError {}
+
+/** True when `err`, or any error in its cause chain, says the node is unreachable. */
+export function isNodeUnreachable(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e && depth < 8; e = (e as { cause?: unknown }).cause, depth++) {
+    if (e instanceof NodeUnreachableError) return true;
+  }
+  return false;
+}
+
 /** Another controller holds the lease on this state. */
 export class LeaseHeldError extends MkError {
   constructor(holder: string, expiresAt: number) {

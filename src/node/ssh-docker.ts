@@ -8,7 +8,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import type { Duplex } from "node:stream";
 import { Client, type ConnectConfig } from "ssh2";
-import { errorMessage, RuntimeError } from "../lib/errors.ts";
+import { errorMessage, NodeUnreachableError, RuntimeError } from "../lib/errors.ts";
 import type { Logger } from "../lib/log.ts";
 import type { Dialer } from "../probes/runners.ts";
 import { DockerRuntime } from "../runtime/docker.ts";
@@ -154,12 +154,13 @@ export class SshDockerConnection implements NodeConnection {
 
   /** The live client, or a connection attempt; fails fast while the node is unreachable. */
   private connect(): Promise<Client> {
-    if (this.closed) return Promise.reject(new RuntimeError(`node ${this.ep.name}: connection closed`));
+    if (this.closed)
+      return Promise.reject(new NodeUnreachableError(`node ${this.ep.name}: connection closed`));
     if (this.client && this.ready) return Promise.resolve(this.client);
     if (this.connecting) return this.connecting;
     if (Date.now() < this.blockedUntil) {
       return Promise.reject(
-        new RuntimeError(`Cannot reach node ${this.ep.name} over SSH: ${this.lastError} (retrying)`),
+        new NodeUnreachableError(`Cannot reach node ${this.ep.name} over SSH: ${this.lastError} (retrying)`),
       );
     }
     const c = new Client();
@@ -177,7 +178,7 @@ export class SshDockerConnection implements NodeConnection {
               ? `host key of ${this.u.host} is not in ${this.opts.knownHostsFile}: add the node with --accept-new-host-key`
               : err.message;
         c.destroy();
-        reject(new RuntimeError(`Cannot reach node ${this.ep.name} over SSH: ${this.lastError}`));
+        reject(new NodeUnreachableError(`Cannot reach node ${this.ep.name} over SSH: ${this.lastError}`));
       };
       c.once("ready", () => {
         this.client = c;

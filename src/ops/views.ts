@@ -57,7 +57,8 @@ export function podView(p: PodRow, statuses: readonly ContainerStatusRow[]): Pod
       state: s?.state ?? "waiting",
       reason: s ? s.reason : p.node ? "ContainerCreating" : "Unscheduled",
       message: s?.message ?? null,
-      ready: s?.ready ?? false,
+      // A pod on a lost node shows what is known: nothing is ready there.
+      ready: p.phase !== "Unknown" && (s?.ready ?? false),
       restartCount: s?.restartCount ?? 0,
       containerId: s?.containerId ?? null,
       startedAt: iso(s?.startedAt),

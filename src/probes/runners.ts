@@ -3,6 +3,7 @@
 // and one on a remote node (an SSH direct-tcpip channel). A slow probe is a failed probe.
 import { connect } from "node:net";
 import type { Duplex } from "node:stream";
+import { isNodeUnreachable } from "../lib/errors.ts";
 import type { ContainerSpec, ProbeHandler } from "../manifest/types.ts";
 import type { ContainerRuntime } from "../runtime/runtime.ts";
 
@@ -10,6 +11,8 @@ export type Dialer = (host: string, port: number, signal: AbortSignal) => Promis
 
 export interface ProbeResult {
   ok: boolean;
+  /** The node itself could not be reached: no verdict on the container either way. */
+  unreachable?: boolean;
   /** What was tried and what came back: "HTTP GET http://172.17.0.3:80/healthz: 500". */
   message: string;
 }
@@ -51,6 +54,21 @@ export async function runProbe(
   timeoutMs: number,
   deps: { runtime: ContainerRuntime; dial: Dialer },
 ): Promise<ProbeResult> {
+  try {
+    return await attempt(handler, target, timeoutMs, deps);
+  } catch (err) {
+    if (isNodeUnreachable(err)) return { ok: false, unreachable: true, message: (err as Error).message };
+    throw err;
+  }
+}
+
+/** One attempt; errors the probe can judge become failed results, a dead node is rethrown. */
+async function attempt(
+  handler: ProbeHandler,
+  target: ProbeTargetInfo,
+  timeoutMs: number,
+  deps: { runtime: ContainerRuntime; dial: Dialer },
+): Promise<ProbeResult> {
   const signal = AbortSignal.timeout(timeoutMs);
   switch (handler.type) {
     case "exec": {
@@ -64,6 +82,7 @@ export async function runProbe(
               message: `${what}: exit ${r.exitCode}${r.output.trim() ? `: ${r.output.trim().slice(0, 200)}` : ""}`,
             };
       } catch (err) {
+        if (isNodeUnreachable(err)) throw err;
         return { ok: false, message: `${what}: ${(err as Error).message}` };
       }
     }
@@ -78,6 +97,7 @@ export async function runProbe(
         s.destroy();
         return { ok: true, message: `${what}: connected` };
       } catch (err) {
+        if (isNodeUnreachable(err)) throw err;
         return {
           ok: false,
           message: `${what}: ${signal.aborted ? `timeout after ${timeoutMs} ms` : (err as Error).message}`,
@@ -97,6 +117,7 @@ export async function runProbe(
           ? { ok: true, message: `${what}: ${status}` }
           : { ok: false, message: `${what}: ${status}` };
       } catch (err) {
+        if (isNodeUnreachable(err)) throw err;
         return {
           ok: false,
           message: `${what}: ${signal.aborted ? `timeout after ${timeoutMs} ms` : (err as Error).message}`,

@@ -65,6 +65,11 @@ class ContainerProbes {
         (err: Error): ProbeResult => ({ ok: false, message: err.message }),
       );
       if (this.stopped) return;
+      if (r.unreachable) {
+        // The node is down, not the container: no verdict; try again next period.
+        this.schedule(tick, probe.periodSeconds * 1000);
+        return;
+      }
       if (!r.ok)
         this.m.onFailure({
           pod: this.target.pod,
