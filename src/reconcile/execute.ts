@@ -167,21 +167,7 @@ async function executeOne(a: Action, deps: ExecuteDeps): Promise<ActionResult> {
         await rt.start(id);
         const now = deps.now();
         muts.push(event(deps, a.pod.name, "Normal", "Started", `Started container ${a.container.name}`));
-        muts.push({
-          op: "putContainerStatus",
-          status: {
-            ...prev,
-            containerId: id,
-            state: "running",
-            reason: null,
-            message: null,
-            nextRestartAt: null,
-            startedAt: now,
-            restartCount: prev.restartCount + (a.restart ? 1 : 0),
-            lastRestartAt: a.restart ? now : prev.lastRestartAt,
-            updatedAt: now,
-          },
-        });
+        muts.push({ op: "putContainerStatus", status: runningStatus(prev, id, now, a.restart) });
         return done(true);
       }
       case "start": {
@@ -198,21 +184,7 @@ async function executeOne(a: Action, deps: ExecuteDeps): Promise<ActionResult> {
             `${a.restart ? "Restarted" : "Started"} container ${a.container.name}`,
           ),
         );
-        muts.push({
-          op: "putContainerStatus",
-          status: {
-            ...prev,
-            containerId: a.id,
-            state: "running",
-            reason: null,
-            message: null,
-            nextRestartAt: null,
-            startedAt: now,
-            restartCount: prev.restartCount + (a.restart ? 1 : 0),
-            lastRestartAt: a.restart ? now : prev.lastRestartAt,
-            updatedAt: now,
-          },
-        });
+        muts.push({ op: "putContainerStatus", status: runningStatus(prev, a.id, now, a.restart) });
         return done(true);
       }
       case "stop":
@@ -239,17 +211,7 @@ async function executeOne(a: Action, deps: ExecuteDeps): Promise<ActionResult> {
         muts.push(event(deps, a.pod.name, "Normal", "Started", `Started container ${a.container.name}`));
         muts.push({
           op: "putContainerStatus",
-          status: {
-            ...prev,
-            containerId: id,
-            state: "running",
-            reason: null,
-            message: null,
-            nextRestartAt: null,
-            startedAt: now,
-            backoffStep: 0,
-            updatedAt: now,
-          },
+          status: { ...runningStatus(prev, id, now, false), backoffStep: 0 },
         });
         return done(true);
       }
@@ -276,6 +238,22 @@ async function executeOne(a: Action, deps: ExecuteDeps): Promise<ActionResult> {
     );
     return done(false, errorMessage(err));
   }
+}
+
+/** The status of a container mk just started; a restart counts and starts the reset window. */
+function runningStatus(prev: ContainerStatus, id: string, now: number, restart: boolean): ContainerStatus {
+  return {
+    ...prev,
+    containerId: id,
+    state: "running",
+    reason: null,
+    message: null,
+    nextRestartAt: null,
+    startedAt: now,
+    restartCount: prev.restartCount + (restart ? 1 : 0),
+    lastRestartAt: restart ? now : prev.lastRestartAt,
+    updatedAt: now,
+  };
 }
 
 function podName(a: Action): string {

@@ -15,24 +15,7 @@ import {
 } from "../../src/scheduler/filters.ts";
 import { preparePod } from "../../src/scheduler/schedule.ts";
 import type { FilterPlugin, NodeInfo, PreparedPod } from "../../src/scheduler/types.ts";
-
-const GiB = 1024 ** 3;
-
-function makeNode(overrides: Partial<NodeInfo> = {}): NodeInfo {
-  return {
-    name: "n1",
-    ready: true,
-    schedulable: true,
-    settled: true,
-    labels: {},
-    taints: [],
-    allocatable: { cpuMilli: 4000, memoryBytes: 8 * GiB },
-    requested: { cpuMilli: 0, memoryBytes: 0 },
-    podCount: 0,
-    podSetCounts: {},
-    ...overrides,
-  };
-}
+import { GiB, makeNode, makeSpec } from "./fixtures.ts";
 
 /** One container requesting `cpuMilli`/`memoryBytes` (omitted: no request), plus spec overrides. */
 function makePod(
@@ -51,23 +34,7 @@ function makePod(
   return preparePod({
     name,
     ...(owner === undefined ? {} : { owner }),
-    spec: {
-      containers: [
-        {
-          name: "app",
-          image: "mk.local/busybox:1",
-          imagePullPolicy: "IfNotPresent",
-          env: [],
-          ports: [],
-          resources: { requests, limits: {} },
-        },
-      ],
-      restartPolicy: "Always",
-      nodeSelector: {},
-      tolerations: [],
-      terminationGracePeriodSeconds: 30,
-      ...spec,
-    },
+    spec: makeSpec(requests, spec),
   });
 }
 

@@ -9,25 +9,9 @@ import {
   scheduleMany,
 } from "../../src/scheduler/schedule.ts";
 import type { NodeInfo, PodToSchedule, ScheduleOptions } from "../../src/scheduler/types.ts";
+import { GiB, makeNode, makeSpec } from "./fixtures.ts";
 
-const GiB = 1024 ** 3;
 const leastLoaded: ScheduleOptions = { strategy: "least-loaded" };
-
-function makeNode(overrides: Partial<NodeInfo> = {}): NodeInfo {
-  return {
-    name: "n1",
-    ready: true,
-    schedulable: true,
-    settled: true,
-    labels: {},
-    taints: [],
-    allocatable: { cpuMilli: 4000, memoryBytes: 8 * GiB },
-    requested: { cpuMilli: 0, memoryBytes: 0 },
-    podCount: 0,
-    podSetCounts: {},
-    ...overrides,
-  };
-}
 
 /** Nodes n1, n2, ... with the given overrides. */
 function makeNodes(...overrides: Partial<NodeInfo>[]): NodeInfo[] {
@@ -46,23 +30,7 @@ function makePod(
   return {
     name,
     ...(owner === undefined ? {} : { owner }),
-    spec: {
-      containers: [
-        {
-          name: "app",
-          image: "mk.local/busybox:1",
-          imagePullPolicy: "IfNotPresent",
-          env: [],
-          ports: [],
-          resources: { requests: { cpuMilli, memoryBytes }, limits: {} },
-        },
-      ],
-      restartPolicy: "Always",
-      nodeSelector: {},
-      tolerations: [],
-      terminationGracePeriodSeconds: 30,
-      ...spec,
-    },
+    spec: makeSpec({ cpuMilli, memoryBytes }, spec),
   };
 }
 

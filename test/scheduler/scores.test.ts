@@ -10,24 +10,7 @@ import {
   spread,
 } from "../../src/scheduler/scores.ts";
 import type { NodeInfo, PreparedPod, ScorePlugin } from "../../src/scheduler/types.ts";
-
-const GiB = 1024 ** 3;
-
-function makeNode(overrides: Partial<NodeInfo> = {}): NodeInfo {
-  return {
-    name: "n1",
-    ready: true,
-    schedulable: true,
-    settled: true,
-    labels: {},
-    taints: [],
-    allocatable: { cpuMilli: 4000, memoryBytes: 8 * GiB },
-    requested: { cpuMilli: 0, memoryBytes: 0 },
-    podCount: 0,
-    podSetCounts: {},
-    ...overrides,
-  };
-}
+import { GiB, makeNode, makeSpec } from "./fixtures.ts";
 
 function makePod(
   overrides: {
@@ -41,23 +24,7 @@ function makePod(
   return preparePod({
     name,
     ...(owner === undefined ? {} : { owner }),
-    spec: {
-      containers: [
-        {
-          name: "app",
-          image: "mk.local/busybox:1",
-          imagePullPolicy: "IfNotPresent",
-          env: [],
-          ports: [],
-          resources: { requests: { cpuMilli, memoryBytes }, limits: {} },
-        },
-      ],
-      restartPolicy: "Always",
-      nodeSelector: {},
-      tolerations: [],
-      terminationGracePeriodSeconds: 30,
-      ...spec,
-    },
+    spec: makeSpec({ cpuMilli, memoryBytes }, spec),
   });
 }
 
