@@ -213,3 +213,30 @@ test("an orphan (mk labels, no pod) is removed; a foreign container (no labels) 
     await foreign.remove({ force: true });
   }
 });
+
+test("mk logs prints a pod's output, locally and through the server, and -f follows it", async () => {
+  const b = box();
+  const file = join(b.dir, "talk.yaml");
+  writeFileSync(
+    file,
+    `apiVersion: v1\nkind: Pod\nmetadata: { name: talk }\nspec:\n  terminationGracePeriodSeconds: 0\n  containers:\n    - name: main\n      image: ${IMAGE}\n      command: ["sh", "-c", "echo hello-from-mk; i=0; while true; do i=$((i+1)); echo tick-$i; sleep 0.2; done"]\n`,
+  );
+  await b.ok(["apply", "-f", file]);
+  const local = await waitFor(
+    async () => {
+      const out = await b.ok(["logs", "talk", "--tail", "1000"]);
+      return out.includes("hello-from-mk") ? out : false;
+    },
+    20_000,
+    "hello in logs",
+  );
+  assert.match(local, /tick-1\n/);
+  const srv = await b.server(["--resync", "1s"]);
+  assert.match(await b.ok(["logs", "talk", "-c", "main", "--server", srv.url]), /hello-from-mk/);
+  // -f keeps streaming: stop it after a few new lines arrive.
+  const r = await b.mk(["logs", "talk", "-f", "--tail", "0", "--server", srv.url], { timeoutMs: 3000 });
+  assert.match(r.stdout, /tick-\d+\n.*tick-\d+/s, `follow printed: ${r.stdout}`);
+  const missing = await b.mk(["logs", "nope"]);
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /pod "nope" not found/);
+});
