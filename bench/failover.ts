@@ -66,7 +66,6 @@ const engine = new Engine({
   store,
   log: silentLogger,
   localNode: false,
-  resyncMs: 1000,
   ssh: sshConnector({
     knownHostsFile: `${LAB}/ssh/known_hosts`,
     readyTimeoutMs: 3000,

@@ -168,3 +168,25 @@ function noExecuteEvictions(n: NodeRow, input: NodeLifecycleInput): Mutation[] {
   }
   return muts;
 }
+
+/**
+ * When planNodeLifecycle next has something to decide (a Ready node's grace running out, an
+ * Unknown node's eviction delay passing): the controller wakes then, not at the next resync.
+ */
+export function nextLifecycleDeadline(
+  nodes: readonly NodeRow[],
+  opts: { graceMs: number; evictionDelayMs: number },
+  now: number,
+): number | null {
+  let next: number | null = null;
+  const consider = (t: number) => {
+    const at = Math.max(t, now);
+    if (next === null || at < next) next = at;
+  };
+  for (const n of nodes) {
+    if (n.state === "Ready") consider((n.lastHeartbeatAt ?? n.stateSince) + opts.graceMs + 1);
+    else if (n.state === "Unknown" && now - n.stateSince < opts.evictionDelayMs)
+      consider(n.stateSince + opts.evictionDelayMs);
+  }
+  return next;
+}

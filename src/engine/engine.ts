@@ -3,7 +3,7 @@
 // is what `mk apply` does when no server runs.
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
-import { planNodeLifecycle } from "../controller/nodes.ts";
+import { nextLifecycleDeadline, planNodeLifecycle } from "../controller/nodes.ts";
 import { planPods } from "../controller/pods.ts";
 import { type SchedulerStrategy, schedulePending } from "../controller/scheduling.ts";
 import type { Clock } from "../lib/clock.ts";
@@ -453,7 +453,14 @@ export class Engine {
           log.error(`Controller pass failed: ${errorMessage(err)}`, { event: "controller" });
         }
         this.options.metrics?.reconcileDuration.observe((performance.now() - t0) / 1000);
-        await this.controllerTrigger.wait(this.opts.resyncMs, leader.signal);
+        const now = this.clock.now();
+        const deadline = nextLifecycleDeadline(
+          this.store.listNodes(),
+          { graceMs: this.opts.nodeGraceMs, evictionDelayMs: this.opts.evictionDelayMs },
+          now,
+        );
+        const waitMs = deadline === null ? this.opts.resyncMs : Math.min(this.opts.resyncMs, deadline - now);
+        await this.controllerTrigger.wait(waitMs, leader.signal);
       }
     } finally {
       unsubscribe();

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { planNodeLifecycle } from "../../src/controller/nodes.ts";
+import { nextLifecycleDeadline, planNodeLifecycle } from "../../src/controller/nodes.ts";
 import type { Mutation } from "../../src/store/mutations.ts";
 import type { NodeRow, PodRow } from "../../src/store/rows.ts";
 import { makePodSpec } from "../fixtures.ts";
@@ -106,4 +106,12 @@ test("planNodeLifecycle() evicts pods that do not tolerate a NoExecute taint, ho
   );
   const late = planNodeLifecycle({ ...base, nodes, pods, now: 41_000, taintedSince });
   assert.ok(late.some((x) => x.op === "requestPodDeletion" && x.name === "patient"));
+});
+
+test("nextLifecycleDeadline() is the soonest grace expiry or eviction time, so failover does not wait for a resync", () => {
+  const opts = { graceMs: 4000, evictionDelayMs: 2000 };
+  assert.equal(nextLifecycleDeadline([node({ lastHeartbeatAt: 10_000 })], opts, 11_000), 14_001);
+  assert.equal(nextLifecycleDeadline([node({ state: "Unknown", stateSince: 20_000 })], opts, 21_000), 22_000);
+  assert.equal(nextLifecycleDeadline([node({ state: "Unknown", stateSince: 0 })], opts, 21_000), null);
+  assert.equal(nextLifecycleDeadline([node({ state: "NotReady" })], opts, 0), null);
 });

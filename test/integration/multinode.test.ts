@@ -16,7 +16,8 @@ const lab = async (script: string, ...args: string[]) =>
   (await run("bash", [join(ROOT, "scripts/lab", script), ...args], { timeout: 120_000 })).stdout;
 const nodeDocker = (i: number) => new Docker({ socketPath: `${LAB}/n${i}/docker.sock` });
 const ENV = { MK_KNOWN_HOSTS: `${LAB}/ssh/known_hosts` };
-const FAST = ["--resync", "1s", "--lease", "3s", "--no-local-node"];
+// Server defaults for everything failover depends on (heartbeat, grace, eviction, resync): "within 10 s by default".
+const FAST = ["--lease", "3s", "--no-local-node"];
 
 interface PodJson {
   name: string;
