@@ -8,7 +8,7 @@ import { planPods } from "../controller/pods.ts";
 import { type SchedulerStrategy, schedulePending } from "../controller/scheduling.ts";
 import type { Clock } from "../lib/clock.ts";
 import { sleep, systemClock } from "../lib/clock.ts";
-import { errorMessage } from "../lib/errors.ts";
+import { errorMessage, RuntimeError } from "../lib/errors.ts";
 import type { Logger } from "../lib/log.ts";
 import { Trigger } from "../lib/trigger.ts";
 import type { MkObjectBody } from "../manifest/types.ts";
@@ -356,9 +356,18 @@ export class Engine {
       return "lease-held";
     const deadline = this.clock.now() + timeoutMs;
     try {
+      let first = true;
       for (;;) {
         await this.runOnce();
         if (done()) return "converged";
+        if (first) {
+          first = false;
+          // Nothing can run when no node answers: say so now instead of waiting for the timeout.
+          const nodes = this.store.listNodes();
+          if (nodes.length > 0 && nodes.every((n) => n.state !== "Ready")) {
+            throw new RuntimeError(`Cannot run pods: no node is reachable (${nodes.map((n) => `${n.name}: ${n.message ?? n.state}`).join("; ")})`);
+          }
+        }
         if (this.clock.now() >= deadline) return "timeout";
         await sleep(100);
         if (tryLease(this.store, CONTROLLER_LEASE, this.identity, this.opts.leaseMs).action === "wait")
