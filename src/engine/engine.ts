@@ -365,7 +365,9 @@ export class Engine {
           // Nothing can run when no node answers: say so now instead of waiting for the timeout.
           const nodes = this.store.listNodes();
           if (nodes.length > 0 && nodes.every((n) => n.state !== "Ready")) {
-            throw new RuntimeError(`Cannot run pods: no node is reachable (${nodes.map((n) => `${n.name}: ${n.message ?? n.state}`).join("; ")})`);
+            throw new RuntimeError(
+              `Cannot run pods: no node is reachable (${nodes.map((n) => `${n.name}: ${n.message ?? n.state}`).join("; ")})`,
+            );
           }
         }
         if (this.clock.now() >= deadline) return "timeout";
