@@ -3,6 +3,7 @@
 // marked for deletion (the PodSet replaces them at once; the old rows stay until the node returns
 // and its agent removes their containers: fencing). Standalone pods are unbound and scheduled
 // again. A pod annotated mk/at-most-one: "true" waits for its node instead.
+import { randomUUID } from "node:crypto";
 import type { Labels, PodSpec, Taint } from "../manifest/types.ts";
 import { evictionsForNoExecute } from "../scheduler/schedule.ts";
 import type { Mutation } from "../store/mutations.ts";
@@ -112,7 +113,12 @@ export function planNodeLifecycle(input: NodeLifecycleInput): Mutation[] {
           startedAt: p.startedAt,
         });
       } else {
-        muts.push({ op: "unbindPod", name: p.name, reason: `node ${n.name} is unreachable; rescheduling` });
+        muts.push({
+          op: "unbindPod",
+          name: p.name,
+          reason: `node ${n.name} is unreachable; rescheduling`,
+          newUid: randomUUID(),
+        });
       }
       muts.push(
         event(
@@ -154,7 +160,13 @@ function noExecuteEvictions(n: NodeRow, input: NodeLifecycleInput): Mutation[] {
         at: input.now,
         reason: `evicted from node ${n.name}: ${e.reason}`,
       });
-    else muts.push({ op: "unbindPod", name: p.name, reason: `evicted from node ${n.name}: ${e.reason}` });
+    else
+      muts.push({
+        op: "unbindPod",
+        name: p.name,
+        reason: `evicted from node ${n.name}: ${e.reason}`,
+        newUid: randomUUID(),
+      });
     muts.push({
       op: "recordEvent",
       type: "Warning",

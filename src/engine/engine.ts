@@ -500,7 +500,8 @@ export class Engine {
       try {
         const r = await h.agent.pass();
         wakeAt = r.nextWakeAt;
-        if (r.actions > 0) h.trigger.fire(); // look again at once: level-triggered
+        // Look again at once after progress (level-triggered); failures wait for their back-off.
+        if (r.actions > r.failed) h.trigger.fire();
       } catch (err) {
         this.log.warn(`Agent pass failed: ${errorMessage(err)}`, { node: name, event: "pass" });
       }

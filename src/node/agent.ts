@@ -137,7 +137,7 @@ export class NodeAgent {
         });
         statuses.set(key, status);
         podStatuses.push(status);
-        if (!sameStatus(prev, status)) muts.push({ op: "putContainerStatus", status });
+        if (!sameStatus(prev, status)) muts.push({ op: "putContainerStatus", status, node });
         for (const e of events) {
           muts.push({ op: "recordEvent", ...e, objectKind: "Pod", objectName: pod.name, node, at: now });
           log.info(e.message, { pod: pod.name, node, event: e.reason });
@@ -155,7 +155,7 @@ export class NodeAgent {
           row.ip !== ps.ip ||
           row.startedAt !== ps.startedAt)
       ) {
-        muts.push({ op: "setPodStatus", name: pod.name, ...ps });
+        muts.push({ op: "setPodStatus", name: pod.name, guard: { uid: pod.uid, node }, ...ps });
         if (ps.phase === "Running" && row.startedAt === null && ps.startedAt !== null) {
           this.opts.onPodStarted?.(pod.name, now - row.createdAt);
         }
@@ -199,6 +199,10 @@ export class NodeAgent {
         concurrency: this.opts.concurrency ?? 8,
         statuses,
         ...(this.opts.transferImage ? { transferImage: this.opts.transferImage } : {}),
+        stillBound: (p) => {
+          const row = store.getPod(p.name);
+          return row !== undefined && row.uid === p.uid && row.node === node && row.deletionAt === null;
+        },
         backoffFor: (a) => (a.type === "remove-orphan" ? this.opts.backoff : backoffOf(a.pod)),
       });
       const out: Mutation[] = [];

@@ -1,5 +1,6 @@
 // Write-side operations besides apply: delete, scale, and node management. Each builds mutations
 // and commits them in one transaction.
+import { randomUUID } from "node:crypto";
 import { InvalidInputError, NotFoundError } from "../lib/errors.ts";
 import type { NodeObject, PodSetObject, Taint } from "../manifest/types.ts";
 import { parseDockerUrl } from "../node/docker-url.ts";
@@ -52,7 +53,8 @@ function removeNodeMutations(store: Store, name: string, now: number): Mutation[
   for (const p of store.listPods({ node: name })) {
     // The node is gone from mk: its pods are placed again elsewhere (PodSets replace theirs).
     if (p.ownerKind === "PodSet") muts.push({ op: "deletePod", name: p.name });
-    else muts.push({ op: "unbindPod", name: p.name, reason: `node ${name} was removed` });
+    else
+      muts.push({ op: "unbindPod", name: p.name, reason: `node ${name} was removed`, newUid: randomUUID() });
   }
   muts.push({
     op: "recordEvent",

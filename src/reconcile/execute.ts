@@ -4,7 +4,7 @@
 import { errorMessage } from "../lib/errors.ts";
 import type { ContainerRuntime } from "../runtime/runtime.ts";
 import type { Mutation } from "../store/mutations.ts";
-import { type Action, containerKey, describeAction } from "./actions.ts";
+import { type Action, containerKey, type DesiredPod, describeAction } from "./actions.ts";
 import { type BackoffConfig, backoffDelay } from "./backoff.ts";
 import { toCreateSpec } from "./container-spec.ts";
 import { type ContainerStatus, formatSeconds, freshStatus } from "./status.ts";
@@ -23,6 +23,8 @@ export interface ExecuteDeps {
    * undefined when the controller does not have the image.
    */
   transferImage?: (ref: string) => Promise<string | undefined>;
+  /** Re-checked before starting anything: the pod may have been deleted or moved since the plan. */
+  stillBound?: (pod: DesiredPod) => boolean;
 }
 
 export interface ActionResult {
@@ -95,63 +97,20 @@ async function executeOne(a: Action, deps: ExecuteDeps): Promise<ActionResult> {
     mutations: muts,
   });
   const rt = deps.runtime;
+  if (
+    (a.type === "create" || a.type === "start" || a.type === "replace") &&
+    deps.stillBound &&
+    !deps.stillBound(a.pod)
+  ) {
+    return done(true); // moved or deleted meanwhile: the next pass sees the new truth
+  }
   try {
     switch (a.type) {
       case "create": {
         const key = containerKey(a.pod.name, a.container.name);
         const prev = deps.statuses.get(key) ?? freshStatus(a.pod, a.container.name, deps.now());
-        let pull = a.pull;
-        if (pull && deps.transferImage && !(await rt.hasImage(a.container.image))) {
-          try {
-            muts.push(
-              event(
-                deps,
-                a.pod.name,
-                "Normal",
-                "Transferring",
-                `Copying image "${a.container.image}" from the controller's engine (no registry needed)`,
-              ),
-            );
-            const copied = await deps.transferImage(a.container.image);
-            if (copied) {
-              muts.push(event(deps, a.pod.name, "Normal", "Transferred", copied));
-              pull = false;
-            }
-          } catch (err) {
-            muts.push(
-              event(
-                deps,
-                a.pod.name,
-                "Warning",
-                "TransferFailed",
-                `Copying image "${a.container.image}" from the controller failed: ${errorMessage(err)}`,
-              ),
-            );
-          }
-        }
-        if (pull) {
-          muts.push(event(deps, a.pod.name, "Normal", "Pulling", `Pulling image "${a.container.image}"`));
-          try {
-            await rt.pullImage(a.container.image);
-            muts.push(
-              event(deps, a.pod.name, "Normal", "Pulled", `Successfully pulled image "${a.container.image}"`),
-            );
-          } catch (err) {
-            const present = await rt.hasImage(a.container.image).catch(() => false);
-            if (!present)
-              return failWithBackoff(a, deps, muts, prev, "ErrImagePull", "ImagePullBackOff", err, done);
-            // Always-pull with no registry in reach: the local copy is used, and the user told.
-            muts.push(
-              event(
-                deps,
-                a.pod.name,
-                "Warning",
-                "PullFailed",
-                `${errorMessage(err)}; using the image present on the node`,
-              ),
-            );
-          }
-        }
+        const failed = await ensureImage(a, a.pull, deps, muts, prev, done);
+        if (failed) return failed;
         let id: string;
         try {
           id = await rt.create(toCreateSpec(a.pod, a.container, deps.node, deps.cluster));
@@ -167,7 +126,11 @@ async function executeOne(a: Action, deps: ExecuteDeps): Promise<ActionResult> {
         await rt.start(id);
         const now = deps.now();
         muts.push(event(deps, a.pod.name, "Normal", "Started", `Started container ${a.container.name}`));
-        muts.push({ op: "putContainerStatus", status: runningStatus(prev, id, now, a.restart) });
+        muts.push({
+          op: "putContainerStatus",
+          node: deps.node,
+          status: runningStatus(prev, id, now, a.restart),
+        });
         return done(true);
       }
       case "start": {
@@ -184,7 +147,11 @@ async function executeOne(a: Action, deps: ExecuteDeps): Promise<ActionResult> {
             `${a.restart ? "Restarted" : "Started"} container ${a.container.name}`,
           ),
         );
-        muts.push({ op: "putContainerStatus", status: runningStatus(prev, a.id, now, a.restart) });
+        muts.push({
+          op: "putContainerStatus",
+          node: deps.node,
+          status: runningStatus(prev, a.id, now, a.restart),
+        });
         return done(true);
       }
       case "stop":
@@ -201,6 +168,21 @@ async function executeOne(a: Action, deps: ExecuteDeps): Promise<ActionResult> {
             `Replacing container ${a.container.name}: ${a.reason}`,
           ),
         );
+        // The new image first: a replacement that cannot start must not cost the running container.
+        const current =
+          deps.statuses.get(containerKey(a.pod.name, a.container.name)) ??
+          freshStatus(a.pod, a.container.name, deps.now());
+        const policy = a.container.imagePullPolicy;
+        const present = await rt.hasImage(a.container.image);
+        const failed = await ensureImage(
+          a,
+          policy === "Always" || (policy === "IfNotPresent" && !present),
+          deps,
+          muts,
+          current,
+          done,
+        );
+        if (failed) return failed;
         await rt.stop(a.id, a.pod.spec.terminationGracePeriodSeconds);
         await rt.remove(a.id, { force: true });
         const id = await rt.create(toCreateSpec(a.pod, a.container, deps.node, deps.cluster));
@@ -211,6 +193,7 @@ async function executeOne(a: Action, deps: ExecuteDeps): Promise<ActionResult> {
         muts.push(event(deps, a.pod.name, "Normal", "Started", `Started container ${a.container.name}`));
         muts.push({
           op: "putContainerStatus",
+          node: deps.node,
           status: { ...runningStatus(prev, id, now, false), backoffStep: 0 },
         });
         return done(true);
@@ -228,7 +211,7 @@ async function executeOne(a: Action, deps: ExecuteDeps): Promise<ActionResult> {
         muts.push(event(deps, a.pod, "Normal", "RemovedOrphan", `Removed container ${a.name}: ${a.reason}`));
         return done(true);
       case "finalize":
-        muts.push({ op: "deletePod", name: a.pod.name });
+        muts.push({ op: "deletePod", name: a.pod.name, uid: a.pod.uid });
         muts.push(event(deps, a.pod.name, "Normal", "Deleted", `Deleted pod ${a.pod.name}`));
         return done(true);
     }
@@ -236,8 +219,85 @@ async function executeOne(a: Action, deps: ExecuteDeps): Promise<ActionResult> {
     muts.push(
       event(deps, podName(a), "Warning", "Failed", `${describeAction(a)} failed: ${errorMessage(err)}`),
     );
+    // A container that will not start (bad command, port taken) waits in back-off like a crash,
+    // instead of being retried on every pass.
+    if (a.type === "create" || a.type === "start" || a.type === "replace") {
+      const prev =
+        deps.statuses.get(containerKey(a.pod.name, a.container.name)) ??
+        freshStatus(a.pod, a.container.name, deps.now());
+      return failWithBackoff(a, deps, muts, prev, "RunContainerError", "RunContainerError", err, done);
+    }
     return done(false, errorMessage(err));
   }
+}
+
+/**
+ * Gets the image onto the node before a container is created: copied from the controller's
+ * engine when it has it (no registry needed), else pulled. Resolves with a failed result when
+ * the image cannot be had (ErrImagePull, then ImagePullBackOff), else undefined.
+ */
+async function ensureImage(
+  a: Extract<Action, { type: "create" | "replace" }>,
+  wantPull: boolean,
+  deps: ExecuteDeps,
+  muts: Mutation[],
+  prev: ContainerStatus,
+  done: (ok: boolean, error?: string) => ActionResult,
+): Promise<ActionResult | undefined> {
+  const rt = deps.runtime;
+  let pull = wantPull;
+  if (pull && deps.transferImage && !(await rt.hasImage(a.container.image))) {
+    try {
+      muts.push(
+        event(
+          deps,
+          a.pod.name,
+          "Normal",
+          "Transferring",
+          `Copying image "${a.container.image}" from the controller's engine (no registry needed)`,
+        ),
+      );
+      const copied = await deps.transferImage(a.container.image);
+      if (copied) {
+        muts.push(event(deps, a.pod.name, "Normal", "Transferred", copied));
+        pull = false;
+      }
+    } catch (err) {
+      muts.push(
+        event(
+          deps,
+          a.pod.name,
+          "Warning",
+          "TransferFailed",
+          `Copying image "${a.container.image}" from the controller failed: ${errorMessage(err)}`,
+        ),
+      );
+    }
+  }
+  if (pull) {
+    muts.push(event(deps, a.pod.name, "Normal", "Pulling", `Pulling image "${a.container.image}"`));
+    try {
+      await rt.pullImage(a.container.image);
+      muts.push(
+        event(deps, a.pod.name, "Normal", "Pulled", `Successfully pulled image "${a.container.image}"`),
+      );
+    } catch (err) {
+      const present = await rt.hasImage(a.container.image).catch(() => false);
+      if (!present)
+        return failWithBackoff(a, deps, muts, prev, "ErrImagePull", "ImagePullBackOff", err, done);
+      // Always-pull with no registry in reach: the local copy is used, and the user told.
+      muts.push(
+        event(
+          deps,
+          a.pod.name,
+          "Warning",
+          "PullFailed",
+          `${errorMessage(err)}; using the image present on the node`,
+        ),
+      );
+    }
+  }
+  return undefined;
 }
 
 /** The status of a container mk just started; a restart counts and starts the reset window. */
@@ -262,7 +322,7 @@ function podName(a: Action): string {
 
 /** A failed create: the container waits in back-off (ErrImagePull -> ImagePullBackOff, ...). */
 function failWithBackoff(
-  a: Extract<Action, { type: "create" }>,
+  a: Extract<Action, { type: "create" | "start" | "replace" }>,
   deps: ExecuteDeps,
   muts: Mutation[],
   prev: ContainerStatus,
@@ -287,6 +347,7 @@ function failWithBackoff(
   );
   muts.push({
     op: "putContainerStatus",
+    node: deps.node,
     status: {
       ...prev,
       state: "waiting",

@@ -28,12 +28,16 @@ export type Mutation =
       annotations: string;
     }
   | { op: "bindPod"; name: string; node: string; at: number }
-  | { op: "unbindPod"; name: string; reason: string }
+  /** A rescheduled pod is a new incarnation: a new uid fences off writes about the old one. */
+  | { op: "unbindPod"; name: string; reason: string; newUid: string }
   | { op: "requestPodDeletion"; name: string; at: number; reason: string }
-  | { op: "deletePod"; name: string }
+  /** `uid` set: only that incarnation (an agent finalizing what it removed). */
+  | { op: "deletePod"; name: string; uid?: string }
   | {
       op: "setPodStatus";
       name: string;
+      /** Set by node agents: applied only while the pod is this incarnation, bound to that node. */
+      guard?: { uid: string; node: string };
       phase: PodPhase;
       reason: string | null;
       message: string | null;
@@ -42,7 +46,8 @@ export type Mutation =
       ip: string | null;
       startedAt: number | null;
     }
-  | { op: "putContainerStatus"; status: ContainerStatusRow }
+  /** Applied only while the pod exists as status.podUid (and, with `node`, is bound to it). */
+  | { op: "putContainerStatus"; status: ContainerStatusRow; node?: string }
   | { op: "replaceObservedContainers"; node: string; rows: ObservedContainerRow[] }
   | {
       op: "upsertNode";
@@ -156,6 +161,7 @@ export function applyMutation(db: Db, m: Mutation): void {
     case "unbindPod":
       db.update(s.pods)
         .set({
+          uid: m.newUid,
           node: null,
           scheduledAt: null,
           phase: "Pending",
@@ -174,10 +180,14 @@ export function applyMutation(db: Db, m: Mutation): void {
         .where(and(eq(s.pods.name, m.name), isNull(s.pods.deletionAt)))
         .run();
       return;
-    case "deletePod":
-      db.delete(s.pods).where(eq(s.pods.name, m.name)).run();
-      db.delete(s.containerStatus).where(eq(s.containerStatus.pod, m.name)).run();
+    case "deletePod": {
+      const cond =
+        m.uid === undefined ? eq(s.pods.name, m.name) : and(eq(s.pods.name, m.name), eq(s.pods.uid, m.uid));
+      if (db.delete(s.pods).where(cond).run().changes > 0) {
+        db.delete(s.containerStatus).where(eq(s.containerStatus.pod, m.name)).run();
+      }
       return;
+    }
     case "setPodStatus":
       db.update(s.pods)
         .set({
@@ -189,10 +199,21 @@ export function applyMutation(db: Db, m: Mutation): void {
           ip: m.ip,
           startedAt: m.startedAt,
         })
-        .where(eq(s.pods.name, m.name))
+        .where(
+          m.guard
+            ? and(eq(s.pods.name, m.name), eq(s.pods.uid, m.guard.uid), eq(s.pods.node, m.guard.node))
+            : eq(s.pods.name, m.name),
+        )
         .run();
       return;
-    case "putContainerStatus":
+    case "putContainerStatus": {
+      const owner = db
+        .select({ uid: s.pods.uid, node: s.pods.node })
+        .from(s.pods)
+        .where(eq(s.pods.name, m.status.pod))
+        .get();
+      // A pass that started before the pod was deleted, recreated or moved writes nothing.
+      if (!owner || owner.uid !== m.status.podUid || (m.node !== undefined && owner.node !== m.node)) return;
       db.insert(s.containerStatus)
         .values(m.status)
         .onConflictDoUpdate({
@@ -201,6 +222,7 @@ export function applyMutation(db: Db, m: Mutation): void {
         })
         .run();
       return;
+    }
     case "replaceObservedContainers":
       db.delete(s.observedContainers).where(eq(s.observedContainers.node, m.node)).run();
       for (const row of m.rows) db.insert(s.observedContainers).values(row).onConflictDoNothing().run();

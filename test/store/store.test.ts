@@ -157,3 +157,42 @@ test("runSql() answers queries and refuses writes", () => {
   assert.equal(s.listObjects().length, 1);
   s.close();
 });
+
+test("stale agent writes are dropped: another uid, another node, or a finalize of an older incarnation", () => {
+  const s = Store.open(join(dir, "guard.db"));
+  applyObjects(s, [hello()]);
+  const pod = s.getPod("hello");
+  assert.ok(pod);
+  s.commit([{ op: "bindPod", name: "hello", node: "a", at: 1 }]);
+  const status = {
+    pod: "hello",
+    podUid: pod.uid,
+    container: "main",
+    containerId: "c1",
+    state: "running",
+    reason: null,
+    message: null,
+    ready: true,
+    started: true,
+    restartCount: 0,
+    backoffStep: 0,
+    nextRestartAt: null,
+    lastRestartAt: null,
+    startedAt: 1,
+    lastExitCode: null,
+    lastReason: null,
+    lastFinishedAt: null,
+    lastOomKilled: null,
+    updatedAt: 1,
+  };
+  s.commit([{ op: "putContainerStatus", status, node: "b" }]);
+  assert.equal(s.containerStatuses("hello").length, 0, "written from the wrong node: dropped");
+  s.commit([{ op: "putContainerStatus", status, node: "a" }]);
+  assert.equal(s.containerStatuses("hello").length, 1);
+  s.commit([{ op: "unbindPod", name: "hello", reason: "node lost", newUid: "new-uid" }]);
+  s.commit([{ op: "putContainerStatus", status, node: "a" }]);
+  assert.equal(s.containerStatuses("hello").length, 0, "the old incarnation's status is fenced off");
+  s.commit([{ op: "deletePod", name: "hello", uid: pod.uid }]);
+  assert.ok(s.getPod("hello"), "a finalize of the old uid does not delete the new incarnation");
+  s.close();
+});
