@@ -1,6 +1,7 @@
 // The HTTP API of `mk server`: JSON routes over MkApi, plus /healthz, /readyz, /metrics and the
 // status page. Errors map to a status in one place (errorResponse).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { pipeline } from "node:stream/promises";
 import { InvalidInputError, MkError, NotFoundError } from "../lib/errors.ts";
 import type { Logger } from "../lib/log.ts";
 import type { ObjectRef } from "../ops/commands.ts";
@@ -161,10 +162,15 @@ export function errorResponse(err: unknown): {
 export function createApiServer(deps: ServerDeps): Server {
   const table = routes(deps.api);
   const log = deps.log.child("api");
-  return createServer(async (req, res) => {
-    const url = new URL(req.url ?? "/", "http://mk");
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const method = req.method ?? "GET";
+    let url = new URL("http://mk/");
     try {
+      try {
+        url = new URL(req.url ?? "/", "http://mk");
+      } catch {
+        throw new InvalidInputError(`Bad request URL ${JSON.stringify(req.url)}`);
+      }
       if (url.pathname === "/healthz") {
         res.writeHead(200, { "content-type": "text/plain" }).end("ok\n");
         return;
@@ -193,7 +199,12 @@ export function createApiServer(deps: ServerDeps): Server {
           signal: abort.signal,
         });
         res.writeHead(200, { "content-type": "text/plain; charset=utf-8" });
-        stream.pipe(res);
+        // pipeline, not pipe: a Docker stream that fails (node gone, daemon restarted) ends this
+        // response instead of throwing from an unwatched stream.
+        pipeline(stream, res).catch((err: Error) => {
+          log.warn(`logs of ${logs[1]} ended: ${err.message}`, { event: "http" });
+          res.destroy();
+        });
         return;
       }
       for (const route of table) {
@@ -221,5 +232,13 @@ export function createApiServer(deps: ServerDeps): Server {
       if (!res.headersSent) send(res, status, body);
       else res.end();
     }
+  };
+  return createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      // Last resort: one bad request must never take the server down.
+      log.error(`request failed: ${(err as Error)?.message ?? String(err)}`, { event: "http" });
+      if (!res.headersSent) res.writeHead(500).end();
+      else res.destroy();
+    });
   });
 }

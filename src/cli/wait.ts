@@ -23,7 +23,10 @@ function podSettled(p: PodView): string | undefined {
   if (!SETTLED.has(p.phase)) return `pod/${p.name} is ${p.status}${p.message ? `: ${p.message}` : ""}`;
   if (
     p.phase === "Running" &&
-    p.containers.some((c) => c.state !== "running" && c.reason !== "CrashLoopBackOff")
+    // Still starting: a container waiting for its first run (not one in back-off, not one done).
+    p.containers.some(
+      (c) => c.state === "waiting" && c.reason !== "CrashLoopBackOff" && c.reason !== "RunContainerError",
+    )
   ) {
     return `pod/${p.name} containers are starting`;
   }
@@ -47,7 +50,10 @@ export function applyProgress(
       }
     } else if (t.kind === "PodSet") {
       const ps = podSets.find((x) => x.name === t.name);
-      const owned = pods.filter((p) => p.owner.kind === "PodSet" && p.owner.name === t.name);
+      // Pods being deleted (replaced, or stranded on a lost node) are not part of the new state.
+      const owned = pods.filter(
+        (p) => p.owner.kind === "PodSet" && p.owner.name === t.name && !p.deletionRequestedAt,
+      );
       if (!ps) {
         waiting.push(`podset/${t.name} is not created yet`);
         continue;

@@ -28,6 +28,19 @@ import type { Store } from "../store/store.ts";
 
 export const CONTROLLER_LEASE = "controller";
 
+/** How long events are kept. */
+export const EVENT_TTL_MS = 60 * 60 * 1000;
+
+/** Runs `fn`; a throw (SQLITE_BUSY, a full disk) is logged, never allowed to end a loop. */
+function guarded<T>(log: Logger, what: string, fn: () => T): T | undefined {
+  try {
+    return fn();
+  } catch (err) {
+    log.error(`${what} failed: ${errorMessage(err)}`, { event: what });
+    return undefined;
+  }
+}
+
 /** Rejects when `p` takes longer than `ms`: a cut-off node must not hang a heartbeat. */
 export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -109,12 +122,20 @@ export class Engine {
       evictionDelayMs: options.evictionDelayMs ?? 2000,
       settleMs: options.settleMs ?? 3000,
       scheduler: options.scheduler ?? "least-loaded",
-      localNode: options.localNode ?? true,
+      // The server's --no-local-node is remembered in the state, so an `mk apply` that reconciles
+      // on its own does not register the local engine behind the operator's back.
+      localNode: options.localNode ?? this.store.getMeta("local_node") !== "false",
     };
   }
 
   /** Registers node `local` (the local engine) if it is not there yet. */
   ensureLocalNode(): void {
+    if (
+      this.options.localNode !== undefined &&
+      this.store.getMeta("local_node") !== String(this.options.localNode)
+    ) {
+      this.store.commit([{ op: "setMeta", key: "local_node", value: String(this.options.localNode) }]);
+    }
     if (!this.opts.localNode || this.store.getNode("local")) return;
     const now = this.clock.now();
     this.store.commit([
@@ -221,18 +242,20 @@ export class Engine {
           onFailure: (f) => {
             this.options.metrics?.probeFailures.inc({ probe: f.kind });
             const kind = f.kind[0]?.toUpperCase() + f.kind.slice(1);
-            this.store.commit([
-              {
-                op: "recordEvent",
-                type: "Warning",
-                reason: "Unhealthy",
-                objectKind: "Pod",
-                objectName: f.pod,
-                node: row.name,
-                message: `${kind} probe failed: ${f.message}`,
-                at: this.clock.now(),
-              },
-            ]);
+            guarded(this.log, "probe event", () =>
+              this.store.commit([
+                {
+                  op: "recordEvent",
+                  type: "Warning",
+                  reason: "Unhealthy",
+                  objectKind: "Pod",
+                  objectName: f.pod,
+                  node: row.name,
+                  message: `${kind} probe failed: ${f.message}`,
+                  at: this.clock.now(),
+                },
+              ]),
+            );
           },
         });
         const agent = new NodeAgent({
@@ -309,17 +332,19 @@ export class Engine {
       }
       return true;
     } catch (err) {
-      this.store.commit([
-        {
-          op: "setNodeStatus",
-          name: h.row.name,
-          // A missed heartbeat changes no state: the controller turns the node Unknown after the grace period.
-          state: (this.store.getNode(h.row.name)?.state ?? "Unknown") as NodeState,
-          message: errorMessage(err),
-          at,
-          heartbeat: false,
-        },
-      ]);
+      guarded(this.log, "heartbeat", () =>
+        this.store.commit([
+          {
+            op: "setNodeStatus",
+            name: h.row.name,
+            // A missed heartbeat changes no state: the controller turns the node Unknown after the grace period.
+            state: (this.store.getNode(h.row.name)?.state ?? "Unknown") as NodeState,
+            message: errorMessage(err),
+            at,
+            heartbeat: false,
+          },
+        ]),
+      );
       return false;
     }
   }
@@ -381,15 +406,28 @@ export class Engine {
     }
   }
 
-  /** The server's loop: waits for the lease, then runs controller and agents until aborted. */
-  async run(signal: AbortSignal, onLeader?: () => void): Promise<void> {
+  /**
+   * The server's loop: waits for the lease, then runs controller and agents; a lost lease (another
+   * controller took over after a stall) sends it back to waiting. Returns when `signal` aborts.
+   */
+  async run(signal: AbortSignal, onLeader?: () => void, onFollower?: () => void): Promise<void> {
+    while (!signal.aborted) {
+      await this.lead(signal, onLeader);
+      onFollower?.();
+    }
+  }
+
+  /** One term as leader: from taking the lease to losing it (or `signal`). */
+  private async lead(signal: AbortSignal, onLeader?: () => void): Promise<void> {
     const log = this.log.child("engine");
     for (;;) {
       if (signal.aborted) return;
-      const d = tryLease(this.store, CONTROLLER_LEASE, this.identity, this.opts.leaseMs);
-      if (d.action !== "wait") break;
-      log.info(`Waiting for the controller lease, held by ${d.holder}`, { event: "lease" });
-      await sleep(Math.min(2000, Math.max(100, d.expiresAt - this.clock.now())), signal);
+      const d = guarded(log, "lease", () =>
+        tryLease(this.store, CONTROLLER_LEASE, this.identity, this.opts.leaseMs),
+      );
+      if (d && d.action !== "wait") break;
+      if (d) log.info(`Waiting for the controller lease, held by ${d.holder}`, { event: "lease" });
+      await sleep(d ? Math.min(2000, Math.max(100, d.expiresAt - this.clock.now())) : 1000, signal);
     }
     log.info("Controller lease acquired; reconciling", { event: "lease" });
     onLeader?.();
@@ -397,7 +435,7 @@ export class Engine {
     const stopAll = () => leader.abort();
     signal.addEventListener("abort", stopAll, { once: true });
 
-    this.ensureLocalNode();
+    guarded(log, "controller", () => this.ensureLocalNode());
     const unsubscribe = this.store.onCommit((muts) => {
       if (
         muts.some(
@@ -424,14 +462,12 @@ export class Engine {
         while (!leader.signal.aborted) {
           await sleep(this.opts.leaseMs / 3, leader.signal);
           if (leader.signal.aborted) break;
-          try {
-            const r = tryLease(this.store, CONTROLLER_LEASE, this.identity, this.opts.leaseMs);
-            if (r.action === "wait") {
-              log.error(`Lost the controller lease to ${r.holder}; stopping`, { event: "lease" });
-              leader.abort();
-            }
-          } catch (err) {
-            log.warn(`Lease renewal failed: ${errorMessage(err)}`, { event: "lease" });
+          const r = guarded(log, "lease", () =>
+            tryLease(this.store, CONTROLLER_LEASE, this.identity, this.opts.leaseMs),
+          );
+          if (r?.action === "wait") {
+            log.error(`Lost the controller lease to ${r.holder}; back to waiting`, { event: "lease" });
+            leader.abort();
           }
         }
       })(),
@@ -440,11 +476,11 @@ export class Engine {
     // Another process's commit (an apply) shows as a new data_version: poll it cheaply.
     loops.push(
       (async () => {
-        let version = this.store.dataVersion();
+        let version = 0;
         while (!leader.signal.aborted) {
           await sleep(200, leader.signal);
-          const v = this.store.dataVersion();
-          if (v !== version) {
+          const v = guarded(log, "poll", () => this.store.dataVersion());
+          if (v !== undefined && v !== version) {
             version = v;
             this.controllerTrigger.fire();
             for (const h of this.nodes.values()) h.trigger.fire();
@@ -453,24 +489,29 @@ export class Engine {
       })(),
     );
 
+    let lastPrune = 0;
     try {
       while (!leader.signal.aborted) {
         const t0 = performance.now();
-        try {
+        let waitMs = this.opts.resyncMs;
+        guarded(log, "controller", () => {
           this.syncNodes();
           startNodeLoops();
           this.controllerPass();
-        } catch (err) {
-          log.error(`Controller pass failed: ${errorMessage(err)}`, { event: "controller" });
-        }
+          const now = this.clock.now();
+          if (now - lastPrune > 60_000) {
+            // Events older than an hour go, so the table stays small however long mk runs.
+            this.store.commit([{ op: "pruneEvents", before: now - EVENT_TTL_MS }]);
+            lastPrune = now;
+          }
+          const deadline = nextLifecycleDeadline(
+            this.store.listNodes(),
+            { graceMs: this.opts.nodeGraceMs, evictionDelayMs: this.opts.evictionDelayMs },
+            now,
+          );
+          if (deadline !== null) waitMs = Math.min(waitMs, deadline - now);
+        });
         this.options.metrics?.reconcileDuration.observe((performance.now() - t0) / 1000);
-        const now = this.clock.now();
-        const deadline = nextLifecycleDeadline(
-          this.store.listNodes(),
-          { graceMs: this.opts.nodeGraceMs, evictionDelayMs: this.opts.evictionDelayMs },
-          now,
-        );
-        const waitMs = deadline === null ? this.opts.resyncMs : Math.min(this.opts.resyncMs, deadline - now);
         await this.controllerTrigger.wait(waitMs, leader.signal);
       }
     } finally {
@@ -479,7 +520,7 @@ export class Engine {
       signal.removeEventListener("abort", stopAll);
       await Promise.allSettled(loops);
       this.close();
-      releaseLease(this.store, CONTROLLER_LEASE, this.identity);
+      guarded(log, "lease", () => releaseLease(this.store, CONTROLLER_LEASE, this.identity));
     }
   }
 

@@ -94,6 +94,7 @@ export class SshDockerConnection implements NodeConnection {
   private ready = false;
   private closed = false;
   private connecting: Promise<Client> | undefined;
+  private pending: Client | undefined;
   private retryMs = 250;
   private blockedUntil = 0;
   private lastError = "not connected yet";
@@ -134,13 +135,23 @@ export class SshDockerConnection implements NodeConnection {
     signal?: AbortSignal,
   ): Promise<Duplex> {
     const c = await this.connect();
+    if (signal?.aborted) throw new Error("timeout");
     return new Promise((resolve, reject) => {
-      const onAbort = () => reject(new Error("timeout"));
+      let abandoned = false;
+      const onAbort = () => {
+        abandoned = true;
+        reject(new Error("timeout"));
+      };
       signal?.addEventListener("abort", onAbort, { once: true });
       open(c, (err, stream) => {
         signal?.removeEventListener("abort", onAbort);
         if (err)
           return reject(new RuntimeError(`SSH channel to node ${this.ep.name} failed: ${err.message}`));
+        // Opened after its caller gave up: close it, or it would stay open for good.
+        if (abandoned) {
+          stream.destroy();
+          return;
+        }
         const s = stream as Duplex & Record<string, unknown>;
         for (const f of ["setNoDelay", "setKeepAlive", "ref", "unref", "setTimeout"]) {
           if (typeof s[f] !== "function") s[f] = () => s;
@@ -164,10 +175,12 @@ export class SshDockerConnection implements NodeConnection {
       );
     }
     const c = new Client();
+    this.pending = c;
     this.connecting = new Promise<Client>((resolve, reject) => {
       const fail = (err: Error) => {
         this.ready = false;
         this.connecting = undefined;
+        this.pending = undefined;
         // Reconnect with back-off: 250 ms doubling to 2 s, so a returning node is seen quickly.
         this.blockedUntil = Date.now() + this.retryMs;
         this.retryMs = Math.min(this.retryMs * 2, 2000);
@@ -181,6 +194,11 @@ export class SshDockerConnection implements NodeConnection {
         reject(new NodeUnreachableError(`Cannot reach node ${this.ep.name} over SSH: ${this.lastError}`));
       };
       c.once("ready", () => {
+        this.pending = undefined;
+        if (this.closed) {
+          c.end();
+          return reject(new NodeUnreachableError(`node ${this.ep.name}: connection closed`));
+        }
         this.client = c;
         this.ready = true;
         this.connecting = undefined;
@@ -225,6 +243,7 @@ export class SshDockerConnection implements NodeConnection {
     this.closed = true;
     this.client?.end();
     this.client = undefined;
+    this.pending?.destroy(); // a connection attempt in flight must not outlive the node
   }
 }
 

@@ -242,6 +242,7 @@ export class DockerRuntime implements ContainerRuntime {
         this.docker.modem.demuxStream(stream, out, out);
         stream.on("end", () => out.end());
         stream.on("error", (e: Error) => out.destroy(e));
+        out.on("error", () => undefined); // readers see the end; the error is Docker's, reported by the caller's pipeline
         opts.signal?.addEventListener("abort", () => {
           (stream as unknown as { destroy(): void }).destroy();
           out.end();

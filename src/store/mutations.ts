@@ -81,7 +81,8 @@ export type Mutation =
       message: string;
       at: number;
     }
-  | { op: "pruneEvents"; before: number };
+  | { op: "pruneEvents"; before: number }
+  | { op: "setMeta"; key: string; value: string };
 
 const JOURNALED = new Set<Mutation["op"]>([
   "putObject",
@@ -308,6 +309,12 @@ export function applyMutation(db: Db, m: Mutation): void {
       }
       return;
     }
+    case "setMeta":
+      db.insert(s.meta)
+        .values({ key: m.key, value: m.value })
+        .onConflictDoUpdate({ target: s.meta.key, set: { value: m.value } })
+        .run();
+      return;
     case "pruneEvents":
       db.delete(s.events).where(lt(s.events.lastSeen, m.before)).run();
       return;

@@ -91,6 +91,10 @@ export class Store {
     return this.db.select().from(s.meta).where(eq(s.meta.key, "cluster_id")).get()?.value ?? id;
   }
 
+  getMeta(key: string): string | undefined {
+    return this.db.select().from(s.meta).where(eq(s.meta.key, key)).get()?.value;
+  }
+
   // ---- objects
 
   listObjects(kind?: string): ObjectRow[] {

@@ -99,3 +99,21 @@ test("POST /api/v1/podsets/NAME/scale answers 404 for an unknown podset and 400 
   assert.equal((await post("/api/v1/podsets/none/scale", { replicas: 2 })).status, 404);
   assert.equal((await post("/api/v1/podsets/none/scale", {})).status, 400);
 });
+
+test("a malformed request URL answers 400 and the server keeps serving", async () => {
+  const { connect } = await import("node:net");
+  const port = Number(new URL(base).port);
+  const answer = await new Promise<string>((resolve, reject) => {
+    const s = connect(port, "127.0.0.1", () =>
+      s.write("GET http://[x/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"),
+    );
+    let buf = "";
+    s.on("data", (d) => {
+      buf += d;
+    });
+    s.on("end", () => resolve(buf));
+    s.on("error", reject);
+  });
+  assert.match(answer, /^HTTP\/1\.1 400/);
+  assert.equal((await fetch(`${base}/healthz`)).status, 200);
+});

@@ -86,9 +86,15 @@ export async function runServer(_args: string[], opts: Record<string, unknown>):
   process.once("SIGTERM", () => stop("SIGTERM"));
   process.once("SIGINT", () => stop("SIGINT"));
   try {
-    await engine.run(abort.signal, () => {
-      leader = true;
-    });
+    await engine.run(
+      abort.signal,
+      () => {
+        leader = true;
+      },
+      () => {
+        leader = false;
+      },
+    );
   } finally {
     leader = false;
     http.close();
