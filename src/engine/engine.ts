@@ -274,6 +274,7 @@ export class Engine {
             this.options.metrics?.recordActions(results);
             this.options.metrics?.reconcileDuration.observe(ms / 1000);
           },
+          onSettled: () => trigger.fire(),
           onPodStarted: (_pod, latencyMs) =>
             this.options.metrics?.podStartupLatency.observe(latencyMs / 1000),
         });
@@ -539,10 +540,9 @@ export class Engine {
     while (!stop.aborted) {
       let wakeAt: number | null = null;
       try {
-        const r = await h.agent.pass();
+        // Actions run in the background; when a pod's are done, onSettled wakes this loop again.
+        const r = await h.agent.pass({ wait: false });
         wakeAt = r.nextWakeAt;
-        // Look again at once after progress (level-triggered); failures wait for their back-off.
-        if (r.actions > r.failed) h.trigger.fire();
       } catch (err) {
         this.log.warn(`Agent pass failed: ${errorMessage(err)}`, { node: name, event: "pass" });
       }

@@ -6,7 +6,7 @@ import type { Clock } from "../lib/clock.ts";
 import { errorMessage } from "../lib/errors.ts";
 import type { Logger } from "../lib/log.ts";
 import type { PodSpec } from "../manifest/types.ts";
-import { containerKey, type DesiredPod } from "../reconcile/actions.ts";
+import { type Action, containerKey, type DesiredPod } from "../reconcile/actions.ts";
 import { type BackoffConfig, effectiveBackoff } from "../reconcile/backoff.ts";
 import { type ActionResult, executeActions } from "../reconcile/execute.ts";
 import { plan } from "../reconcile/plan.ts";
@@ -52,6 +52,8 @@ export interface AgentOptions {
   probes?: ProbeSource;
   transferImage?: (ref: string) => Promise<string | undefined>;
   onResults?: (results: readonly ActionResult[], durationMs: number) => void;
+  /** Background actions of a pod finished (committed): the loop should look again. */
+  onSettled?: () => void;
   /** A pod's containers all run for the first time: latency from its creation. */
   onPodStarted?: (pod: string, latencyMs: number) => void;
 }
@@ -80,16 +82,43 @@ function sameStatus(a: ContainerStatus | undefined, b: ContainerStatus): boolean
 }
 
 export class NodeAgent {
+  /**
+   * Pods whose actions are running. A slow action (a 30 s stop, an image copy) must not hold up
+   * the other pods of the node: each pod's actions run on their own, and a pass skips pods that
+   * are busy (their status is left alone until the actions are done).
+   */
+  private readonly inFlight = new Map<string, Promise<ActionResult[]>>();
+  private running = 0;
+  private readonly queue: (() => void)[] = [];
+
   constructor(readonly opts: AgentOptions) {}
+
+  /** How many pods have actions running (for tests and shutdown). */
+  busy(): number {
+    return this.inFlight.size;
+  }
+
+  private async slot<T>(fn: () => Promise<T>): Promise<T> {
+    const limit = this.opts.concurrency ?? 8;
+    if (this.running >= limit) await new Promise<void>((r) => this.queue.push(r));
+    this.running++;
+    try {
+      return await fn();
+    } finally {
+      this.running--;
+      this.queue.shift()?.();
+    }
+  }
 
   get node(): string {
     return this.opts.node;
   }
 
   /** One level-triggered pass: observe, derive status, plan, execute, report. */
-  async pass(): Promise<PassSummary> {
+  /** With `wait: false` (the server) actions run in the background; tests and apply wait for them. */
+  async pass(opts: { wait?: boolean } = {}): Promise<PassSummary> {
+    const wait = opts.wait ?? true;
     const { store, runtime, node, cluster, clock, log } = this.opts;
-    const t0 = performance.now();
     const observed = await runtime.list({ [LABEL.managed]: "true", [LABEL.cluster]: cluster });
     // Pods are read after the containers, so a container is never newer than the pods we know.
     const rows = store.listPods({ node });
@@ -115,6 +144,13 @@ export class NodeAgent {
     const statuses = new Map<string, ContainerStatus>();
     const backoffOf = (pod: DesiredPod) => effectiveBackoff(this.opts.backoff, pod.spec.restartBackoff);
     for (const pod of pods) {
+      if (this.inFlight.has(pod.name)) {
+        for (const c of pod.spec.containers) {
+          const prev = prevStatuses.get(containerKey(pod.name, c.name));
+          if (prev) statuses.set(containerKey(pod.name, c.name), prev);
+        }
+        continue;
+      }
       const podContainers: RuntimeContainer[] = [];
       const podStatuses: ContainerStatus[] = [];
       for (const c of pod.spec.containers) {
@@ -180,6 +216,7 @@ export class NodeAgent {
       }),
     );
 
+    const keyOf = (a: Action) => (a.type === "remove-orphan" ? `orphan:${a.id}` : a.pod.name);
     const actions = plan({
       node,
       now,
@@ -188,40 +225,49 @@ export class NodeAgent {
       statuses,
       images,
       livenessFailures: this.opts.probes?.livenessFailures(),
-    });
+    }).filter((a) => !this.inFlight.has(keyOf(a)));
+    const groups = new Map<string, Action[]>();
+    for (const a of actions) {
+      const list = groups.get(keyOf(a));
+      if (list) list.push(a);
+      else groups.set(keyOf(a), [a]);
+    }
+    const deps = {
+      runtime,
+      node,
+      cluster,
+      now: () => clock.now(),
+      concurrency: 1,
+      statuses,
+      ...(this.opts.transferImage ? { transferImage: this.opts.transferImage } : {}),
+      stillBound: (p: DesiredPod) => {
+        const row = store.getPod(p.name);
+        return row !== undefined && row.uid === p.uid && row.node === node && row.deletionAt === null;
+      },
+      backoffFor: (a: Action) => (a.type === "remove-orphan" ? this.opts.backoff : backoffOf(a.pod)),
+    };
+    const started: Promise<ActionResult[]>[] = [];
+    for (const [key, group] of groups) {
+      const p = this.slot(async () => {
+        const t1 = performance.now();
+        const results = await executeActions(group, deps);
+        this.report(results, performance.now() - t1);
+        return results;
+      })
+        .catch((err: unknown): ActionResult[] => {
+          log.error(`Actions for ${key} failed: ${errorMessage(err)}`, { node, event: "execute" });
+          return [];
+        })
+        .finally(() => {
+          this.inFlight.delete(key);
+          this.opts.onSettled?.();
+        });
+      this.inFlight.set(key, p);
+      started.push(p);
+    }
     let failed = 0;
-    if (actions.length > 0) {
-      const results = await executeActions(actions, {
-        runtime,
-        node,
-        cluster,
-        now: () => clock.now(),
-        concurrency: this.opts.concurrency ?? 8,
-        statuses,
-        ...(this.opts.transferImage ? { transferImage: this.opts.transferImage } : {}),
-        stillBound: (p) => {
-          const row = store.getPod(p.name);
-          return row !== undefined && row.uid === p.uid && row.node === node && row.deletionAt === null;
-        },
-        backoffFor: (a) => (a.type === "remove-orphan" ? this.opts.backoff : backoffOf(a.pod)),
-      });
-      const out: Mutation[] = [];
-      for (const r of results) {
-        out.push(...r.mutations);
-        if (!r.ok) failed++;
-        const podName = r.action.type === "remove-orphan" ? r.action.pod : r.action.pod.name;
-        const level = r.ok ? "info" : "warn";
-        log[level](
-          `${r.action.type} ${r.ok ? "done" : "failed"}: ${r.action.reason}${r.error ? `: ${r.error}` : ""}`,
-          {
-            pod: podName,
-            node,
-            event: r.action.type,
-          },
-        );
-      }
-      store.commit(out);
-      this.opts.onResults?.(results, performance.now() - t0);
+    if (wait) {
+      for (const results of await Promise.all(started)) failed += results.filter((r) => !r.ok).length;
     }
 
     this.opts.probes?.sync(
@@ -258,6 +304,30 @@ export class NodeAgent {
       }
     }
     return { actions: actions.length, failed, nextWakeAt };
+  }
+
+  /** Commits what a batch of actions did, and logs it. */
+  private report(results: readonly ActionResult[], durationMs: number): void {
+    const { store, node, log } = this.opts;
+    const out: Mutation[] = [];
+    for (const r of results) {
+      out.push(...r.mutations);
+      const podName = r.action.type === "remove-orphan" ? r.action.pod : r.action.pod.name;
+      log[r.ok ? "info" : "warn"](
+        `${r.action.type} ${r.ok ? "done" : "failed"}: ${r.action.reason}${r.error ? `: ${r.error}` : ""}`,
+        {
+          pod: podName,
+          node,
+          event: r.action.type,
+        },
+      );
+    }
+    try {
+      store.commit(out);
+    } catch (err) {
+      log.error(`Cannot record action results: ${errorMessage(err)}`, { node, event: "execute" });
+    }
+    this.opts.onResults?.(results, durationMs);
   }
 
   /** Watches Docker events and calls `onChange` for each relevant one, reconnecting on failure. */

@@ -288,3 +288,40 @@ test("probes: a TCP probe to a closed port fails; an exec readiness probe follow
   );
   assert.equal((await readyOf()).restarts, 0, "readiness never restarts");
 });
+
+test("a slow graceful stop of one pod does not hold up the restart of another on the same node", async () => {
+  await apply(
+    "slowstop",
+    `apiVersion: mk/v1\nkind: Pod\nmetadata: { name: slowstop }\nspec:\n  terminationGracePeriodSeconds: 20\n  containers:\n    - name: main\n      image: ${IMAGE}\n      command: ["sh", "-c", "trap '' TERM; sleep 3600 & wait; sleep 3600"]\n`,
+  );
+  await apply(
+    "quick",
+    pod(
+      "quick",
+      `  containers:\n    - name: main\n      image: ${IMAGE}\n      command: ["sleep", "3600"]\n`,
+    ),
+  );
+  const q = await container("quick");
+  await waitFor(
+    async () => (await get("slowstop")).phase === "Running" && (await get("quick")).phase === "Running",
+    20_000,
+    "both running",
+  );
+  await box.ok(["delete", "pod", "slowstop", "--no-wait", "--server", url]);
+  await new Promise((r) => setTimeout(r, 1500)); // the stop is under way: SIGTERM ignored, 20 s grace
+  const before = await q.inspect();
+  const t0 = Date.now();
+  await q.kill();
+  await waitFor(
+    async () => {
+      const s = await q.inspect();
+      return s.State.Running && s.State.StartedAt !== before.State.StartedAt;
+    },
+    10_000,
+    "quick restarted while slowstop is still stopping",
+  );
+  const secs = (Date.now() - t0) / 1000;
+  console.log(`restart during another pod's 20 s graceful stop: ${secs.toFixed(2)} s`);
+  assert.ok(secs < 5, `restart took ${secs}s`);
+  assert.equal((await box.containers({ "mk.pod": "slowstop" })).length, 1, "slowstop is still stopping");
+});
