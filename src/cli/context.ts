@@ -37,8 +37,9 @@ export function createContext(opts: GlobalOptions, env: NodeJS.ProcessEnv = proc
   }
   const lf = opts.logFormat ?? (process.stdout.isTTY ? "pretty" : "json");
   if (lf !== "pretty" && lf !== "json") throw new UsageError(`--log-format ${lf}: expected pretty or json`);
-  // Commands other than `mk server` log warnings only, unless MK_LOG_LEVEL says otherwise.
-  const level = env.MK_LOG_LEVEL ? Number(env.MK_LOG_LEVEL) : opts.verboseLog ? 3 : 1;
+  // Commands other than `mk server` log errors only (their own output says the rest), unless
+  // MK_LOG_LEVEL says otherwise (3 = info).
+  const level = env.MK_LOG_LEVEL ? Number(env.MK_LOG_LEVEL) : opts.verboseLog ? 3 : 0;
   const log = createLogger({ format: lf, level });
   return {
     statePath,
