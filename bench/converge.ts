@@ -10,6 +10,7 @@ import { silentLogger } from "../src/lib/log.ts";
 import type { MkObject } from "../src/manifest/types.ts";
 import { applyObjects } from "../src/ops/apply.ts";
 import { Store } from "../src/store/store.ts";
+import { sleeperSpec } from "./pod-spec.ts";
 
 const N = Number(process.argv[2] ?? 50);
 const CONCURRENCY = 8;
@@ -20,23 +21,7 @@ function pod(name: string): MkObject {
   return {
     kind: "Pod",
     metadata: { name, labels: {}, annotations: {} },
-    spec: {
-      containers: [
-        {
-          name: "main",
-          image: IMAGE,
-          imagePullPolicy: "IfNotPresent",
-          command: ["sleep", "3600"],
-          env: [],
-          ports: [],
-          resources: { requests: {}, limits: {} },
-        },
-      ],
-      restartPolicy: "Always",
-      nodeSelector: {},
-      tolerations: [],
-      terminationGracePeriodSeconds: 0,
-    },
+    spec: sleeperSpec(),
     source: { file: "bench", line: 1, doc: 0, apiVersion: "mk/v1" },
   };
 }

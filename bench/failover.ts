@@ -13,6 +13,7 @@ import { sshConnector } from "../src/node/ssh-docker.ts";
 import { applyObjects } from "../src/ops/apply.ts";
 import { addNode, scalePodSet } from "../src/ops/commands.ts";
 import { Store } from "../src/store/store.ts";
+import { sleeperSpec } from "./pod-spec.ts";
 
 const TRIALS = Number(process.argv[2] ?? 10);
 const LAB = "/tmp/mk-lab";
@@ -27,23 +28,7 @@ const podSet: MkObject = {
     selector: { matchLabels: { app: "web" } },
     template: {
       metadata: { labels: { app: "web" }, annotations: {} },
-      spec: {
-        containers: [
-          {
-            name: "main",
-            image: "mk.local/busybox:1",
-            imagePullPolicy: "IfNotPresent",
-            command: ["sleep", "3600"],
-            env: [],
-            ports: [],
-            resources: { requests: {}, limits: {} },
-          },
-        ],
-        restartPolicy: "Always",
-        nodeSelector: {},
-        tolerations: [],
-        terminationGracePeriodSeconds: 0,
-      },
+      spec: sleeperSpec(),
     },
     strategy: { type: "Recreate" },
     minReadySeconds: 0,
