@@ -368,6 +368,9 @@ export class Engine {
         }
       }),
     );
+    // No heartbeat loop runs beside this: beat again, or a long pass (50 creates) would look like
+    // a silent node to the lifecycle check and its pods would be evicted.
+    await Promise.all([...this.nodes.values()].map((h) => this.heartbeat(h)));
     this.controllerPass();
   }
 

@@ -240,3 +240,16 @@ test("mk logs prints a pod's output, locally and through the server, and -f foll
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /pod "nope" not found/);
 });
+
+test("mk apply of 40 pods with no server converges by itself, and says nothing will restart them", async () => {
+  const b = box();
+  const file = join(b.dir, "forty.yaml");
+  writeFileSync(file, Array.from({ length: 40 }, (_, i) => podYaml(`f${i}`, IMAGE)).join("---\n"));
+  const r = await b.mk(["apply", "-f", file]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /nothing will restart these pods until `mk server` runs/);
+  const list = await b.containers();
+  assert.equal(list.filter((c) => c.State === "running").length, 40);
+  const pods = await b.json<PodJson[]>(["get", "pods"]);
+  assert.equal(pods.filter((p) => p.phase === "Running").length, 40);
+});
