@@ -1,4 +1,5 @@
 // mk get / mk describe
+import { stringify } from "yaml";
 import type { MkApi } from "../../api/types.ts";
 import { sleep } from "../../lib/clock.ts";
 import { UsageError } from "../../lib/errors.ts";
@@ -196,13 +197,22 @@ function describeText(d: Described): string {
       }
     }
   } else {
-    for (const [k, v] of Object.entries(s))
-      if (k !== "name") kv(k, typeof v === "object" ? JSON.stringify(v) : v);
+    const title = (k: string) => k.replace(/([A-Z])/g, " $1").replace(/^./, (c) => c.toUpperCase());
+    const flat = (v: unknown): unknown =>
+      v !== null && typeof v === "object"
+        ? Array.isArray(v)
+          ? v.map((x) => (typeof x === "object" ? JSON.stringify(x) : String(x))).join(", ")
+          : Object.entries(v as Record<string, unknown>)
+              .map(([a, b]) => `${a}=${typeof b === "object" ? JSON.stringify(b) : String(b)}`)
+              .join(", ")
+        : v;
+    for (const [k, v] of Object.entries(s)) if (k !== "name") kv(title(k), flat(v));
   }
   if (d.object) {
     lines.push("Spec:");
     lines.push(
-      ...JSON.stringify(d.object.spec, null, 2)
+      ...stringify(d.object.spec)
+        .trimEnd()
         .split("\n")
         .map((l) => `  ${l}`),
     );
