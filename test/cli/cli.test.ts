@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { after, test } from "node:test";
+import { PRODUCT_COMMANDS } from "./commands.ts";
 
 const MAIN = resolve(import.meta.dirname, "../../src/main.ts");
 const TSX = import.meta.resolve("tsx");
@@ -27,21 +28,7 @@ const POD =
 test("mk --help lists every command and the exit codes; --version prints the version", () => {
   const h = mk(["--help"]);
   assert.equal(h.code, 0);
-  for (const c of [
-    "apply",
-    "diff",
-    "get",
-    "describe",
-    "delete",
-    "logs",
-    "events",
-    "server",
-    "node",
-    "sql",
-    "rollout",
-    "scale",
-  ])
-    assert.match(h.stdout, new RegExp(`\\n  ${c}`));
+  for (const c of PRODUCT_COMMANDS) assert.match(h.stdout, new RegExp(`\\n  ${c}`));
   assert.match(h.stdout, /Exit codes:/);
   assert.match(mk(["--version"]).stdout, /^mk\/\d+\.\d+\.\d+/);
 });

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { cliMarkdown } from "../../src/cli/docs.ts";
 import { COMMANDS } from "../../src/cli/index.ts";
+import { PRODUCT_COMMANDS } from "./commands.ts";
 
 test("docs/cli.md matches the CLI definition (regenerate: npx tsx scripts/gen-cli-doc.ts)", () => {
   const committed = readFileSync(join(import.meta.dirname, "../../docs/cli.md"), "utf8");
@@ -12,21 +13,7 @@ test("docs/cli.md matches the CLI definition (regenerate: npx tsx scripts/gen-cl
 
 test("COMMANDS lists every command of the product", () => {
   const names = COMMANDS.map((c) => c.name).sort();
-  for (const n of [
-    "apply",
-    "diff",
-    "get",
-    "describe",
-    "delete",
-    "logs",
-    "events",
-    "server",
-    "node",
-    "sql",
-    "rollout",
-    "scale",
-    "version",
-  ]) {
+  for (const n of [...PRODUCT_COMMANDS, "version"]) {
     assert.ok(names.includes(n), n);
   }
 });

@@ -191,6 +191,18 @@ test("liveness: an httpd whose path starts returning 404 is killed and restarted
   assert.match(killing.message, /liveness probe.*HTTP GET http:\/\/[\d.]+:80\/index\.html: 404/);
 });
 
+/** Whether the `ready` pod's container `main` passes its readiness probe, as `mk get` shows it. */
+async function mainReady(): Promise<boolean | undefined> {
+  const p = await box.json<{ containers: { name: string; ready: boolean }[] }>([
+    "get",
+    "pods",
+    "ready",
+    "--server",
+    url,
+  ]);
+  return p.containers.find((x) => x.name === "main")?.ready;
+}
+
 test("probes: a TCP probe to a closed port fails; an exec readiness probe follows a file; readiness flips Ready without restarts", async () => {
   await apply(
     "ready",
@@ -226,10 +238,6 @@ test("probes: a TCP probe to a closed port fails; an exec readiness probe follow
     "TCP probe failure event",
   );
   assert.ok(events.length > 0);
-  const readyOf = async () => {
-    const p = await get("ready");
-    return p;
-  };
   // The pod is not Ready: its second container's TCP probe fails. main's own readiness passes.
   const view = await box.json<{ containers: { name: string; ready: boolean }[] }>([
     "get",
@@ -238,55 +246,16 @@ test("probes: a TCP probe to a closed port fails; an exec readiness probe follow
     "--server",
     url,
   ]);
-  assert.equal((await readyOf()).ready, false);
-  await waitFor(
-    async () =>
-      (
-        await box.json<{ containers: { name: string; ready: boolean }[] }>([
-          "get",
-          "pods",
-          "ready",
-          "--server",
-          url,
-        ])
-      ).containers.find((x) => x.name === "main")?.ready === true,
-    20_000,
-    "main ready",
-  );
+  assert.equal((await get("ready")).ready, false);
+  await waitFor(async () => (await mainReady()) === true, 20_000, "main ready");
   assert.ok(view.containers.length === 2);
   const rm = await c.exec({ Cmd: ["rm", "/tmp/ok"] });
   await rm.start({ hijack: true, stdin: false });
-  await waitFor(
-    async () =>
-      (
-        await box.json<{ containers: { name: string; ready: boolean }[] }>([
-          "get",
-          "pods",
-          "ready",
-          "--server",
-          url,
-        ])
-      ).containers.find((x) => x.name === "main")?.ready === false,
-    20_000,
-    "main not ready",
-  );
+  await waitFor(async () => (await mainReady()) === false, 20_000, "main not ready");
   const touch = await c.exec({ Cmd: ["touch", "/tmp/ok"] });
   await touch.start({ hijack: true, stdin: false });
-  await waitFor(
-    async () =>
-      (
-        await box.json<{ containers: { name: string; ready: boolean }[] }>([
-          "get",
-          "pods",
-          "ready",
-          "--server",
-          url,
-        ])
-      ).containers.find((x) => x.name === "main")?.ready === true,
-    20_000,
-    "main ready again",
-  );
-  assert.equal((await readyOf()).restarts, 0, "readiness never restarts");
+  await waitFor(async () => (await mainReady()) === true, 20_000, "main ready again");
+  assert.equal((await get("ready")).restarts, 0, "readiness never restarts");
 });
 
 test("a slow graceful stop of one pod does not hold up the restart of another on the same node", async () => {
