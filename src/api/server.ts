@@ -52,27 +52,21 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-function sourcesOf(body: unknown): ManifestSource[] {
-  const list = isRecord(body) ? body.manifests : undefined;
+/** body[key] as a list of records whose `fields` are all strings, or a 400 naming the shape. */
+function stringRecords<T>(body: unknown, key: string, fields: readonly string[]): T[] {
+  const list = isRecord(body) ? body[key] : undefined;
   if (
     !Array.isArray(list) ||
-    !list.every((m) => isRecord(m) && typeof m.file === "string" && typeof m.text === "string")
+    !list.every((x) => isRecord(x) && fields.every((f) => typeof x[f] === "string"))
   ) {
-    throw new InvalidInputError('Expected a body {"manifests": [{"file": string, "text": string}, ...]}');
+    const shape = fields.map((f) => `"${f}": string`).join(", ");
+    throw new InvalidInputError(`Expected a body {"${key}": [{${shape}}, ...]}`);
   }
-  return list as ManifestSource[];
+  return list as T[];
 }
 
-function refsOf(body: unknown): ObjectRef[] {
-  const list = isRecord(body) ? body.refs : undefined;
-  if (
-    !Array.isArray(list) ||
-    !list.every((r) => isRecord(r) && typeof r.kind === "string" && typeof r.name === "string")
-  ) {
-    throw new InvalidInputError('Expected a body {"refs": [{"kind": string, "name": string}, ...]}');
-  }
-  return list as ObjectRef[];
-}
+const sourcesOf = (body: unknown) => stringRecords<ManifestSource>(body, "manifests", ["file", "text"]);
+const refsOf = (body: unknown) => stringRecords<ObjectRef>(body, "refs", ["kind", "name"]);
 
 const KIND_OF: Record<string, string> = {
   pod: "Pod",

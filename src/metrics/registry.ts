@@ -73,10 +73,7 @@ export class Metrics {
       registers,
       collect() {
         this.reset();
-        const rows = store.sqlite
-          .prepare("select phase, coalesce(node, '') node, count(*) n from pods group by phase, node")
-          .all() as { phase: string; node: string; n: number }[];
-        for (const r of rows) this.set({ phase: r.phase, node: r.node }, r.n);
+        for (const r of store.podCounts()) this.set({ phase: r.phase, node: r.node }, r.n);
       },
     });
     new Gauge({
@@ -84,10 +81,7 @@ export class Metrics {
       help: "Pods in phase Running",
       registers,
       collect() {
-        const r = store.sqlite
-          .prepare("select count(*) n from pods where phase = 'Running' and deletion_at is null")
-          .get() as { n: number };
-        this.set(r.n);
+        this.set(store.runningPodCount());
       },
     });
     new Gauge({
@@ -98,11 +92,7 @@ export class Metrics {
       collect() {
         this.reset();
         for (const s of ["Ready", "NotReady", "Unknown"]) this.set({ state: s }, 0);
-        const rows = store.sqlite.prepare("select state, count(*) n from nodes group by state").all() as {
-          state: string;
-          n: number;
-        }[];
-        for (const r of rows) this.set({ state: r.state }, r.n);
+        for (const r of store.nodeCounts()) this.set({ state: r.state }, r.n);
       },
     });
     const usage = () => this.usage;

@@ -6,7 +6,7 @@ import type { Clock } from "../lib/clock.ts";
 import { errorMessage } from "../lib/errors.ts";
 import type { Logger } from "../lib/log.ts";
 import type { PodSpec } from "../manifest/types.ts";
-import { type Action, containerKey, type DesiredPod } from "../reconcile/actions.ts";
+import { type Action, actionKey, actionPod, containerKey, type DesiredPod } from "../reconcile/actions.ts";
 import { type BackoffConfig, effectiveBackoff } from "../reconcile/backoff.ts";
 import { type ActionResult, executeActions } from "../reconcile/execute.ts";
 import { plan } from "../reconcile/plan.ts";
@@ -124,11 +124,9 @@ export class NodeAgent {
     const rows = store.listPods({ node });
     const pods = rows.map(toDesiredPod);
     const prevStatuses = new Map(
-      store
-        .containerStatuses()
-        .filter((s) => s.podUid !== "")
-        .map((s) => [containerKey(s.pod, s.container), s]),
+      store.containerStatusesOnNode(node).map((s) => [containerKey(s.pod, s.container), s]),
     );
+    const rowsByName = new Map(rows.map((r) => [r.name, r]));
     const now = clock.now();
 
     const byKey = new Map<string, RuntimeContainer>();
@@ -179,7 +177,7 @@ export class NodeAgent {
           log.info(e.message, { pod: pod.name, node, event: e.reason });
         }
       }
-      const row = rows.find((r) => r.name === pod.name);
+      const row = rowsByName.get(pod.name);
       const ps = derivePodStatus(pod, podStatuses, podContainers);
       if (
         row &&
@@ -216,7 +214,6 @@ export class NodeAgent {
       }),
     );
 
-    const keyOf = (a: Action) => (a.type === "remove-orphan" ? `orphan:${a.id}` : a.pod.name);
     const actions = plan({
       node,
       now,
@@ -225,12 +222,12 @@ export class NodeAgent {
       statuses,
       images,
       livenessFailures: this.opts.probes?.livenessFailures(),
-    }).filter((a) => !this.inFlight.has(keyOf(a)));
+    }).filter((a) => !this.inFlight.has(actionKey(a)));
     const groups = new Map<string, Action[]>();
     for (const a of actions) {
-      const list = groups.get(keyOf(a));
+      const list = groups.get(actionKey(a));
       if (list) list.push(a);
-      else groups.set(keyOf(a), [a]);
+      else groups.set(actionKey(a), [a]);
     }
     const deps = {
       runtime,
@@ -312,7 +309,7 @@ export class NodeAgent {
     const out: Mutation[] = [];
     for (const r of results) {
       out.push(...r.mutations);
-      const podName = r.action.type === "remove-orphan" ? r.action.pod : r.action.pod.name;
+      const podName = actionPod(r.action);
       log[r.ok ? "info" : "warn"](
         `${r.action.type} ${r.ok ? "done" : "failed"}: ${r.action.reason}${r.error ? `: ${r.error}` : ""}`,
         {

@@ -139,15 +139,11 @@ export class ProbeManager implements ProbeSource {
 
   constructor(private readonly opts: ProbeManagerOptions) {}
 
-  private find(pod: string, uid: string, container: string): ContainerProbes | undefined {
-    for (const w of this.workers.values()) {
-      if (w.target.pod === pod && w.target.uid === uid && w.target.container === container) return w;
-    }
-    return undefined;
-  }
+  /** The current worker of each container (by uid/container), so view() is a lookup, not a scan. */
+  private readonly byContainer = new Map<string, ContainerProbes>();
 
-  view(pod: string, uid: string, container: string): ProbeView {
-    const w = this.find(pod, uid, container);
+  view(_pod: string, uid: string, container: string): ProbeView {
+    const w = this.byContainer.get(`${uid}/${container}`);
     if (!w) return { ready: false, started: false };
     return { ready: w.ready, started: w.started };
   }
@@ -167,16 +163,21 @@ export class ProbeManager implements ProbeSource {
       if (!want.has(k)) {
         w.stop();
         this.workers.delete(k);
+        const ck = `${w.target.uid}/${w.target.container}`;
+        if (this.byContainer.get(ck) === w) this.byContainer.delete(ck);
       }
     }
     for (const [k, t] of want) {
       if (this.workers.has(k)) continue;
-      this.workers.set(k, new ContainerProbes(t, this.opts));
+      const w = new ContainerProbes(t, this.opts);
+      this.workers.set(k, w);
+      this.byContainer.set(`${t.uid}/${t.container}`, w);
     }
   }
 
   stop(): void {
     for (const w of this.workers.values()) w.stop();
     this.workers.clear();
+    this.byContainer.clear();
   }
 }

@@ -51,6 +51,16 @@ export function describeAction(a: Action): string {
   }
 }
 
+/** Which pod an action is about (for an orphan, the pod its labels name). */
+export function actionPod(a: Action): string {
+  return a.type === "remove-orphan" ? a.pod : a.pod.name;
+}
+
+/** Actions with the same key run in order, one at a time; an orphan container is its own key. */
+export function actionKey(a: Action): string {
+  return a.type === "remove-orphan" ? `orphan:${a.id}` : a.pod.name;
+}
+
 export function containerKey(pod: string, container: string): string {
   return `${pod}/${container}`;
 }

@@ -4,7 +4,14 @@
 import { errorMessage } from "../lib/errors.ts";
 import type { ContainerRuntime } from "../runtime/runtime.ts";
 import type { Mutation } from "../store/mutations.ts";
-import { type Action, containerKey, type DesiredPod, describeAction } from "./actions.ts";
+import {
+  type Action,
+  actionKey,
+  actionPod,
+  containerKey,
+  type DesiredPod,
+  describeAction,
+} from "./actions.ts";
 import { type BackoffConfig, backoffDelay } from "./backoff.ts";
 import { toCreateSpec } from "./container-spec.ts";
 import { type ContainerStatus, formatSeconds, freshStatus } from "./status.ts";
@@ -36,14 +43,10 @@ export interface ActionResult {
   mutations: Mutation[];
 }
 
-function podOf(a: Action): string {
-  return a.type === "remove-orphan" ? `orphan:${a.id}` : a.pod.name;
-}
-
 export async function executeActions(actions: readonly Action[], deps: ExecuteDeps): Promise<ActionResult[]> {
   const byPod = new Map<string, Action[]>();
   for (const a of actions) {
-    const k = podOf(a);
+    const k = actionKey(a);
     const list = byPod.get(k);
     if (list) list.push(a);
     else byPod.set(k, [a]);
@@ -217,7 +220,7 @@ async function executeOne(a: Action, deps: ExecuteDeps): Promise<ActionResult> {
     }
   } catch (err) {
     muts.push(
-      event(deps, podName(a), "Warning", "Failed", `${describeAction(a)} failed: ${errorMessage(err)}`),
+      event(deps, actionPod(a), "Warning", "Failed", `${describeAction(a)} failed: ${errorMessage(err)}`),
     );
     // A container that will not start (bad command, port taken) waits in back-off like a crash,
     // instead of being retried on every pass.
@@ -314,10 +317,6 @@ function runningStatus(prev: ContainerStatus, id: string, now: number, restart: 
     lastRestartAt: restart ? now : prev.lastRestartAt,
     updatedAt: now,
   };
-}
-
-function podName(a: Action): string {
-  return a.type === "remove-orphan" ? a.pod : a.pod.name;
 }
 
 /** A failed create: the container waits in back-off (ErrImagePull -> ImagePullBackOff, ...). */

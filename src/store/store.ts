@@ -141,6 +141,20 @@ export class Store {
       .all();
   }
 
+  /** Statuses of the containers of the pods bound to `node`: what that node's agent needs. */
+  containerStatusesOnNode(node: string): ContainerStatusRow[] {
+    return this.db
+      .select({ cs: s.containerStatus })
+      .from(s.containerStatus)
+      .innerJoin(
+        s.pods,
+        and(eq(s.pods.name, s.containerStatus.pod), eq(s.pods.uid, s.containerStatus.podUid)),
+      )
+      .where(eq(s.pods.node, node))
+      .all()
+      .map((r) => r.cs);
+  }
+
   observedContainers(filter: { node?: string; pod?: string } = {}): ObservedContainerRow[] {
     const conds = [];
     if (filter.node) conds.push(eq(s.observedContainers.node, filter.node));
@@ -153,7 +167,39 @@ export class Store {
       .all();
   }
 
+  /** Pods per (phase, node); an unscheduled pod has node "". For the mk_pods gauge. */
+  podCounts(): { phase: string; node: string; n: number }[] {
+    return this.db
+      .select({
+        phase: s.pods.phase,
+        node: sql<string>`coalesce(${s.pods.node}, '')`,
+        n: sql<number>`count(*)`,
+      })
+      .from(s.pods)
+      .groupBy(s.pods.phase, s.pods.node)
+      .all();
+  }
+
+  /** Running pods not being deleted. */
+  runningPodCount(): number {
+    return (
+      this.db
+        .select({ n: sql<number>`count(*)` })
+        .from(s.pods)
+        .where(and(eq(s.pods.phase, "Running"), isNull(s.pods.deletionAt)))
+        .get()?.n ?? 0
+    );
+  }
+
   // ---- nodes
+
+  nodeCounts(): { state: string; n: number }[] {
+    return this.db
+      .select({ state: s.nodes.state, n: sql<number>`count(*)` })
+      .from(s.nodes)
+      .groupBy(s.nodes.state)
+      .all();
+  }
 
   listNodes(): NodeRow[] {
     return this.db.select().from(s.nodes).orderBy(asc(s.nodes.name)).all();
