@@ -2,6 +2,8 @@
 
 import type { ContainerSpec, PodSpec, Probe } from "../src/manifest/types.ts";
 import type { DesiredPod } from "../src/reconcile/actions.ts";
+import type { ContainerStatus } from "../src/reconcile/status.ts";
+import type { RuntimeContainer } from "../src/runtime/runtime.ts";
 
 export function makeContainer(o: Partial<ContainerSpec> = {}): ContainerSpec {
   return {
@@ -48,6 +50,53 @@ export function makeProbe(o: Partial<Probe> = {}): Probe {
     timeoutSeconds: 1,
     successThreshold: 1,
     failureThreshold: 3,
+    ...o,
+  };
+}
+
+/** A container as the runtime reports it: running, on the bridge, with overrides. */
+export function makeRuntimeContainer(o: Partial<RuntimeContainer> = {}): RuntimeContainer {
+  return {
+    id: "c1",
+    name: "mk_web_main_11111111",
+    image: "mk.local/busybox:1",
+    labels: {},
+    state: "running",
+    exitCode: null,
+    startedAt: 1000,
+    finishedAt: null,
+    oomKilled: false,
+    ip: "172.17.0.2",
+    error: null,
+    ...o,
+  };
+}
+
+/** A running, ready container status of `pod`'s container "main", with overrides. */
+export function makeStatus(
+  pod: { name: string; uid: string },
+  o: Partial<ContainerStatus> = {},
+): ContainerStatus {
+  return {
+    pod: pod.name,
+    podUid: pod.uid,
+    container: "main",
+    containerId: null,
+    state: "running",
+    reason: null,
+    message: null,
+    ready: true,
+    started: true,
+    restartCount: 0,
+    backoffStep: 0,
+    nextRestartAt: null,
+    lastRestartAt: null,
+    startedAt: 1000,
+    lastExitCode: null,
+    lastReason: null,
+    lastFinishedAt: null,
+    lastOomKilled: null,
+    updatedAt: 0,
     ...o,
   };
 }

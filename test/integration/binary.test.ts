@@ -21,7 +21,7 @@ import {
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { docker, freePort, IMAGE, ROOT, requireDocker, waitFor } from "./harness.ts";
+import { docker, freePort, IMAGE, ROOT, removeContainers, requireDocker, waitFor } from "./harness.ts";
 
 const DIST_MK = join(ROOT, "dist/mk");
 const VERSION = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string }).version;
@@ -158,15 +158,7 @@ describe("dist/mk (single executable)", { timeout: 600_000 }, () => {
 
   after(async () => {
     if (server && server.exitCode === null) server.kill("SIGKILL");
-    const list = await docker.listContainers({ all: true, filters: { label: [`mk.pod=${POD}`] } });
-    await Promise.all(
-      list.map((c) =>
-        docker
-          .getContainer(c.Id)
-          .remove({ force: true })
-          .catch(() => undefined),
-      ),
-    );
+    await removeContainers(`mk.pod=${POD}`);
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -141,20 +141,25 @@ export class Sandbox {
     }
     try {
       const cluster = await this.clusterId();
-      const list = await docker.listContainers({ all: true, filters: { label: [`mk.cluster=${cluster}`] } });
-      await Promise.all(
-        list.map((c) =>
-          docker
-            .getContainer(c.Id)
-            .remove({ force: true })
-            .catch(() => undefined),
-        ),
-      );
+      await removeContainers(`mk.cluster=${cluster}`);
     } catch {
       // no state yet: nothing was created
     }
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** Force-removes every container carrying `label` (k=v) on the local engine. */
+export async function removeContainers(label: string): Promise<void> {
+  const list = await docker.listContainers({ all: true, filters: { label: [label] } });
+  await Promise.all(
+    list.map((c) =>
+      docker
+        .getContainer(c.Id)
+        .remove({ force: true })
+        .catch(() => undefined),
+    ),
+  );
 }
 
 export async function freePort(): Promise<number> {

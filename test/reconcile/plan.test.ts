@@ -11,7 +11,7 @@ import { type ContainerStatus, observeContainer } from "../../src/reconcile/stat
 import { FakeRuntime } from "../../src/runtime/fake.ts";
 import { containerLabels, LABEL } from "../../src/runtime/labels.ts";
 import type { RuntimeContainer } from "../../src/runtime/runtime.ts";
-import { makeContainer, makePod } from "../fixtures.ts";
+import { makeContainer, makePod, makeRuntimeContainer, makeStatus } from "../fixtures.ts";
 
 const IMAGE = "mk.local/busybox:1";
 const CLUSTER = "c1";
@@ -28,46 +28,16 @@ function observed(
   container = pod.spec.containers[0]!,
 ): RuntimeContainer {
   const spec = toCreateSpec(pod, container, "local", CLUSTER);
-  return {
-    id: o.id ?? `${pod.name}-${container.name}-id`,
+  return makeRuntimeContainer({
+    id: `${pod.name}-${container.name}-id`,
     name: spec.name,
     image: container.image,
     labels: spec.labels,
-    state: "running",
-    exitCode: null,
-    startedAt: 1000,
-    finishedAt: null,
-    oomKilled: false,
-    ip: "172.17.0.2",
-    error: null,
     ...o,
-  };
+  });
 }
 
-function status(pod: DesiredPod, o: Partial<ContainerStatus> = {}): ContainerStatus {
-  return {
-    pod: pod.name,
-    podUid: pod.uid,
-    container: "main",
-    containerId: null,
-    state: "running",
-    reason: null,
-    message: null,
-    ready: true,
-    started: true,
-    restartCount: 0,
-    backoffStep: 0,
-    nextRestartAt: null,
-    lastRestartAt: null,
-    startedAt: 1000,
-    lastExitCode: null,
-    lastReason: null,
-    lastFinishedAt: null,
-    lastOomKilled: null,
-    updatedAt: 0,
-    ...o,
-  };
-}
+const status = makeStatus;
 
 const now = 10_000;
 const images = new Set([IMAGE]);

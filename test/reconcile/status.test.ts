@@ -1,28 +1,12 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { derivePodStatus, observeContainer, shouldRestart } from "../../src/reconcile/status.ts";
-import type { RuntimeContainer } from "../../src/runtime/runtime.ts";
-import { makePod } from "../fixtures.ts";
+import { makePod, makeRuntimeContainer } from "../fixtures.ts";
 
 const cfg = { initialMs: 1000, maxMs: 4000, resetMs: 60_000 };
 const ready = { ready: true, started: true };
 
-function c(o: Partial<RuntimeContainer> = {}): RuntimeContainer {
-  return {
-    id: "c1",
-    name: "mk_web_main_1",
-    image: "i",
-    labels: {},
-    state: "running",
-    exitCode: null,
-    startedAt: 1000,
-    finishedAt: null,
-    oomKilled: false,
-    ip: "172.17.0.2",
-    error: null,
-    ...o,
-  };
-}
+const c = makeRuntimeContainer;
 
 test("shouldRestart() follows Kubernetes' restart policies", () => {
   assert.equal(shouldRestart("Always", 0), true);

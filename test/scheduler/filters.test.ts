@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { PodSpec, Taint, Toleration } from "../../src/manifest/types.ts";
+import type { Taint, Toleration } from "../../src/manifest/types.ts";
 import {
   DEFAULT_FILTERS,
   formatTaint,
@@ -15,27 +15,10 @@ import {
 } from "../../src/scheduler/filters.ts";
 import { preparePod } from "../../src/scheduler/schedule.ts";
 import type { FilterPlugin, NodeInfo, PreparedPod } from "../../src/scheduler/types.ts";
-import { GiB, makeNode, makeSpec } from "./fixtures.ts";
+import { GiB, makeNode, makePodToSchedule, type PodOverrides } from "./fixtures.ts";
 
-/** One container requesting `cpuMilli`/`memoryBytes` (omitted: no request), plus spec overrides. */
-function makePod(
-  overrides: {
-    name?: string;
-    owner?: string;
-    cpuMilli?: number;
-    memoryBytes?: number;
-  } & Partial<PodSpec> = {},
-): PreparedPod {
-  const { name = "web-1", owner, cpuMilli, memoryBytes, ...spec } = overrides;
-  const requests = {
-    ...(cpuMilli === undefined ? {} : { cpuMilli }),
-    ...(memoryBytes === undefined ? {} : { memoryBytes }),
-  };
-  return preparePod({
-    name,
-    ...(owner === undefined ? {} : { owner }),
-    spec: makeSpec(requests, spec),
-  });
+function makePod(overrides: PodOverrides = {}): PreparedPod {
+  return preparePod(makePodToSchedule(overrides));
 }
 
 const noSchedule: Taint = { key: "dedicated", value: "db", effect: "NoSchedule" };

@@ -1,6 +1,6 @@
 // Fixture builders for the scheduler tests, with overrides (after Nomad's mock.Node / mock.Job).
 import type { PodSpec } from "../../src/manifest/types.ts";
-import type { NodeInfo } from "../../src/scheduler/types.ts";
+import type { NodeInfo, PodToSchedule } from "../../src/scheduler/types.ts";
 
 export const GiB = 1024 ** 3;
 
@@ -42,4 +42,30 @@ export function makeSpec(
     terminationGracePeriodSeconds: 30,
     ...spec,
   };
+}
+
+export type PodOverrides = {
+  name?: string;
+  owner?: string;
+  cpuMilli?: number;
+  memoryBytes?: number;
+} & Partial<PodSpec>;
+
+/** A pod of one container; requests not given fall back to `defaults` (omitted there: no request). */
+export function makePodToSchedule(
+  overrides: PodOverrides = {},
+  defaults: { cpuMilli?: number; memoryBytes?: number } = {},
+): PodToSchedule {
+  const {
+    name = "web-1",
+    owner,
+    cpuMilli = defaults.cpuMilli,
+    memoryBytes = defaults.memoryBytes,
+    ...spec
+  } = overrides;
+  const requests = {
+    ...(cpuMilli === undefined ? {} : { cpuMilli }),
+    ...(memoryBytes === undefined ? {} : { memoryBytes }),
+  };
+  return { name, ...(owner === undefined ? {} : { owner }), spec: makeSpec(requests, spec) };
 }

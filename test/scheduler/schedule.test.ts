@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { PodSpec, Taint, Toleration } from "../../src/manifest/types.ts";
+import type { Taint, Toleration } from "../../src/manifest/types.ts";
 import {
   evictionsForNoExecute,
   type NoExecuteEvictions,
@@ -9,7 +9,7 @@ import {
   scheduleMany,
 } from "../../src/scheduler/schedule.ts";
 import type { NodeInfo, PodToSchedule, ScheduleOptions } from "../../src/scheduler/types.ts";
-import { GiB, makeNode, makeSpec } from "./fixtures.ts";
+import { GiB, makeNode, makePodToSchedule, type PodOverrides } from "./fixtures.ts";
 
 const leastLoaded: ScheduleOptions = { strategy: "least-loaded" };
 
@@ -18,20 +18,8 @@ function makeNodes(...overrides: Partial<NodeInfo>[]): NodeInfo[] {
   return overrides.map((node, i) => makeNode({ name: `n${i + 1}`, ...node }));
 }
 
-function makePod(
-  overrides: {
-    name?: string;
-    owner?: string;
-    cpuMilli?: number;
-    memoryBytes?: number;
-  } & Partial<PodSpec> = {},
-): PodToSchedule {
-  const { name = "web-1", owner, cpuMilli = 100, memoryBytes = 128 * 1024 ** 2, ...spec } = overrides;
-  return {
-    name,
-    ...(owner === undefined ? {} : { owner }),
-    spec: makeSpec({ cpuMilli, memoryBytes }, spec),
-  };
+function makePod(overrides: PodOverrides = {}): PodToSchedule {
+  return makePodToSchedule(overrides, { cpuMilli: 100, memoryBytes: 128 * 1024 ** 2 });
 }
 
 function replicas(

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { PodSpec, Taint } from "../../src/manifest/types.ts";
+import type { Taint } from "../../src/manifest/types.ts";
 import { preparePod } from "../../src/scheduler/schedule.ts";
 import {
   DEFAULT_SCORES,
@@ -10,22 +10,10 @@ import {
   spread,
 } from "../../src/scheduler/scores.ts";
 import type { NodeInfo, PreparedPod, ScorePlugin } from "../../src/scheduler/types.ts";
-import { GiB, makeNode, makeSpec } from "./fixtures.ts";
+import { GiB, makeNode, makePodToSchedule, type PodOverrides } from "./fixtures.ts";
 
-function makePod(
-  overrides: {
-    name?: string;
-    owner?: string;
-    cpuMilli?: number;
-    memoryBytes?: number;
-  } & Partial<PodSpec> = {},
-): PreparedPod {
-  const { name = "web-1", owner, cpuMilli = 0, memoryBytes = 0, ...spec } = overrides;
-  return preparePod({
-    name,
-    ...(owner === undefined ? {} : { owner }),
-    spec: makeSpec({ cpuMilli, memoryBytes }, spec),
-  });
+function makePod(overrides: PodOverrides = {}): PreparedPod {
+  return preparePod(makePodToSchedule(overrides, { cpuMilli: 0, memoryBytes: 0 }));
 }
 
 /** What schedule() does with one plugin: raw scores, then the plugin's normalization. */

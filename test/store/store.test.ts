@@ -13,7 +13,7 @@ import { runSql } from "../../src/ops/queries.ts";
 import { readLease, releaseLease, tryLease } from "../../src/store/lease.ts";
 import { loadMigrations } from "../../src/store/migrations.ts";
 import { Store } from "../../src/store/store.ts";
-import { makePodSpec } from "../fixtures.ts";
+import { makePodSpec, makeStatus } from "../fixtures.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "mk-store-test-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -164,27 +164,10 @@ test("stale agent writes are dropped: another uid, another node, or a finalize o
   const pod = s.getPod("hello");
   assert.ok(pod);
   s.commit([{ op: "bindPod", name: "hello", node: "a", at: 1 }]);
-  const status = {
-    pod: "hello",
-    podUid: pod.uid,
-    container: "main",
-    containerId: "c1",
-    state: "running",
-    reason: null,
-    message: null,
-    ready: true,
-    started: true,
-    restartCount: 0,
-    backoffStep: 0,
-    nextRestartAt: null,
-    lastRestartAt: null,
-    startedAt: 1,
-    lastExitCode: null,
-    lastReason: null,
-    lastFinishedAt: null,
-    lastOomKilled: null,
-    updatedAt: 1,
-  };
+  const status = makeStatus(
+    { name: "hello", uid: pod.uid },
+    { containerId: "c1", startedAt: 1, updatedAt: 1 },
+  );
   s.commit([{ op: "putContainerStatus", status, node: "b" }]);
   assert.equal(s.containerStatuses("hello").length, 0, "written from the wrong node: dropped");
   s.commit([{ op: "putContainerStatus", status, node: "a" }]);
