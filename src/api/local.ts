@@ -16,7 +16,12 @@ import type { ManifestSource, MkApi, ServerStatus } from "./types.ts";
 export class LocalApi implements MkApi {
   constructor(
     readonly store: Store,
-    private readonly opts: { identity?: string; ssh?: SshConnector; isLeader?: () => boolean } = {},
+    private readonly opts: {
+      identity?: string;
+      ssh?: SshConnector;
+      isLeader?: () => boolean;
+      ha?: () => NonNullable<ServerStatus["ha"]>;
+    } = {},
   ) {}
 
   async apply(sources: ManifestSource[], opts: { dryRun: boolean }) {
@@ -116,7 +121,8 @@ export class LocalApi implements MkApi {
   }
 
   async status(): Promise<ServerStatus> {
-    const lease = readLease(this.store, "controller");
+    const ha = this.opts.ha?.();
+    const lease = ha ? undefined : readLease(this.store, "controller");
     const now = this.store.clock.now();
     return {
       version: VERSION,
@@ -125,6 +131,7 @@ export class LocalApi implements MkApi {
       leader: this.opts.isLeader?.() ?? false,
       state: this.store.path,
       ...(lease && lease.expiresAt > now ? { leaseHolder: lease.holder } : {}),
+      ...(ha ? { ha, ...(ha.leader ? { leaseHolder: ha.leader } : {}) } : {}),
     };
   }
 

@@ -15,6 +15,10 @@ export interface ServerDeps {
   ready: () => boolean;
   metrics?: () => Promise<{ contentType: string; body: string }>;
   page?: (path: string) => { contentType: string; body: string } | undefined;
+  /** /readyz as JSON with its status (HA mode: role, leader, term); default: ready() as text. */
+  readyz?: () => { status: number; body: unknown };
+  /** Runs before the routes (HA: forwards writes to the leader); true = it answered. */
+  intercept?: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
 }
 
 type Handler = (req: IncomingMessage, url: URL, params: string[], body: unknown) => Promise<unknown>;
@@ -169,6 +173,11 @@ export function createApiServer(deps: ServerDeps): Server {
         res.writeHead(200, { "content-type": "text/plain" }).end("ok\n");
         return;
       }
+      if (url.pathname === "/readyz" && deps.readyz) {
+        const r = deps.readyz();
+        send(res, r.status, r.body);
+        return;
+      }
       if (url.pathname === "/readyz") {
         const ok = deps.ready();
         res.writeHead(ok ? 200 : 503, { "content-type": "text/plain" }).end(ok ? "ok\n" : "not leader yet\n");
@@ -179,6 +188,7 @@ export function createApiServer(deps: ServerDeps): Server {
         res.writeHead(200, { "content-type": m.contentType }).end(m.body);
         return;
       }
+      if (deps.intercept && (await deps.intercept(req, res, url))) return;
       const logs = /^\/api\/v1\/pods\/([^/]+)\/logs$/.exec(url.pathname);
       if (logs && method === "GET") {
         const abort = new AbortController();

@@ -22,6 +22,8 @@ export interface KeepTermOptions {
   clock?: Clock;
   /** When the lease was last known good (acquired or renewed), ms. Default: now. */
   since?: number;
+  /** Each successful renewal, with the time it was sent (the lease runs at least from then). */
+  onRenewed?: (sentAt: number) => void;
 }
 
 /** Resolves when the term ends, with why. */
@@ -68,6 +70,7 @@ export async function keepTerm(o: KeepTermOptions): Promise<string> {
         }
         // The lease runs from when the renewal was sent, at the latest: count from then.
         lastOk = sentAt;
+        o.onRenewed?.(sentAt);
         arm();
       } catch (err) {
         log.warn(`Lease renewal failed: ${errorMessage(err)}`, { event: "lease" });

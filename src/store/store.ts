@@ -6,6 +6,7 @@ import type { Clock } from "../lib/clock.ts";
 import { systemClock } from "../lib/clock.ts";
 import { type Db, type OpenOptions, openDb, type Sqlite } from "./db.ts";
 import { applyMutation, isJournaled, type Mutation } from "./mutations.ts";
+import { type LogPosition, type Replicator, readApplied, writeApplied } from "./replication.ts";
 import type {
   ContainerStatusRow,
   EventRow,
@@ -24,6 +25,10 @@ export type CommitListener = (muts: readonly Mutation[]) => void;
 export class Store {
   private readonly listeners = new Set<CommitListener>();
   private journalWrites = 0;
+  /** HA mode: every transaction's mutations go to this log first (store/replication.ts). */
+  replicator: Replicator | undefined;
+  private depth = 0;
+  private pending: Mutation[] = [];
 
   constructor(
     readonly path: string,
@@ -46,18 +51,68 @@ export class Store {
     if (muts.length === 0) return;
     const at = this.clock.now();
     const run = this.sqlite.transaction(() => {
-      for (const m of muts) {
-        applyMutation(this.db, m);
-        if (isJournaled(m)) {
-          this.db
-            .insert(s.journal)
-            .values({ at, op: m.op, args: JSON.stringify(m) })
-            .run();
-          this.journalWrites++;
+      this.depth++;
+      try {
+        this.applyAll(muts, at);
+        if (this.replicator) {
+          this.pending.push(...muts);
+          if (this.depth === 1) this.flushToLog();
         }
+      } finally {
+        if (--this.depth === 0) this.pending = [];
       }
     });
     run.immediate();
+    this.afterCommit(muts);
+  }
+
+  private applyAll(muts: readonly Mutation[], at: number): void {
+    for (const m of muts) {
+      applyMutation(this.db, m);
+      if (isJournaled(m)) {
+        this.db
+          .insert(s.journal)
+          .values({ at, op: m.op, args: JSON.stringify(m) })
+          .run();
+        this.journalWrites++;
+      }
+    }
+  }
+
+  /** The transaction's mutations, as one log entry, before SQLite commits them. */
+  private flushToLog(): void {
+    if (!this.replicator || this.pending.length === 0) return;
+    const muts = this.pending;
+    this.pending = [];
+    writeApplied(this.sqlite, this.replicator.append(muts));
+  }
+
+  /** The log position this replica has applied (0 without HA). */
+  appliedPosition(): LogPosition {
+    return readApplied(this.sqlite);
+  }
+
+  /**
+   * Applies one log entry written by the leader (or by this process before a crash): in order,
+   * once. Returns false when it was applied already; throws on a gap (the caller re-syncs).
+   */
+  applyLogEntry(pos: LogPosition, muts: readonly Mutation[], at: number): boolean {
+    const applied = this.sqlite
+      .transaction(() => {
+        const cur = readApplied(this.sqlite);
+        if (pos.seq <= cur.seq) return false;
+        if (pos.seq !== cur.seq + 1)
+          throw new Error(`log entry ${pos.seq} does not follow the applied entry ${cur.seq}`);
+        this.applyAll(muts, at);
+        writeApplied(this.sqlite, pos);
+        return true;
+      })
+      .immediate();
+    if (applied) this.afterCommit(muts);
+    return applied;
+  }
+
+  private afterCommit(muts: readonly Mutation[]): void {
     if (this.journalWrites > 1000) {
       this.journalWrites = 0;
       this.sqlite
@@ -69,7 +124,18 @@ export class Store {
 
   /** Runs `fn` (reads and commits) in one IMMEDIATE transaction: a read-modify-write. */
   transaction<T>(fn: () => T): T {
-    return this.sqlite.transaction(fn).immediate();
+    return this.sqlite
+      .transaction(() => {
+        this.depth++;
+        try {
+          const r = fn();
+          if (this.depth === 1) this.flushToLog();
+          return r;
+        } finally {
+          if (--this.depth === 0) this.pending = [];
+        }
+      })
+      .immediate();
   }
 
   onCommit(listener: CommitListener): () => void {

@@ -1,8 +1,13 @@
 // mk server: the controller, one agent per node and the HTTP API, under the controller lease.
 import { once } from "node:events";
 import { LocalApi } from "../../api/local.ts";
+import { haIntercept, haReadyz } from "../../api/routes/ha.ts";
 import { createApiServer } from "../../api/server.ts";
 import { Engine } from "../../engine/engine.ts";
+import { leaseTiming } from "../../ha/elector.ts";
+import { parseHaFlags } from "../../ha/etcd/options.ts";
+import { Replica } from "../../ha/etcd/replica.ts";
+import { HaMetrics } from "../../ha/metrics.ts";
 import { UsageError } from "../../lib/errors.ts";
 import { Metrics } from "../../metrics/registry.ts";
 import { validateBackoff } from "../../reconcile/backoff.ts";
@@ -40,16 +45,44 @@ export async function runServer(_args: string[], opts: Record<string, unknown>):
   } catch (err) {
     throw err instanceof RangeError ? new UsageError(err.message) : err;
   }
+  const haFlags = parseHaFlags(opts, listen);
+  const leaseMs = haFlags
+    ? durationOpt(opts.electionTtl ?? "2s", "--election-ttl")
+    : durationOpt(opts.lease ?? "15s", "--lease");
+  const timing = leaseTiming(
+    leaseMs,
+    opts.renewDeadline === undefined ? undefined : durationOpt(opts.renewDeadline, "--renew-deadline"),
+  );
   const log = ctx.log;
   const store = Store.open(ctx.statePath);
   const metrics = new Metrics(store);
   let leader = false;
+  // HA mode: every commit goes through the etcd log; the election decides who runs the engine.
+  const replica = haFlags
+    ? new Replica({
+        endpoints: haFlags.endpoints,
+        prefix: haFlags.prefix,
+        id: haFlags.id,
+        url: haFlags.advertiseUrl,
+        timing,
+        store,
+        log,
+        metrics: new HaMetrics(metrics.registry),
+        ...(process.env.MK_TOKEN
+          ? { leaderHeaders: { authorization: `Bearer ${process.env.MK_TOKEN}` } }
+          : {}),
+      })
+    : undefined;
+  await replica?.init();
   const engine = new Engine({
     store,
     log,
     backoff,
     resyncMs: durationOpt(opts.resync ?? "5s", "--resync"),
-    leaseMs: durationOpt(opts.lease ?? "15s", "--lease"),
+    leaseMs: timing.leaseMs,
+    renewDeadlineMs: timing.renewDeadlineMs,
+    retryPeriodMs: timing.retryPeriodMs,
+    ...(replica ? { elector: replica.elector, identity: haFlags?.id } : {}),
     heartbeatMs: durationOpt(opts.heartbeat ?? "1s", "--heartbeat"),
     nodeGraceMs: durationOpt(opts.nodeGrace ?? "4s", "--node-grace"),
     evictionDelayMs: durationOpt(opts.evictionDelay ?? "2s", "--eviction-delay"),
@@ -58,7 +91,25 @@ export async function runServer(_args: string[], opts: Record<string, unknown>):
     localNode: opts.localNode !== false,
     metrics,
   });
-  const api = new LocalApi(store, { identity: engine.identity, isLeader: () => leader });
+  if (replica) engine.registerLeaderLoop("ha-log-compaction", (signal) => replica.compactionLoop(signal));
+  const api = new LocalApi(store, {
+    identity: engine.identity,
+    isLeader: () => leader,
+    ...(replica
+      ? {
+          ha: () => {
+            const r = replica.readiness();
+            return {
+              role: r.role,
+              leader: r.leader,
+              term: r.term,
+              appliedRevision: r.appliedRevision,
+              members: replica.members,
+            };
+          },
+        }
+      : {}),
+  });
   const http = createApiServer({
     api,
     log,
@@ -68,6 +119,7 @@ export async function runServer(_args: string[], opts: Record<string, unknown>):
       body: await metrics.registry.metrics(),
     }),
     page: statusPage,
+    ...(replica ? { readyz: haReadyz(replica), intercept: haIntercept(replica, log) } : {}),
   });
   http.listen(listen.port, listen.host);
   await once(http, "listening");
@@ -85,6 +137,7 @@ export async function runServer(_args: string[], opts: Record<string, unknown>):
   };
   process.once("SIGTERM", () => stop("SIGTERM"));
   process.once("SIGINT", () => stop("SIGINT"));
+  const background = replica?.run(abort.signal);
   try {
     await engine.run(
       abort.signal,
@@ -97,6 +150,8 @@ export async function runServer(_args: string[], opts: Record<string, unknown>):
     );
   } finally {
     leader = false;
+    await background;
+    replica?.close();
     http.close();
     http.closeAllConnections();
     store.close();
