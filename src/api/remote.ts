@@ -1,6 +1,10 @@
-// MkApi over the HTTP API of a running `mk server` (--server URL / MK_SERVER).
+// MkApi over the HTTP API of a running `mk server` (--server URL / MK_SERVER). In HA mode the
+// value is a comma-separated list: a server that does not answer, or answers that it has no
+// leader (503 no_leader / log_unavailable, e.g. during a failover), is skipped for the next, and
+// the list is tried again until a deadline (server-failover.ts).
 import { Readable } from "node:stream";
 import { MkError, RuntimeError } from "../lib/errors.ts";
+import { withFailover } from "./server-failover.ts";
 import type { ManifestSource, MkApi, ServerStatus } from "./types.ts";
 
 class RemoteError extends MkError {
@@ -10,13 +14,26 @@ class RemoteError extends MkError {
 }
 
 export class RemoteApi implements MkApi {
-  private readonly base: string;
+  private base: string;
+  private readonly bases: string[];
 
   constructor(server: string) {
-    this.base = server.replace(/\/+$/, "");
+    this.bases = server
+      .split(",")
+      .map((s) => s.trim().replace(/\/+$/, ""))
+      .filter(Boolean);
+    this.base = this.bases[0] ?? server;
   }
 
-  private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  private call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    if (this.bases.length <= 1 && !process.env.MK_FAILOVER_MS) return this.callOne<T>(method, path, body);
+    return withFailover(this.bases, this.base, (base) => {
+      this.base = base;
+      return this.callOne<T>(method, path, body);
+    });
+  }
+
+  private async callOne<T>(method: string, path: string, body?: unknown): Promise<T> {
     let res: Response;
     try {
       res = await fetch(`${this.base}${path}`, {
