@@ -4,6 +4,7 @@ import { randomUUID } from "node:crypto";
 import { and, asc, desc, eq, gte, isNotNull, isNull, sql } from "drizzle-orm";
 import type { Clock } from "../lib/clock.ts";
 import { systemClock } from "../lib/clock.ts";
+import { StateError } from "../lib/errors.ts";
 import { type Db, type OpenOptions, openDb, type Sqlite } from "./db.ts";
 import { applyMutation, isJournaled, type Mutation } from "./mutations.ts";
 import { type LogPosition, type Replicator, readApplied, writeApplied } from "./replication.ts";
@@ -49,6 +50,7 @@ export class Store {
   /** Applies a batch of mutations atomically. */
   commit(muts: readonly Mutation[]): void {
     if (muts.length === 0) return;
+    if (!this.replicator) this.refuseIfReplica();
     const at = this.clock.now();
     const run = this.sqlite.transaction(() => {
       this.depth++;
@@ -85,6 +87,19 @@ export class Store {
     const muts = this.pending;
     this.pending = [];
     writeApplied(this.sqlite, this.replicator.append(muts));
+  }
+
+  private replicaOf: string | null | undefined;
+
+  /** An HA replica's file is written only through its server's log: never behind its back. */
+  private refuseIfReplica(): void {
+    this.replicaOf ??= this.getMeta("ha_etcd_prefix") ?? null;
+    if (this.replicaOf) {
+      throw new StateError(
+        `State ${this.path} is a replica of the HA control plane at etcd prefix ${this.replicaOf}: write through its servers (--server / MK_SERVER), not the file`,
+        { path: this.path },
+      );
+    }
   }
 
   /** The log position this replica has applied (0 without HA). */

@@ -2,7 +2,7 @@
 // link per (mk server, etcd member) that a test can black-hole and heal, and `mk server --etcd`
 // processes, each with its own state file.
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { appendFileSync, mkdtempSync, rmSync } from "node:fs";
 import { connect, createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -190,12 +190,14 @@ export class HaServer {
       ],
       { env: this.env, stdio: ["ignore", "pipe", "pipe"] },
     );
-    this.proc.stdout?.on("data", (d) => {
+    // MK_HA_LOGS=DIR keeps every server's log there (for a failed run).
+    const keep = process.env.MK_HA_LOGS ? join(process.env.MK_HA_LOGS, `${this.id}.log`) : undefined;
+    const onData = (d: Buffer) => {
       this.logs += d;
-    });
-    this.proc.stderr?.on("data", (d) => {
-      this.logs += d;
-    });
+      if (keep) appendFileSync(keep, d);
+    };
+    this.proc.stdout?.on("data", onData);
+    this.proc.stderr?.on("data", onData);
     await waitFor(
       async () => {
         if (this.proc?.exitCode !== null) throw new Error(`mk server ${this.id} exited: ${this.logs}`);

@@ -94,7 +94,8 @@ export class EtcdElector implements Elector {
     const r = await this.o.gateway.call<{ result?: { TTL?: string } }>(
       "/v3/lease/keepalive",
       { ID: lease },
-      { timeoutMs: this.o.timing.retryPeriodMs * 2, ...(signal ? { signal } : {}) },
+      // As long as the renew deadline allows (keepTerm aborts it then): a slow answer still counts.
+      { timeoutMs: this.o.timing.renewDeadlineMs, ...(signal ? { signal } : {}) },
     );
     if (!r.result?.TTL || Number(r.result.TTL) <= 0) {
       if (this.lease === lease) this.lease = undefined;

@@ -127,7 +127,7 @@ export class Gateway {
       const left = deadline - Date.now();
       if (left <= 0) break;
       // Leave the later endpoints a share: a black-holed first endpoint must not eat it all.
-      const share = k === n - 1 ? left : Math.max(Math.min(left, 250), Math.floor(left / (n - k)));
+      const share = k === n - 1 ? left : Math.max(Math.min(left, 500), Math.floor(left / (n - k)));
       const signals = [AbortSignal.timeout(share)];
       if (opts.signal) signals.push(opts.signal);
       try {
