@@ -8,6 +8,7 @@ import { nextLifecycleDeadline, planNodeLifecycle } from "../controller/nodes.ts
 import { planPods } from "../controller/pods.ts";
 import { type SchedulerStrategy, schedulePending } from "../controller/scheduling.ts";
 import { type Elector, type LeaseTiming, leaseTiming } from "../ha/elector.ts";
+import { fenceRuntime } from "../ha/fence-runtime.ts";
 import { keepTerm } from "../ha/keep-term.ts";
 import { type LeaderLoop, LeaderLoops, runLeadership } from "../ha/leadership.ts";
 import { SqliteLeaseElector } from "../ha/sqlite-elector.ts";
@@ -284,7 +285,8 @@ export class Engine {
         });
         const agent = new NodeAgent({
           store: this.store,
-          runtime: conn.runtime,
+          // Nothing changes on a node once the term that planned it has ended.
+          runtime: fenceRuntime(conn.runtime, () => this.term),
           node: row.name,
           cluster: this.cluster,
           clock: this.clock,
@@ -313,6 +315,8 @@ export class Engine {
   }
 
   private local: NodeConnection | undefined;
+  /** The signal of the term (or converge) the agents act for. */
+  private term: AbortSignal | undefined;
 
   /** The controller's own engine: the source of images for nodes without a registry. */
   localRuntime(): NodeConnection["runtime"] {
@@ -426,6 +430,7 @@ export class Engine {
           : "renewed",
     });
     const deadline = this.clock.now() + timeoutMs;
+    this.term = term.signal;
     try {
       let first = true;
       for (;;) {
@@ -483,6 +488,7 @@ export class Engine {
     const stopAll = () => leader.abort();
     if (signal.aborted) return;
     signal.addEventListener("abort", stopAll, { once: true });
+    this.term = leader.signal;
 
     guarded(log, "controller", () => this.ensureLocalNode());
     const unsubscribe = this.store.onCommit((muts) => {

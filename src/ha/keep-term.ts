@@ -10,7 +10,8 @@ import { errorMessage } from "../lib/errors.ts";
 import type { Logger } from "../lib/log.ts";
 import type { LeaseTiming } from "./elector.ts";
 
-export type RenewResult = "renewed" | "lost";
+/** "renewed" counts from when the attempt began; `{ renewedAt }` says when it was really sent. */
+export type RenewResult = "renewed" | "lost" | { renewedAt: number };
 
 export interface KeepTermOptions {
   timing: LeaseTiming;
@@ -69,9 +70,12 @@ export async function keepTerm(o: KeepTermOptions): Promise<string> {
           return end("lease lost");
         }
         // The lease runs from when the renewal was sent, at the latest: count from then.
-        lastOk = sentAt;
-        o.onRenewed?.(sentAt);
-        arm();
+        const at = r === "renewed" ? sentAt : r.renewedAt;
+        if (at > lastOk) {
+          lastOk = at;
+          o.onRenewed?.(at);
+          arm();
+        }
       } catch (err) {
         log.warn(`Lease renewal failed: ${errorMessage(err)}`, { event: "lease" });
       } finally {

@@ -220,7 +220,7 @@ export class HaServer {
 
   async readyz(): Promise<Readyz | undefined> {
     try {
-      const r = await fetch(`${this.url}/readyz`, { signal: AbortSignal.timeout(1000) });
+      const r = await fetch(`${this.url}/readyz`, { signal: AbortSignal.timeout(3000) });
       return (await r.json()) as Readyz;
     } catch {
       return undefined;

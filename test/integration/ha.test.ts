@@ -144,7 +144,14 @@ after(async () => {
 });
 
 test("three replicas: one leader, two followers, the same cluster id and term everywhere", async () => {
-  const rs = await Promise.all(cluster.servers.map((s) => s.readyz()));
+  const rs = await waitFor(
+    async () => {
+      const all = await Promise.all(cluster.servers.map((s) => s.readyz()));
+      return all.every((r) => r?.ready) ? all : undefined;
+    },
+    15_000,
+    "every replica ready",
+  );
   assert.equal(rs.filter((r) => r?.role === "leader").length, 1);
   assert.equal(rs.filter((r) => r?.role === "follower").length, 2);
   assert.equal(new Set(rs.map((r) => r?.leader)).size, 1);
@@ -180,7 +187,8 @@ test("kill -9 of the leader during a 20-pod apply, 10 times: a new leader within
   const steady = await running("steady");
   assert.equal(steady.length, 3);
   const failovers: number[] = [];
-  for (let i = 0; i < 10; i++) {
+  const kills = Number(process.env.MK_HA_KILLS ?? 10);
+  for (let i = 0; i < kills; i++) {
     const leader = await cluster.leader();
     const name = `w${i}`;
     await apply(name, 20); // acknowledged: committed in etcd
@@ -193,49 +201,58 @@ test("kill -9 of the leader during a 20-pod apply, 10 times: a new leader within
     assert.notEqual(next, leader);
     await leader.stopped();
     const restart = leader.start();
-    // Every acknowledged apply is in the new leader's state.
-    assert.equal(
-      ((await sql(next, `select count(*) n from objects where name = '${name}'`)) as { n: number }[])[0]?.n,
-      1,
-    );
-    await converged(name, 20, i > 0 ? [`w${i - 1}`] : []);
-    await restart;
+    try {
+      // Every acknowledged apply is in the new leader's state.
+      assert.equal(
+        ((await sql(next, `select count(*) n from objects where name = '${name}'`)) as { n: number }[])[0]?.n,
+        1,
+      );
+      await converged(name, 20, i > 0 ? [`w${i - 1}`] : []);
+    } finally {
+      await restart;
+    }
+    console.log(`kill ${i + 1}: ${leader.id} -> ${next.id} in ${ms} ms`);
     // Healthy pods were adopted by each new leader's agent, never restarted.
     assert.deepEqual(await running("steady"), steady);
   }
   console.log(`failover ms: ${failovers.join(", ")}`);
   for (const ms of failovers) assert.ok(ms <= 3000, `failover took ${ms} ms: ${failovers.join(", ")}`);
   assert.deepEqual(violations, []);
-  await api("POST", "/api/v1/delete", { refs: [{ kind: "PodSet", name: "w9" }] });
-  await converged("w9", 0);
+  await api("POST", "/api/v1/delete", { refs: [{ kind: "PodSet", name: `w${kills - 1}` }] });
+  await converged(`w${kills - 1}`, 0);
 });
 
 test("a leader cut off from etcd stops within its TTL, its writes are refused, another leads; healed, it follows", async () => {
   const leader = await cluster.leader();
-  const before = (await leader.readyz()) as { term: number };
+  const before = await waitFor(() => leader.readyz(), 10_000, "readyz");
   leader.cut();
   const t0 = Date.now();
-  // It stops acting before its lease can expire (renew deadline < TTL).
-  await waitFor(
-    async () => (await leader.readyz())?.role !== "leader",
-    2000,
-    "the cut-off leader to step down",
-  );
-  const stepDown = Date.now() - t0;
-  assert.ok(stepDown < 2000, `stepped down after ${stepDown} ms`);
-  // A write sent to it is not acknowledged, and never shows up anywhere.
-  const r = await fetch(`${leader.url}/api/v1/apply`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ manifests: [{ file: "x.yaml", text: podSet("cutoff", 1) }] }),
-    signal: AbortSignal.timeout(10_000),
-  });
-  assert.equal(r.status, 503);
-  const { s: next } = await newLeader(leader, t0, 3000);
-  const after = (await next.readyz()) as { term: number };
-  assert.ok(after.term > before.term, "a new term");
-  await apply("after-cut", 1);
-  leader.heal();
+  try {
+    // It stops acting before its lease can expire (renew deadline < TTL).
+    await waitFor(
+      async () => (await leader.readyz())?.role !== "leader",
+      2000,
+      "the cut-off leader to step down",
+    );
+    const stepDown = Date.now() - t0;
+    assert.ok(stepDown < 2000, `stepped down after ${stepDown} ms`);
+    // A write sent to it is not acknowledged, and never shows up anywhere.
+    const r = await fetch(`${leader.url}/api/v1/apply`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ manifests: [{ file: "x.yaml", text: podSet("cutoff", 1) }] }),
+      signal: AbortSignal.timeout(10_000),
+    });
+    assert.equal(r.status, 503);
+    const { s: next, ms } = await newLeader(leader, t0, 3000);
+    assert.ok(ms <= 3000, `a new leader after ${ms} ms`);
+    const after = await waitFor(() => next.readyz(), 10_000, "readyz");
+    assert.ok(after.term > before.term, "a new term");
+    await apply("after-cut", 1);
+  } finally {
+    leader.heal();
+  }
+  const next = await cluster.leader();
   await waitFor(
     async () => {
       const rz = await leader.readyz();
@@ -257,28 +274,31 @@ test("a leader cut off from etcd stops within its TTL, its writes are refused, a
 test("etcd: one member of three killed changes nothing; two killed stops writes and /readyz says why; quorum back resumes", async () => {
   const leader = await cluster.leader();
   await cluster.etcd.kill(1);
-  await apply("one-down", 1);
-  await new Promise((r) => setTimeout(r, 3000));
-  assert.equal((await cluster.leader()).id, leader.id, "the same leader");
-  await cluster.etcd.kill(2);
-  await waitFor(
-    async () => {
-      const rs = await Promise.all(cluster.servers.map((s) => s.readyz()));
-      return rs.every((r) => r && !r.ready && r.role !== "leader" && r.reason);
-    },
-    10_000,
-    "every replica not ready without quorum",
-  );
-  const rz = await cluster.servers[0]?.readyz();
-  assert.match(String(rz?.reason), /etcd|lease|log/);
-  const r = await fetch(`${leader.url}/api/v1/apply`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ manifests: [{ file: "x.yaml", text: podSet("no-quorum", 1) }] }),
-    signal: AbortSignal.timeout(15_000),
-  });
-  assert.equal(r.status, 503);
-  await cluster.etcd.up();
+  try {
+    await apply("one-down", 1);
+    await new Promise((r) => setTimeout(r, 3000));
+    assert.equal((await cluster.leader()).id, leader.id, "the same leader");
+    await cluster.etcd.kill(2);
+    await waitFor(
+      async () => {
+        const rs = await Promise.all(cluster.servers.map((s) => s.readyz()));
+        return rs.every((r) => r && !r.ready && r.role !== "leader" && r.reason);
+      },
+      10_000,
+      "every replica not ready without quorum",
+    );
+    const rz = await cluster.servers[0]?.readyz();
+    assert.match(String(rz?.reason), /etcd|lease|log/);
+    const r = await fetch(`${leader.url}/api/v1/apply`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ manifests: [{ file: "x.yaml", text: podSet("no-quorum", 1) }] }),
+      signal: AbortSignal.timeout(15_000),
+    });
+    assert.equal(r.status, 503);
+  } finally {
+    await cluster.etcd.up();
+  }
   await cluster.leader(20_000);
   await apply("quorum-back", 1);
   await converged("quorum-back", 1);

@@ -15,6 +15,7 @@ import type { Elector, LeaseTiming, Term } from "../elector.ts";
 import { keepTerm } from "../keep-term.ts";
 import { b64, decodeKv, type Gateway, type Header, type RawKv } from "./gateway.ts";
 import type { Keys } from "./keys.ts";
+import type { SyncCaller } from "./sync-call.ts";
 
 export type Role = "leader" | "follower" | "candidate";
 
@@ -27,6 +28,8 @@ export interface EtcdElectorOptions {
   id: string;
   timing: LeaseTiming;
   log: Logger;
+  /** The worker thread that renews the session lease, whatever the main thread is busy with. */
+  worker: SyncCaller;
   /** Runs after winning, before leading: the log must be applied up to its head. */
   beforeLead: (signal: AbortSignal) => Promise<void>;
   onRoleChange?: (role: Role, leader: string | undefined) => void;
@@ -52,6 +55,7 @@ export class EtcdElector implements Elector {
   writableTerm(): number | undefined {
     const l = this.leading;
     if (!l || l.ctl.signal.aborted) return undefined;
+    if (this.renewal() === "lost") return undefined;
     if (Date.now() - this.lastRenewOk > this.o.timing.renewDeadlineMs) return undefined;
     return l.term;
   }
@@ -85,36 +89,27 @@ export class EtcdElector implements Elector {
     );
     this.lease = r.ID;
     this.lastRenewOk = sentAt;
+    const { retryPeriodMs, renewDeadlineMs } = this.o.timing;
+    this.o.worker.keepalive(r.ID, sentAt, retryPeriodMs, renewDeadlineMs);
     return r.ID;
   }
 
-  private async keepalive(signal?: AbortSignal): Promise<"renewed" | "lost"> {
-    const lease = this.lease;
-    if (!lease) return "lost";
-    const r = await this.o.gateway.call<{ result?: { TTL?: string } }>(
-      "/v3/lease/keepalive",
-      { ID: lease },
-      // As long as the renew deadline allows (keepTerm aborts it then): a slow answer still counts.
-      { timeoutMs: this.o.timing.renewDeadlineMs, ...(signal ? { signal } : {}) },
-    );
-    if (!r.result?.TTL || Number(r.result.TTL) <= 0) {
-      if (this.lease === lease) this.lease = undefined;
-      return "lost";
-    }
-    return "renewed";
+  /** What the worker's keepalive says of the session lease. */
+  private renewal(): "lost" | { renewedAt: number } {
+    const st = this.o.worker.keepaliveState();
+    if (st.lost) return "lost";
+    if (st.lastOk > this.lastRenewOk) this.lastRenewOk = st.lastOk;
+    return { renewedAt: this.lastRenewOk };
   }
 
-  /** Keeps the session lease alive while not leading (the member key lives on it too). */
+  /** Watches the session lease (renewed by the worker): a lost lease is granted anew. */
   async session(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
       await sleep(this.o.timing.retryPeriodMs, signal);
-      if (signal.aborted || this.leading) continue;
-      try {
-        if (!this.lease) continue;
-        const sentAt = Date.now();
-        if ((await this.keepalive(signal)) === "renewed") this.lastRenewOk = sentAt;
-      } catch (err) {
-        this.lastError = errorMessage(err);
+      if (signal.aborted || this.leading || !this.lease) continue;
+      if (this.renewal() === "lost") {
+        this.o.worker.stopKeepalive();
+        this.lease = undefined;
       }
     }
   }
@@ -183,9 +178,13 @@ export class EtcdElector implements Elector {
         onRenewed: (at) => {
           this.lastRenewOk = at;
         },
-        renew: (s) => this.keepalive(s),
+        renew: () => this.renewal(),
       }).then((why) => {
         signal.removeEventListener("abort", stop);
+        if (why === "lease lost") {
+          this.o.worker.stopKeepalive();
+          this.lease = undefined;
+        }
         if (this.leading?.ctl === ctl) this.leading = undefined;
         if (this.role === "leader") this.setRole("candidate", undefined);
         if (!signal.aborted) log.warn(`Term ${term} ended: ${why}`, { event: "lease" });
@@ -228,6 +227,7 @@ export class EtcdElector implements Elector {
     this.leading?.ctl.abort(new Error("shutdown"));
     const lease = this.lease;
     this.lease = undefined;
+    this.o.worker.stopKeepalive();
     if (!lease) return;
     try {
       await this.o.gateway.call("/v3/lease/revoke", { ID: lease }, { timeoutMs: 1000 });

@@ -55,6 +55,7 @@ export class Replica {
   readonly applier: LogApplier;
   members: Member[] = [];
   private readonly log: Logger;
+  private lastLeader: string | undefined;
 
   constructor(readonly o: ReplicaOptions) {
     this.log = o.log.child("ha");
@@ -86,10 +87,14 @@ export class Replica {
       id: o.id,
       timing: o.timing,
       log: this.log,
+      worker: this.sync,
       beforeLead: (signal) => this.applier.catchUp(signal),
       onRoleChange: (role, leader) => {
         o.metrics?.leader.set(role === "leader" ? 1 : 0);
-        if (leader) o.metrics?.leaderChanges.inc();
+        if (leader && leader !== this.lastLeader) {
+          if (this.lastLeader !== undefined) o.metrics?.leaderChanges.inc();
+          this.lastLeader = leader;
+        }
         this.log.info(`Role ${role}${leader ? `, leader ${leader}` : ""}`, { event: "role", role, leader });
         void this.publishMember().catch(() => undefined);
       },
