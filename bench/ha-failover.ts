@@ -50,7 +50,9 @@ async function applyLatency(url: string, tag: string): Promise<{ lat: number[]; 
   const t0 = performance.now();
   for (let i = 0; i < APPLIES; i++) {
     const a = performance.now();
-    const r = await post(url, "/api/v1/apply", { manifests: [{ file: "b.yaml", text: podSet(`${tag}${i % 20}`, i % 3) }] });
+    const r = await post(url, "/api/v1/apply", {
+      manifests: [{ file: "b.yaml", text: podSet(`${tag}${i % 20}`, i % 3) }],
+    });
     if (!r.ok) throw new Error(`apply ${i}: ${r.status} ${await r.text()}`);
     lat.push(performance.now() - a);
   }
@@ -62,12 +64,27 @@ async function singleNode(): Promise<{ lat: number[]; perSec: number }> {
   const port = await freePort();
   const proc = spawn(
     process.execPath,
-    ["--import", TSX, MAIN, "server", "--listen", `127.0.0.1:${port}`, "--state", join(dir, "s.db"), "--log-format", "json"],
+    [
+      "--import",
+      TSX,
+      MAIN,
+      "server",
+      "--listen",
+      `127.0.0.1:${port}`,
+      "--state",
+      join(dir, "s.db"),
+      "--log-format",
+      "json",
+    ],
     { stdio: "ignore", env: { ...process.env, MK_SERVER: "" } },
   );
   const url = `http://127.0.0.1:${port}`;
   try {
-    await waitFor(async () => (await fetch(`${url}/readyz`).catch(() => undefined))?.ok, 60_000, "single server");
+    await waitFor(
+      async () => (await fetch(`${url}/readyz`).catch(() => undefined))?.ok,
+      60_000,
+      "single server",
+    );
     return await applyLatency(url, "s");
   } finally {
     proc.kill("SIGKILL");
@@ -100,9 +117,9 @@ try {
       for (const s of cluster.servers) {
         if (s === leader) continue;
         if (!leaderAt && (await s.readyz())?.role === "leader") leaderAt = performance.now();
-        const r = await post(s.url, "/api/v1/apply", { manifests: [{ file: "k.yaml", text: podSet(name, 1) }] }).catch(
-          () => undefined,
-        );
+        const r = await post(s.url, "/api/v1/apply", {
+          manifests: [{ file: "k.yaml", text: podSet(name, 1) }],
+        }).catch(() => undefined);
         if (r?.ok) {
           applied = true;
           break;
@@ -111,7 +128,8 @@ try {
       if (!applied) await sleep(20);
     }
     while (!leaderAt) {
-      for (const s of cluster.servers) if (s !== leader && (await s.readyz())?.role === "leader") leaderAt = performance.now();
+      for (const s of cluster.servers)
+        if (s !== leader && (await s.readyz())?.role === "leader") leaderAt = performance.now();
     }
     for (;;) {
       const list = await docker.listContainers({
@@ -123,7 +141,9 @@ try {
     const podAt = performance.now();
     toLeader.push((leaderAt - t0) / 1000);
     toPod.push((podAt - t0) / 1000);
-    console.log(`trial ${t + 1}: new leader ${((leaderAt - t0) / 1000).toFixed(2)} s, first new pod running ${((podAt - t0) / 1000).toFixed(2)} s`);
+    console.log(
+      `trial ${t + 1}: new leader ${((leaderAt - t0) / 1000).toFixed(2)} s, first new pod running ${((podAt - t0) / 1000).toFixed(2)} s`,
+    );
     await leader.stopped();
     await leader.start();
   }
@@ -133,8 +153,12 @@ try {
     ["-> new leader ready", toLeader],
     ["-> first new pod running", toPod],
   ] as const)
-    console.log(`| ${what} | ${pct(xs, 50).toFixed(2)} | ${pct(xs, 99).toFixed(2)} | ${Math.max(...xs).toFixed(2)} |`);
-  console.log(`\n| apply (${APPLIES} sequential, 0-replica PodSet) | p50 (ms) | p99 (ms) | applies/s |\n|---|---|---|---|`);
+    console.log(
+      `| ${what} | ${pct(xs, 50).toFixed(2)} | ${pct(xs, 99).toFixed(2)} | ${Math.max(...xs).toFixed(2)} |`,
+    );
+  console.log(
+    `\n| apply (${APPLIES} sequential, 0-replica PodSet) | p50 (ms) | p99 (ms) | applies/s |\n|---|---|---|---|`,
+  );
   for (const [what, r] of [
     ["single-node (SQLite only)", single],
     ["HA, to the leader", ha],
