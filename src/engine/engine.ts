@@ -30,12 +30,11 @@ import { DEFAULT_BACKOFF } from "../reconcile/backoff.ts";
 import { releaseLease, tryLease } from "../store/lease.ts";
 import type { Mutation } from "../store/mutations.ts";
 import type { NodeRow, NodeState } from "../store/rows.ts";
-import type { Store } from "../store/store.ts";
+import { EVENT_TTL_MS, type Store } from "../store/store.ts";
 
 export const CONTROLLER_LEASE = "controller";
 
-/** How long events are kept. */
-export const EVENT_TTL_MS = 60 * 60 * 1000;
+export { EVENT_TTL_MS } from "../store/store.ts";
 
 /** Runs `fn`; a throw (SQLITE_BUSY, a full disk) is logged, never allowed to end a loop. */
 function guarded<T>(log: Logger, what: string, fn: () => T): T | undefined {
