@@ -2,6 +2,7 @@
 // events, plus a periodic resync), derives container and pod status, plans and executes the
 // actions that make the node match the pods bound to it, and reports into the store. It talks to
 // the controller only through the store's tables: pods bound to its node in, status out.
+import pLimit, { type LimitFunction } from "p-limit";
 import { BadRowReporter, checkPod, partitionRows } from "../controller/row-check.ts";
 import type { Clock } from "../lib/clock.ts";
 import { errorMessage } from "../lib/errors.ts";
@@ -89,27 +90,21 @@ export class NodeAgent {
    * are busy (their status is left alone until the actions are done).
    */
   private readonly inFlight = new Map<string, Promise<ActionResult[]>>();
-  private running = 0;
-  private readonly queue: (() => void)[] = [];
+  /** At most `concurrency` pods' actions at a time (p-limit: see docs/architecture.md). */
+  private readonly limit: LimitFunction;
   private readonly badRows = new BadRowReporter();
 
-  constructor(readonly opts: AgentOptions) {}
+  constructor(readonly opts: AgentOptions) {
+    this.limit = pLimit(opts.concurrency ?? 8);
+  }
 
   /** How many pods have actions running (for tests and shutdown). */
   busy(): number {
     return this.inFlight.size;
   }
 
-  private async slot<T>(fn: () => Promise<T>): Promise<T> {
-    const limit = this.opts.concurrency ?? 8;
-    if (this.running >= limit) await new Promise<void>((r) => this.queue.push(r));
-    this.running++;
-    try {
-      return await fn();
-    } finally {
-      this.running--;
-      this.queue.shift()?.();
-    }
+  private slot<T>(fn: () => Promise<T>): Promise<T> {
+    return this.limit(fn);
   }
 
   get node(): string {
