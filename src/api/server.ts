@@ -19,6 +19,8 @@ export interface ServerDeps {
   readyz?: () => { status: number; body: unknown };
   /** Runs before the routes (HA: forwards writes to the leader); true = it answered. */
   intercept?: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
+  /** GET /api/v1/history: the in-memory metrics history the status page charts. */
+  history?: () => unknown;
 }
 
 type Handler = (req: IncomingMessage, url: URL, params: string[], body: unknown) => Promise<unknown>;
@@ -189,6 +191,11 @@ export function createApiServer(deps: ServerDeps): Server {
         return;
       }
       if (deps.intercept && (await deps.intercept(req, res, url))) return;
+      if (url.pathname === "/api/v1/history" && deps.history) {
+        if (method !== "GET") throw new HttpError(405, `Method ${method} not allowed on ${url.pathname}`);
+        send(res, 200, deps.history());
+        return;
+      }
       const logs = /^\/api\/v1\/pods\/([^/]+)\/logs$/.exec(url.pathname);
       if (logs && method === "GET") {
         const abort = new AbortController();

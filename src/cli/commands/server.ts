@@ -9,6 +9,8 @@ import { parseHaFlags } from "../../ha/etcd/options.ts";
 import { Replica } from "../../ha/etcd/replica.ts";
 import { HaMetrics } from "../../ha/metrics.ts";
 import { UsageError } from "../../lib/errors.ts";
+import { MetricsHistory } from "../../metrics/history.ts";
+import { addDefaultSeries } from "../../metrics/history-series.ts";
 import { Metrics } from "../../metrics/registry.ts";
 import { validateBackoff } from "../../reconcile/backoff.ts";
 import { Store } from "../../store/store.ts";
@@ -110,6 +112,8 @@ export async function runServer(_args: string[], opts: Record<string, unknown>):
         }
       : {}),
   });
+  // The status page's live charts: 1 s samples, the last 10 minutes.
+  const history = addDefaultSeries(new MetricsHistory({ intervalMs: 1000, capacity: 600 }), store, metrics);
   const http = createApiServer({
     api,
     log,
@@ -120,6 +124,7 @@ export async function runServer(_args: string[], opts: Record<string, unknown>):
     }),
     page: statusPage,
     ...(replica ? { readyz: haReadyz(replica), intercept: haIntercept(replica, log) } : {}),
+    history: () => history.snapshot(),
   });
   http.listen(listen.port, listen.host);
   await once(http, "listening");
@@ -138,6 +143,7 @@ export async function runServer(_args: string[], opts: Record<string, unknown>):
   process.once("SIGTERM", () => stop("SIGTERM"));
   process.once("SIGINT", () => stop("SIGINT"));
   const background = replica?.run(abort.signal);
+  const sampling = history.run(abort.signal);
   try {
     await engine.run(
       abort.signal,
@@ -150,6 +156,8 @@ export async function runServer(_args: string[], opts: Record<string, unknown>):
     );
   } finally {
     leader = false;
+    abort.abort();
+    await sampling;
     await background;
     replica?.close();
     http.close();
