@@ -158,6 +158,17 @@ test("three replicas: one leader, two followers, the same cluster id and term ev
   assert.equal(new Set(rs.map((r) => r?.term)).size, 1);
   for (const s of cluster.servers) {
     assert.deepEqual(await sql(s, "select value from meta where key = 'cluster_id'"), [{ value: clusterId }]);
+    const r = rs.find((x) => x?.id === s.id);
+    const metrics = await (await fetch(`${s.url}/metrics`)).text();
+    assert.match(metrics, new RegExp(`^mk_leader ${r?.role === "leader" ? 1 : 0}$`, "m"));
+    assert.match(metrics, /^mk_ha_log_entries_total\{source="applied"\} \d+$/m);
+    assert.match(metrics, /^mk_ha_log_apply_lag_seconds /m);
+    assert.match(metrics, /^mk_leader_changes_total /m);
+    const status = (await (await fetch(`${s.url}/api/v1/status`)).json()) as {
+      ha?: { members: { id: string }[]; leader: string };
+    };
+    assert.deepEqual(status.ha?.members.map((m) => m.id).sort(), ["mk-1", "mk-2", "mk-3"]);
+    assert.equal(status.ha?.leader, r?.leader);
   }
 });
 

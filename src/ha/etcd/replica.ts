@@ -116,6 +116,22 @@ export class Replica {
    * containers, so a new leader's agents adopt them). Then commits go through the log.
    */
   async init(): Promise<void> {
+    // etcd may come up after the controllers: wait for it (as Kubernetes' components do).
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.join();
+      } catch (err) {
+        if (err instanceof StateError) throw err;
+        if (attempt === 1 || attempt % 10 === 0)
+          this.log.warn(`Waiting for etcd (${this.o.endpoints.join(", ")}): ${errorMessage(err)}`, {
+            event: "etcd",
+          });
+        await sleep(1000);
+      }
+    }
+  }
+
+  private async join(): Promise<void> {
     const { store } = this.o;
     const mine = store.getMeta("cluster_id") ?? randomUUID().replace(/-/g, "").slice(0, 12);
     const r = await this.gateway.call<{
