@@ -73,7 +73,7 @@ export function isMutating(method: string): boolean {
   return !SAFE_METHODS.has(method.toUpperCase());
 }
 
-/** The first reason to refuse `req`, or undefined. Health routes are not guarded (see server.ts). */
+/** The first reason to refuse `req` as browser-forged, or undefined. Health routes are not guarded. */
 export function checkRequest(req: RequestHead, opts: GuardOptions): Refusal | undefined {
   const host = header(req.headers, "host");
   if (host !== undefined && !isAllowedHost(host, opts)) {
@@ -108,6 +108,14 @@ export function checkRequest(req: RequestHead, opts: GuardOptions): Refusal | un
       };
     }
   }
+  return undefined;
+}
+
+/**
+ * A request that changes state must say content-type: application/json (no form and no no-cors
+ * fetch can). Checked after the route is known, so a wrong method still answers 405.
+ */
+export function checkContentType(req: RequestHead): Refusal | undefined {
   if (isMutating(req.method)) {
     const type = mediaType(header(req.headers, "content-type"));
     if (type !== "application/json") {

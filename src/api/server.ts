@@ -10,7 +10,7 @@ import { InvalidInputError, MkError, NotFoundError } from "../lib/errors.ts";
 import type { Logger } from "../lib/log.ts";
 import type { ObjectRef } from "../ops/commands.ts";
 import { authenticate, authMessage, sessionCookie, tokensEqual } from "./auth.ts";
-import { checkRequest } from "./guard.ts";
+import { checkContentType, checkRequest } from "./guard.ts";
 import type { ManifestSource, MkApi } from "./types.ts";
 import {
   applyBody,
@@ -299,6 +299,15 @@ export function createApiServer(deps: ServerDeps): Server {
         security.token,
       );
       if (!auth.ok) throw unauthorized(auth.reason);
+      const matching = table.filter((r) => r.pattern.test(url.pathname));
+      if (matching.length > 0 && !matching.some((r) => r.method === method))
+        throw methodNotAllowed(
+          method,
+          url.pathname,
+          matching.map((r) => r.method),
+        );
+      const badType = checkContentType({ method, path: url.pathname, headers: req.headers });
+      if (badType) throw new HttpError(badType.status, badType.message, badType.code);
       if (url.pathname === "/metrics" && deps.metrics) {
         if (method !== "GET" && method !== "HEAD") throw methodNotAllowed(method, url.pathname, ["GET"]);
         const m = await deps.metrics();
@@ -328,7 +337,6 @@ export function createApiServer(deps: ServerDeps): Server {
         });
         return;
       }
-      const matching = table.filter((r) => r.pattern.test(url.pathname));
       const route = matching.find((r) => r.method === method);
       if (route) {
         const m = route.pattern.exec(url.pathname);
@@ -345,12 +353,6 @@ export function createApiServer(deps: ServerDeps): Server {
           return;
         }
       }
-      if (matching.length > 0)
-        throw methodNotAllowed(
-          method,
-          url.pathname,
-          matching.map((r) => r.method),
-        );
       throw new NotFoundError("route", url.pathname);
     } catch (err) {
       const { status, body } = errorResponse(err);

@@ -55,11 +55,15 @@ export function parseRequest<S extends v.GenericSchema>(
   where: RequestIssue["in"],
 ): v.InferOutput<S> {
   const issues: RequestIssue[] = [];
-  for (const f of checkFields(schema, value))
-    issues.push({ in: where, path: formatPath(f.path), message: f.message });
+  const fieldIssues = checkFields(schema, value);
+  for (const f of fieldIssues) issues.push({ in: where, path: formatPath(f.path), message: f.message });
+  // Below a value of the wrong shape (a list for a mapping), schema issues are noise.
+  const shapes = fieldIssues.filter((f) => f.shape).map((f) => f.path);
+  const below = (p: PathSegment[]) => shapes.some((s) => s.every((seg, i) => p[i] === seg));
   const result = v.safeParse(schema, value, { message: schemaMessage });
   if (!result.success) {
     for (const i of result.issues) {
+      if (below(issuePath(i))) continue;
       const path = formatPath(issuePath(i));
       // An unknown field already reported is not also "required field is missing" elsewhere.
       if (!issues.some((x) => x.path === path && x.message === i.message))
