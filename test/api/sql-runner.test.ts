@@ -61,7 +61,7 @@ test("runSqlIsolated() answers a query, blobs included", async () => {
   assert.deepEqual(r.columns, ["one", "b", "s"]);
   assert.equal(r.rows[0]?.one, 1);
   assert.ok(Buffer.isBuffer(r.rows[0]?.b));
-  assert.deepEqual([...(r.rows[0]?.b as Buffer)], [0, 255]);
+  assert.deepEqual([...((r.rows[0]?.b as Buffer | undefined) ?? [])], [0, 255]);
 });
 
 test("runSqlIsolated() stops a runaway recursive CTE at the time limit while the event loop keeps turning", async () => {
