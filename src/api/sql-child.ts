@@ -3,12 +3,15 @@
 // mk re-enters itself for this (main.ts, `mk __mk-sql-child`), so it works from the source tree,
 // the npm bundle and the single executable alike. See sql-runner.ts for why a process, not a thread.
 import { MkError } from "../lib/errors.ts";
-import { runSql } from "../ops/queries.ts";
+import { runSql } from "../ops/sql.ts";
 
 /** What the child prints: rows (blobs as {"$blob": base64}) or an error envelope. */
 export type SqlChildAnswer =
   | { ok: true; columns: string[]; rows: Record<string, unknown>[] }
   | { ok: false; error: { code: string; message: string; details: Record<string, unknown> } };
+
+/** The child's first line: the query starts now (the time limit counts from here, not from spawn). */
+export const SQL_CHILD_STARTED = "mk-sql-started\n";
 
 /** SQLite's own memory in the child (a group_concat over a runaway CTE ends here, not in swap). */
 export const SQL_CHILD_HEAP_BYTES = 256 * 1024 * 1024;
@@ -53,9 +56,11 @@ export async function runSqlChild(): Promise<number> {
   } catch {
     input = undefined;
   }
-  const text = JSON.stringify(answerQuery(input));
-  await new Promise<void>((resolve, reject) =>
-    process.stdout.write(text, (err) => (err ? reject(err) : resolve())),
-  );
+  const write = (text: string) =>
+    new Promise<void>((resolve, reject) =>
+      process.stdout.write(text, (err) => (err ? reject(err) : resolve())),
+    );
+  await write(SQL_CHILD_STARTED);
+  await write(JSON.stringify(answerQuery(input)));
   return 0;
 }

@@ -10,9 +10,9 @@ import { spawn } from "node:child_process";
 import { isSea } from "node:sea";
 import { fileURLToPath } from "node:url";
 import { MkError, StateError } from "../lib/errors.ts";
-import type { SqlResult } from "../ops/queries.ts";
+import type { SqlResult } from "../ops/sql.ts";
 import { SQL_CHILD_COMMAND } from "../sea/argv.ts";
-import { decodeValue, type SqlChildAnswer } from "./sql-child.ts";
+import { decodeValue, SQL_CHILD_STARTED, type SqlChildAnswer } from "./sql-child.ts";
 
 export interface SqlLimits {
   timeoutMs: number;
@@ -23,6 +23,9 @@ export const DEFAULT_SQL_LIMITS: SqlLimits = { timeoutMs: 5000, maxRows: 10_000 
 
 /** Most bytes of JSON a child may answer with (rows x width can still be large under the row cap). */
 export const MAX_SQL_ANSWER_BYTES = 64 * 1024 * 1024;
+
+/** How long the query process may take to start (a loaded machine, a cold cache) before its query. */
+export const SQL_STARTUP_TIMEOUT_MS = 30_000;
 
 /** The query ran past its time limit and was stopped. */
 export class SqlTimeoutError extends MkError {
@@ -106,11 +109,28 @@ function spawnQuery(path: string, query: string, limits: SqlLimits): Promise<Sql
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
       fn();
     };
-    const timer = setTimeout(
-      () => finish(() => reject(new SqlTimeoutError(limits.timeoutMs))),
-      limits.timeoutMs,
+    // Until the child says its query started, only the startup limit runs; then the query's.
+    let timer = setTimeout(
+      () =>
+        finish(() =>
+          reject(
+            new StateError(
+              `Cannot run SQL: the query process did not start within ${SQL_STARTUP_TIMEOUT_MS / 1000}s`,
+            ),
+          ),
+        ),
+      SQL_STARTUP_TIMEOUT_MS,
     );
+    let started = false;
     child.stdout.on("data", (d: Buffer) => {
+      if (!started && Buffer.concat([...out, d]).includes(SQL_CHILD_STARTED)) {
+        started = true;
+        clearTimeout(timer);
+        timer = setTimeout(
+          () => finish(() => reject(new SqlTimeoutError(limits.timeoutMs))),
+          limits.timeoutMs,
+        );
+      }
       outBytes += d.length;
       if (outBytes > MAX_SQL_ANSWER_BYTES) {
         finish(() =>
@@ -136,7 +156,9 @@ function spawnQuery(path: string, query: string, limits: SqlLimits): Promise<Sql
       finish(() => {
         let answer: SqlChildAnswer | undefined;
         try {
-          answer = JSON.parse(Buffer.concat(out).toString("utf8")) as SqlChildAnswer;
+          const text = Buffer.concat(out).toString("utf8");
+          const at = text.indexOf(SQL_CHILD_STARTED);
+          answer = JSON.parse(at === -1 ? text : text.slice(at + SQL_CHILD_STARTED.length)) as SqlChildAnswer;
         } catch {
           answer = undefined;
         }
