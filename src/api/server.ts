@@ -47,6 +47,8 @@ export interface ServerDeps {
   ready: () => boolean;
   metrics?: () => Promise<{ contentType: string; body: string }>;
   page?: (path: string) => { contentType: string; body: string } | undefined;
+  /** GET /api/v1/history: the in-memory metrics history the status page charts. */
+  history?: () => unknown;
   /** Default: loopback, no token, plain HTTP. */
   security?: SecurityOptions;
 }
@@ -312,6 +314,11 @@ export function createApiServer(deps: ServerDeps): Server {
         if (method !== "GET" && method !== "HEAD") throw methodNotAllowed(method, url.pathname, ["GET"]);
         const m = await deps.metrics();
         res.writeHead(200, { "content-type": m.contentType }).end(m.body);
+        return;
+      }
+      if (url.pathname === "/api/v1/history" && deps.history) {
+        if (method !== "GET") throw methodNotAllowed(method, url.pathname, ["GET"]);
+        send(res, 200, deps.history());
         return;
       }
       const logs = /^\/api\/v1\/pods\/([^/]+)\/logs$/.exec(url.pathname);

@@ -6,6 +6,8 @@ import { LocalApi } from "../../api/local.ts";
 import { createApiServer } from "../../api/server.ts";
 import { Engine } from "../../engine/engine.ts";
 import { UsageError } from "../../lib/errors.ts";
+import { MetricsHistory } from "../../metrics/history.ts";
+import { addDefaultSeries } from "../../metrics/history-series.ts";
 import { Metrics } from "../../metrics/registry.ts";
 import { validateBackoff } from "../../reconcile/backoff.ts";
 import { Store } from "../../store/store.ts";
@@ -108,6 +110,8 @@ export async function runServer(_args: string[], opts: Record<string, unknown>):
     localNode: opts.localNode !== false,
     metrics,
   });
+  // The status page's live charts: 1 s samples, the last 10 minutes.
+  const history = addDefaultSeries(new MetricsHistory({ intervalMs: 1000, capacity: 600 }), store, metrics);
   const api = new LocalApi(store, {
     identity: engine.identity,
     isLeader: () => leader,
@@ -122,6 +126,7 @@ export async function runServer(_args: string[], opts: Record<string, unknown>):
       body: await metrics.registry.metrics(),
     }),
     page: statusPage,
+    history: () => history.snapshot(),
     security: {
       ...(token !== undefined ? { token } : {}),
       listenHost: listen.host,
@@ -150,6 +155,7 @@ export async function runServer(_args: string[], opts: Record<string, unknown>):
   };
   process.once("SIGTERM", () => stop("SIGTERM"));
   process.once("SIGINT", () => stop("SIGINT"));
+  const sampling = history.run(abort.signal);
   try {
     await engine.run(
       abort.signal,
@@ -162,6 +168,8 @@ export async function runServer(_args: string[], opts: Record<string, unknown>):
     );
   } finally {
     leader = false;
+    abort.abort();
+    await sampling;
     http.close();
     http.closeAllConnections();
     store.close();
