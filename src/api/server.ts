@@ -187,6 +187,16 @@ export function routes(api: MkApi): Route[] {
   ];
 }
 
+/**
+ * Routes answered outside the JSON table (streams, text): listed so that a wrong method answers 405
+ * with Allow before the content-type check. Add a route here when it is special-cased below.
+ */
+export const STREAM_ROUTES: { method: string; pattern: RegExp }[] = [
+  { method: "GET", pattern: /^\/metrics$/ },
+  { method: "GET", pattern: /^\/api\/v1\/history$/ },
+  { method: "GET", pattern: /^\/api\/v1\/pods\/[^/]+\/logs$/ },
+];
+
 /** Query parameters no route reads as its own: the status page's one-time token. */
 const IGNORED_QUERY = ["token"];
 
@@ -301,7 +311,7 @@ export function createApiServer(deps: ServerDeps): Server {
         security.token,
       );
       if (!auth.ok) throw unauthorized(auth.reason);
-      const matching = table.filter((r) => r.pattern.test(url.pathname));
+      const matching = [...table, ...STREAM_ROUTES].filter((r) => r.pattern.test(url.pathname));
       if (matching.length > 0 && !matching.some((r) => r.method === method))
         throw methodNotAllowed(
           method,
@@ -344,7 +354,7 @@ export function createApiServer(deps: ServerDeps): Server {
         });
         return;
       }
-      const route = matching.find((r) => r.method === method);
+      const route = table.find((r) => r.method === method && r.pattern.test(url.pathname));
       if (route) {
         const m = route.pattern.exec(url.pathname);
         const params = (m?.slice(1) ?? []).map(decodeParam);

@@ -8,7 +8,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import fc from "fast-check";
-import { routes } from "../../src/api/server.ts";
+import { routes, STREAM_ROUTES } from "../../src/api/server.ts";
 import type { MkApi } from "../../src/api/types.ts";
 import { IMAGE, requireDocker, Sandbox } from "./harness.ts";
 
@@ -35,8 +35,10 @@ function routeList(): { method: string; pattern: RegExp }[] {
   const stub = new Proxy({}, { get: () => () => Promise.reject(new Error("not called")) }) as MkApi;
   return [
     ...routes(stub).map((r) => ({ method: r.method, pattern: r.pattern })),
-    { method: "GET", pattern: /^\/api\/v1\/pods\/([^/]+)\/logs$/ },
-    { method: "GET", pattern: /^\/metrics$/ },
+    ...STREAM_ROUTES.map((r) => ({
+      method: r.method,
+      pattern: new RegExp(r.pattern.source.replace("[^/]+", "([^/]+)")),
+    })),
     { method: "GET", pattern: /^\/$/ },
   ];
 }
