@@ -45,12 +45,30 @@ export interface LogWriterOptions {
   /** The head moved past what this replica applied: the applier catches up. */
   onBehind: () => void;
   onAppended?: (entry: LogEntry) => void;
+  /**
+   * The log could not be written for this long (ms): the leader steps down (onFenced), so that
+   * its next term starts afresh — heartbeats first — instead of acting on state it could not
+   * record (a node's heartbeats missed only because the log was unreachable would evict its pods).
+   */
+  maxOutageMs?: number;
   now?: () => number;
   timeoutMs?: number;
 }
 
 export class LogWriter implements Replicator {
+  /** When the current run of failed writes began (0: the last write worked). */
+  private failingSince = 0;
+
   constructor(private readonly o: LogWriterOptions) {}
+
+  private failed(): void {
+    const now = (this.o.now ?? Date.now)();
+    if (this.failingSince === 0) this.failingSince = now;
+    else if (this.o.maxOutageMs !== undefined && now - this.failingSince > this.o.maxOutageMs) {
+      this.failingSince = 0;
+      this.o.onFenced(`the log could not be written for over ${this.o.maxOutageMs} ms`);
+    }
+  }
 
   append(muts: readonly Mutation[]): LogPosition {
     const { keys, store, id } = this.o;
@@ -86,9 +104,11 @@ export class LogWriter implements Replicator {
     } catch (err) {
       // Unknown outcome (a timeout) or not written: either way the applier reads the log next.
       this.o.onBehind();
+      this.failed();
       throw new LogUnavailableError(`Cannot write to the etcd log: ${(err as Error).message}`);
     }
     if (r.succeeded) {
+      this.failingSince = 0;
       this.o.onAppended?.(entry);
       return { seq, revision: Number(r.header.revision ?? 0) };
     }

@@ -107,6 +107,7 @@ export class Replica {
       term: () => this.elector.writableTerm(),
       onFenced: (why) => this.elector.fence(why),
       onBehind: () => this.applier.poke(),
+      maxOutageMs: o.timing.renewDeadlineMs,
       onAppended: () => o.metrics?.entries.inc({ source: "appended" }),
     });
   }

@@ -34,8 +34,12 @@ async function post(endpoints, path, body, timeoutMs, retryOnTimeout) {
     } catch (err) {
       const timedOut = err && err.name === "TimeoutError";
       errors.push(endpoints[i] + ": " + (timedOut ? "timed out" : ((err.cause && (err.cause.code || err.cause.message)) || err.message)));
-      // A write that timed out may have happened: never send it again elsewhere.
-      if (timedOut && !retryOnTimeout) break;
+      // A write that timed out may have happened: never send it again elsewhere; but the next
+      // call starts at the next member (this one may be partitioned or stalled).
+      if (timedOut && !retryOnTimeout) {
+        first = (i + 1) % endpoints.length;
+        break;
+      }
     }
   }
   return { error: errors.join("; ") || "deadline passed" };
