@@ -345,6 +345,18 @@ export function createApiServer(deps: ServerDeps): Server {
         return;
       }
       const denied = authError(req, security);
+      if (denied && method === "GET" && deps.page?.(url.pathname)) {
+        // A person opening the page: say how to log in, in words rather than JSON.
+        res
+          .writeHead(401, {
+            "content-type": "text/plain; charset=utf-8",
+            "www-authenticate": 'Bearer realm="mk"',
+          })
+          .end(
+            "This mk server needs its API token: open /?token=<token> once (the token file of mk server --token-file, or MK_TOKEN).\n",
+          );
+        return;
+      }
       if (denied) throw denied;
       // HEAD is GET without the body (node:http drops it).
       const routeMethod = method === "HEAD" ? "GET" : method;

@@ -178,7 +178,11 @@ test("a DNS-rebinding Host is refused on reads and writes; IP literals and local
 
 test("with a token every route but /healthz, /livez and /readyz wants it: 401 with WWW-Authenticate", async () => {
   for (const p of ["/healthz", "/livez", "/readyz"]) assert.equal((await fetch(`${url}${p}`)).status, 200, p);
-  for (const p of ["/api/v1/pods", "/api/v1/status", "/metrics", "/", "/api/v1/nope"]) {
+  const page = await fetch(`${url}/`);
+  assert.equal(page.status, 401);
+  assert.equal(page.headers.get("www-authenticate"), 'Bearer realm="mk"');
+  assert.match(await page.text(), /^This mk server needs its API token: open \/\?token=<token> once/);
+  for (const p of ["/api/v1/pods", "/api/v1/status", "/metrics", "/api/v1/history", "/api/v1/nope"]) {
     const r = await fetch(`${url}${p}`);
     assert.equal(r.status, 401, p);
     assert.equal(r.headers.get("www-authenticate"), 'Bearer realm="mk"');
