@@ -4,13 +4,14 @@ import { readManifestSources } from "../../manifest/read.ts";
 import { createContext } from "../context.ts";
 import { globalOptions } from "../index.ts";
 import { formatData } from "../output.ts";
+import { durationFlag, WAIT_FLAG } from "../timing-flags.ts";
 import { deleteProgress, waitFor } from "../wait.ts";
-import { durationOpt, filenames } from "./apply.ts";
+import { filenames } from "./apply.ts";
 import { resourceOf } from "./get.ts";
 
 export async function runDelete(args: string[], opts: Record<string, unknown>): Promise<number> {
   const ctx = createContext(globalOptions(opts));
-  const timeoutMs = durationOpt(opts.timeout ?? "120s", "--timeout");
+  const timeoutMs = durationFlag(WAIT_FLAG, opts.timeout);
   const api = await ctx.api();
   try {
     let refs: { kind: string; name: string }[];
