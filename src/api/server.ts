@@ -5,6 +5,7 @@ import { pipeline } from "node:stream/promises";
 import { InvalidInputError, MkError, NotFoundError } from "../lib/errors.ts";
 import type { Logger } from "../lib/log.ts";
 import type { ObjectRef } from "../ops/commands.ts";
+import { OBJECT_KINDS } from "../ops/kube-objects.ts";
 import type { ManifestSource, MkApi } from "./types.ts";
 
 const MAX_BODY = 20 * 1024 * 1024;
@@ -77,6 +78,26 @@ const KIND_OF: Record<string, string> = {
   nodes: "Node",
 };
 
+/** gracePeriodSeconds (integer >= 0) and force (boolean) of a delete body, both optional. */
+function deleteOptionsOf(body: unknown): { graceSeconds?: number; force?: boolean } {
+  const b = isRecord(body) ? body : {};
+  const grace = b.gracePeriodSeconds;
+  if (grace !== undefined && (typeof grace !== "number" || !Number.isInteger(grace) || grace < 0))
+    throw new InvalidInputError('Expected "gracePeriodSeconds" to be an integer >= 0');
+  if (b.force !== undefined && typeof b.force !== "boolean")
+    throw new InvalidInputError('Expected "force" to be a boolean');
+  return {
+    ...(typeof grace === "number" ? { graceSeconds: grace } : {}),
+    ...(b.force === true ? { force: true } : {}),
+  };
+}
+
+function objectKind(word: string | undefined): string {
+  const kind = OBJECT_KINDS[(word ?? "").toLowerCase()];
+  if (!kind) throw new NotFoundError("resource", word ?? "");
+  return kind;
+}
+
 export function routes(api: MkApi): Route[] {
   const r = (method: string, path: string, handler: Handler): Route => ({
     method,
@@ -90,7 +111,9 @@ export function routes(api: MkApi): Route[] {
     ),
     r("POST", "/api/v1/diff", (_q, _u, _p, b) => api.diff(sourcesOf(b))),
     r("POST", "/api/v1/refs", (_q, _u, _p, b) => api.refs(sourcesOf(b))),
-    r("POST", "/api/v1/delete", (_q, _u, _p, b) => api.delete(refsOf(b))),
+    r("POST", "/api/v1/delete", (_q, _u, _p, b) => api.delete(refsOf(b), deleteOptionsOf(b))),
+    r("GET", "/api/v1/objects/:kind", (_q, _u, [k]) => api.objects(objectKind(k), undefined)),
+    r("GET", "/api/v1/objects/:kind/:name", (_q, _u, [k, n]) => api.objects(objectKind(k), n ?? "")),
     r("GET", "/api/v1/pods", () => api.pods()),
     r("GET", "/api/v1/pods/:name", (_q, _u, [n]) => api.pod(n ?? "")),
     r("GET", "/api/v1/podsets", () => api.podSets()),
@@ -165,7 +188,7 @@ export function createApiServer(deps: ServerDeps): Server {
       } catch {
         throw new InvalidInputError(`Bad request URL ${JSON.stringify(req.url)}`);
       }
-      if (url.pathname === "/healthz") {
+      if (url.pathname === "/healthz" || url.pathname === "/livez") {
         res.writeHead(200, { "content-type": "text/plain" }).end("ok\n");
         return;
       }

@@ -66,12 +66,17 @@ export interface PassSummary {
 }
 
 export function toDesiredPod(row: PodRow): DesiredPod {
+  const spec = JSON.parse(row.spec) as PodSpec;
   return {
     name: row.name,
     uid: row.uid,
     ownerKind: row.ownerKind,
     ownerName: row.ownerName,
-    spec: JSON.parse(row.spec) as PodSpec,
+    // delete --grace-period: the stop uses the grace stored with the deletion request.
+    spec:
+      row.deletionAt !== null && row.deletionGraceSeconds !== null
+        ? { ...spec, terminationGracePeriodSeconds: row.deletionGraceSeconds }
+        : spec,
     deleting: row.deletionAt !== null,
   };
 }

@@ -5,6 +5,7 @@ import type { MkObjectBody, PodSetObject } from "../manifest/types.ts";
 import { podRequests } from "../scheduler/schedule.ts";
 import { openSqlite } from "../store/db.ts";
 import type { Store } from "../store/store.ts";
+import { explainSqlError, sqlRefusal } from "./sql-guard.ts";
 import {
   type EventView,
   eventView,
@@ -71,6 +72,8 @@ export function listEvents(
 export interface Described {
   kind: string;
   name: string;
+  /** The apiVersion the object was applied with (apps/v1 for a Deployment); null for a PodSet's pod. */
+  apiVersion?: string | null;
   object: MkObjectBody | null;
   status: PodView | PodSetView | NodeView;
   events: EventView[];
@@ -87,6 +90,7 @@ export function describe(store: Store, kind: string, name: string): Described {
       return {
         kind,
         name,
+        apiVersion: obj?.apiVersion ?? null,
         object:
           object ??
           (row
@@ -101,9 +105,23 @@ export function describe(store: Store, kind: string, name: string): Described {
       };
     }
     case "PodSet":
-      return { kind, name, object, status: getPodSet(store, name), events };
+      return {
+        kind,
+        name,
+        apiVersion: obj?.apiVersion ?? null,
+        object,
+        status: getPodSet(store, name),
+        events,
+      };
     case "Node":
-      return { kind, name, object, status: getNode(store, name), events };
+      return {
+        kind,
+        name,
+        apiVersion: obj?.apiVersion ?? null,
+        object,
+        status: getNode(store, name),
+        events,
+      };
     default:
       throw new InvalidInputError(`Cannot describe ${kind}: expected pod, podset or node`);
   }
@@ -116,6 +134,8 @@ export interface SqlResult {
 
 /** Runs one statement on a read-only connection: SQLite itself refuses writes. */
 export function runSql(path: string, query: string): SqlResult {
+  const refused = sqlRefusal(query);
+  if (refused) throw new InvalidInputError(`Cannot run SQL: ${refused}`);
   const sqlite = openSqlite(path, { readonly: true });
   try {
     let stmt: ReturnType<typeof sqlite.prepare<unknown[], Record<string, unknown>>>;
@@ -133,7 +153,7 @@ export function runSql(path: string, query: string): SqlResult {
       const rows = stmt.all();
       return { columns: stmt.columns().map((c) => c.name), rows };
     } catch (err) {
-      throw new InvalidInputError(`Cannot run SQL: ${(err as Error).message}`);
+      throw new InvalidInputError(`Cannot run SQL: ${explainSqlError(query, (err as Error).message)}`);
     }
   } finally {
     sqlite.close();
