@@ -57,7 +57,7 @@ export const COMMANDS: {
   },
   {
     name: "get",
-    usage: "get [type] [names...]",
+    usage: "get [type] [...names]",
     description:
       "List objects: pods (po), podsets (ps, deployments, deploy), nodes (no), events (ev), autoscalers (hpa), all",
     options: [
@@ -94,7 +94,7 @@ export const COMMANDS: {
   },
   {
     name: "describe",
-    usage: "describe [type] [names...]",
+    usage: "describe [type] [...names]",
     description: "Show pods, podsets or nodes in detail, with their recent events",
     options: [SELECTOR],
     examples: [
@@ -107,7 +107,7 @@ export const COMMANDS: {
   },
   {
     name: "delete",
-    usage: "delete [type] [names...]",
+    usage: "delete [type] [...names]",
     description:
       "Delete objects named in manifests (-f), by TYPE NAME or TYPE/NAME, or by selector; pods stop gracefully",
     options: [
@@ -225,6 +225,7 @@ export const COMMANDS: {
     usage: "rollout <action> <object>",
     description: "Watch, pause or undo rolling updates of a podset",
     options: [],
+    examples: ["mk rollout status deploy/web", "mk rollout undo deploy/web"],
     load: async () => async () => {
       const { NotAvailableError } = await import("../lib/errors.ts");
       throw new NotAvailableError("mk rollout");
