@@ -5,7 +5,10 @@ const GLOBAL: [string, string][] = [
   ["--state <path>", "State database (env MK_STATE; default ./.mk/state.db)"],
   ["--server <url>", "Talk to a running mk server instead of the state file (env MK_SERVER)"],
   ["-o, --output <format>", "table, wide, json, yaml, name or jsonpath=TEMPLATE (default table)"],
-  ["-n, --namespace <ns>", 'Accepted for kubectl scripts: "default" (mk has one namespace); any other exits 1'],
+  [
+    "-n, --namespace <ns>",
+    'Accepted for kubectl scripts: "default" (mk has one namespace); any other exits 1',
+  ],
   ["-A, --all-namespaces", "Accepted for kubectl scripts: the one namespace"],
   ["--log-format <format>", "pretty or json (json when stdout is not a terminal)"],
   ["-h, --help", "Show help"],

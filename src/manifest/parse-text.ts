@@ -84,7 +84,8 @@ function parseDocument(
   // A `kind: List` (what `mk get -o yaml` prints for several objects): each item is an object,
   // and issues name it by its path, e.g. items[1].spec.replicas.
   if (isMapping(value) && value.apiVersion === "v1" && value.kind === "List" && Array.isArray(value.items)) {
-    for (const [i, item] of value.items.entries()) parseObject(item, ["items", i], document, file, lineCounter, out);
+    for (const [i, item] of value.items.entries())
+      parseObject(item, ["items", i], document, file, lineCounter, out);
     return;
   }
   parseObject(value, [], document, file, lineCounter, out);

@@ -54,10 +54,17 @@ test("delete --grace-period 2 overrides a 30 s grace period: the container is st
   const took = Date.now() - t0;
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^pod\/slow deleted$/m);
-  assert.match(r.stderr, /waiting for 1 pod\(s\) to stop:\n {2}pod\/slow is terminating/, "progress, not silence");
+  assert.match(
+    r.stderr,
+    /waiting for 1 pod\(s\) to stop:\n {2}pod\/slow is terminating/,
+    "progress, not silence",
+  );
   assert.ok(took < 20_000, `took ${took} ms: the 30 s grace period was used`);
   assert.equal((await box.containers({ "mk.pod": "slow" })).length, 0);
-  const grace = await box.json<{ g: number | null }[]>(["sql", "select count(*) g from pods where name = 'slow'"]);
+  const grace = await box.json<{ g: number | null }[]>([
+    "sql",
+    "select count(*) g from pods where name = 'slow'",
+  ]);
   assert.equal(grace[0]?.g, 0);
 });
 
@@ -69,7 +76,11 @@ test("delete --force --grace-period 0 removes the pod from the state at once and
   assert.match(r.stdout, /^pod\/forced deleted \(force\)$/m);
   const gone = await mk(["get", "pod", "forced"]);
   assert.equal(gone.code, 1, "gone from the state right away");
-  await waitFor(async () => (await box.containers({ "mk.pod": "forced" })).length === 0, 15_000, "container removed");
+  await waitFor(
+    async () => (await box.containers({ "mk.pod": "forced" })).length === 0,
+    15_000,
+    "container removed",
+  );
   const bad = await mk(["delete", "pod", "x", "--force", "--grace-period", "5"]);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /--force deletes at once/);
@@ -126,7 +137,8 @@ test("get -w prints the list once, then one line per added, changed or deleted p
     await waitFor(async () => json.out().includes('"kind": "Deployment"'), 20_000, "initial object");
     await ok(["scale", "deploy/w", "--replicas", "2"]);
     await waitFor(
-      async () => (w.out().match(/^ADDED\s+w-/gm)?.length ?? 0) >= 2 && /^MODIFIED\s+w-.*Running/m.test(w.out()),
+      async () =>
+        (w.out().match(/^ADDED\s+w-/gm)?.length ?? 0) >= 2 && /^MODIFIED\s+w-.*Running/m.test(w.out()),
       30_000,
       "the new pod added, then modified until Running",
     );
@@ -139,7 +151,11 @@ test("get -w prints the list once, then one line per added, changed or deleted p
     assert.equal(lines.filter((l) => l.startsWith("ADDED") && l.includes(first)).length, 1);
     assert.ok(!w.out().includes("\x1b["), "no screen clearing when piped");
     // -o json -w: the object again only when it changed (the scale changed spec.replicas).
-    await waitFor(async () => (json.out().match(/"kind": "Deployment"/g)?.length ?? 0) >= 2, 20_000, "json watch");
+    await waitFor(
+      async () => (json.out().match(/"kind": "Deployment"/g)?.length ?? 0) >= 2,
+      20_000,
+      "json watch",
+    );
   } finally {
     w.proc.kill("SIGINT");
     json.proc.kill("SIGINT");

@@ -124,7 +124,8 @@ test("get all lists pods, podsets and autoscalers with TYPE/NAME names", async (
 
 test("label selectors: =, ==, !=, in, notin, key, !key, comma = and", async () => {
   // The grammar is unit-tested (test/ops/selector.test.ts); here each operator once, end to end.
-  const sel = async (s: string) => lines(await ok(["get", "pods", "-l", s, "-o", "name"])).filter(Boolean).length;
+  const sel = async (s: string) =>
+    lines(await ok(["get", "pods", "-l", s, "-o", "name"])).filter(Boolean).length;
   assert.equal(await sel("app==web"), 2);
   assert.equal(await sel("app!=web"), 2);
   assert.equal(await sel("tier in (front,back),!nothing"), 3);
@@ -135,7 +136,10 @@ test("label selectors: =, ==, !=, in, notin, key, !key, comma = and", async () =
   assert.match(none.stderr, /No resources found in default namespace/);
   const bad = await mk(["get", "pods", "-l", "tier in (a"]);
   assert.equal(bad.code, 2);
-  assert.match(bad.stderr, /-l: Cannot parse selector "tier in \(a": expected "\)" to close the values of "tier in"/);
+  assert.match(
+    bad.stderr,
+    /-l: Cannot parse selector "tier in \(a": expected "\)" to close the values of "tier in"/,
+  );
   assert.equal(lines(await ok(["get", "deploy", "-l", "app=web", "-o", "name"])).length, 1, "podsets too");
 });
 
@@ -156,7 +160,10 @@ test("--show-labels, -L, --sort-by and --no-headers", async () => {
   assert.match(lines(shown)[1] ?? "", /\sapp=hello$/);
   const cols = lines(await ok(["get", "pods", "-L", "app", "-L", "tier"]));
   assert.match(cols[0] ?? "", /\sAPP\s+TIER$/);
-  assert.ok(cols.some((l) => /^hello\s.*\shello\s+<none>$/.test(l)), cols.join("\n"));
+  assert.ok(
+    cols.some((l) => /^hello\s.*\shello\s+<none>$/.test(l)),
+    cols.join("\n"),
+  );
   const byName = lines(await ok(["get", "pods", "--sort-by", ".metadata.name", "--no-headers"])).map(
     (l) => l.split(/\s+/)[0],
   );
@@ -213,8 +220,29 @@ test("-o jsonpath: fields, [*], range and literals", async () => {
   assert.match(bad.stderr, /\{range\} without \{end\}/);
 });
 
+interface Obj {
+  apiVersion: string;
+  kind: string;
+  metadata: {
+    name: string;
+    namespace: string;
+    uid: string;
+    creationTimestamp: string;
+    generation?: number;
+    labels: Record<string, string>;
+    annotations: Record<string, string>;
+    ownerReferences?: { apiVersion: string; kind: string; name: string; controller: boolean }[];
+  };
+  spec: {
+    containers: { image: string }[];
+    template: { spec: { containers: { resources: { requests: { cpu: string } } }[] } };
+  };
+  status: Record<string, unknown>;
+  items: Obj[];
+}
+
 test("-o yaml|json prints Kubernetes-shaped objects; the flat record is status; lists are kind: List", async () => {
-  const pod = parse(await ok(["get", "pod/hello", "-o", "yaml"])) as Record<string, any>;
+  const pod = parse(await ok(["get", "pod/hello", "-o", "yaml"])) as Obj;
   assert.equal(pod.apiVersion, "v1");
   assert.equal(pod.kind, "Pod");
   assert.equal(pod.metadata.name, "hello");
@@ -224,23 +252,23 @@ test("-o yaml|json prints Kubernetes-shaped objects; the flat record is status; 
   assert.equal(pod.metadata.generation, 1);
   assert.deepEqual(pod.metadata.labels, { app: "hello" });
   assert.deepEqual(pod.metadata.annotations, { note: "hi" });
-  assert.equal(pod.spec.containers[0].image, IMAGE);
+  assert.equal(pod.spec.containers[0]?.image, IMAGE);
   // The API's record, unchanged, under status (docs/cli.md).
   for (const k of ["name", "owner", "node", "phase", "ready", "deletionRequestedAt", "restarts"])
     assert.ok(k in pod.status, k);
   assert.equal(pod.status.phase, "Running");
-  const list = JSON.parse(await ok(["get", "pods", "-o", "json"])) as Record<string, any>;
+  const list = JSON.parse(await ok(["get", "pods", "-o", "json"])) as Obj;
   assert.equal(list.kind, "List");
   assert.equal(list.apiVersion, "v1");
   assert.equal(list.items.length, 4);
-  const owned = list.items.find((i: any) => i.metadata.name.startsWith("web-"));
+  const owned = list.items.find((i) => i.metadata.name.startsWith("web-"));
   assert.deepEqual(
-    owned.metadata.ownerReferences.map((r: any) => [r.apiVersion, r.kind, r.name, r.controller]),
+    owned?.metadata.ownerReferences?.map((r) => [r.apiVersion, r.kind, r.name, r.controller]),
     [["apps/v1", "Deployment", "web", true]],
   );
-  const deploy = JSON.parse(await ok(["get", "deploy", "web", "-o", "json"])) as Record<string, any>;
+  const deploy = JSON.parse(await ok(["get", "deploy", "web", "-o", "json"])) as Obj;
   assert.deepEqual([deploy.apiVersion, deploy.kind], ["apps/v1", "Deployment"]);
-  assert.equal(deploy.spec.template.spec.containers[0].resources.requests.cpu, "50m");
+  assert.equal(deploy.spec.template.spec.containers[0]?.resources.requests.cpu, "50m");
   assert.equal(deploy.status.replicas, 2);
   // The API keeps its flat records.
   const api = (await (await fetch(`${url}/api/v1/pods`)).json()) as Record<string, unknown>[];
@@ -252,11 +280,22 @@ test("round trip: for every kind, get -o yaml | apply -f - and get -o json | app
   const deployPod = lines(await ok(["get", "pods", "-l", "app=web", "-o", "name"]))[0] ?? "";
   // Every kind at once: a standalone pod, a PodSet's and a Deployment's pod, a Deployment, a
   // PodSet, a node and an autoscaler, printed as one List in each format and applied back.
-  const refs = ["pod/hello", podSetPod, deployPod, "deploy/web", "podset/api", "node/local", "autoscaler/web"];
+  const refs = [
+    "pod/hello",
+    podSetPod,
+    deployPod,
+    "deploy/web",
+    "podset/api",
+    "node/local",
+    "autoscaler/web",
+  ];
   for (const format of ["yaml", "json"]) {
     const out = lines(await ok(["apply", "-f", "-", "--no-wait"], await ok(["get", ...refs, "-o", format])));
     assert.equal(out.length, refs.length, out.join("\n"));
-    assert.ok(out.every((l) => / unchanged$/.test(l)), `-o ${format}:\n${out.join("\n")}`);
+    assert.ok(
+      out.every((l) => / unchanged$/.test(l)),
+      `-o ${format}:\n${out.join("\n")}`,
+    );
   }
   // One object (not a List) each way, and every pod as kubectl users pipe it.
   for (const [ref, format] of [
@@ -265,11 +304,17 @@ test("round trip: for every kind, get -o yaml | apply -f - and get -o json | app
     ["pods", "yaml"],
   ] as const) {
     const out = lines(await ok(["apply", "-f", "-", "--no-wait"], await ok(["get", ref, "-o", format])));
-    assert.ok(out.length > 0 && out.every((l) => / unchanged$/.test(l)), `${ref} -o ${format}: ${out.join("\n")}`);
+    assert.ok(
+      out.length > 0 && out.every((l) => / unchanged$/.test(l)),
+      `${ref} -o ${format}: ${out.join("\n")}`,
+    );
   }
   // A changed field is still a change, and typos are still refused.
   const yaml = await ok(["get", "deploy/web", "-o", "yaml"]);
-  assert.match(await ok(["apply", "-f", "-", "--dry-run"], yaml.replace("replicas: 2", "replicas: 3")), /configured/);
+  assert.match(
+    await ok(["apply", "-f", "-", "--dry-run"], yaml.replace("replicas: 2", "replicas: 3")),
+    /configured/,
+  );
   const typo = await mk(["apply", "-f", "-", "--dry-run"], yaml.replace("minReadySeconds", "minReadySecond"));
   assert.equal(typo.code, 1);
   assert.match(typo.stderr, /minReadySecond/);
@@ -304,7 +349,10 @@ test("logs: pod/NAME, -l with prefixed lines, deploy/NAME, and why a pod has no 
 });
 
 test("scale takes TYPE NAME and TYPE/NAME; --replicas abc is a usage error naming the flag", async () => {
-  assert.match(await ok(["scale", "deploy", "web", "--replicas", "3"]), /^deployment\.apps\/web scaled from 2 to 3$/m);
+  assert.match(
+    await ok(["scale", "deploy", "web", "--replicas", "3"]),
+    /^deployment\.apps\/web scaled from 2 to 3$/m,
+  );
   assert.match(await ok(["scale", "deployment/web", "--replicas", "2"]), /scaled from 3 to 2/);
   const bad = await mk(["scale", "deploy", "web", "--replicas", "abc"]);
   assert.equal(bad.code, 2);
