@@ -106,8 +106,21 @@ export class RemoteApi implements MkApi {
   refs(sources: ManifestSource[]) {
     return this.call<Awaited<ReturnType<MkApi["refs"]>>>("POST", "/api/v1/refs", { manifests: sources });
   }
-  delete(refs: { kind: string; name: string }[]) {
-    return this.call<Awaited<ReturnType<MkApi["delete"]>>>("POST", "/api/v1/delete", { refs });
+  delete(refs: { kind: string; name: string }[], opts: { graceSeconds?: number; force?: boolean } = {}) {
+    return this.call<Awaited<ReturnType<MkApi["delete"]>>>("POST", "/api/v1/delete", {
+      refs,
+      ...(opts.graceSeconds !== undefined ? { gracePeriodSeconds: opts.graceSeconds } : {}),
+      ...(opts.force ? { force: true } : {}),
+    });
+  }
+  objects(kind: string, name?: string) {
+    const resource = `${kind.toLowerCase()}s`;
+    return name === undefined
+      ? this.call<Awaited<ReturnType<MkApi["objects"]>>>("GET", `/api/v1/objects/${resource}`)
+      : this.call<Awaited<ReturnType<MkApi["objects"]>>>(
+          "GET",
+          `/api/v1/objects/${resource}/${encodeURIComponent(name)}`,
+        );
   }
   pods() {
     return this.call<Awaited<ReturnType<MkApi["pods"]>>>("GET", "/api/v1/pods");

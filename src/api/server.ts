@@ -9,6 +9,7 @@ import { pipeline } from "node:stream/promises";
 import { InvalidInputError, MkError, NotFoundError } from "../lib/errors.ts";
 import type { Logger } from "../lib/log.ts";
 import type { ObjectRef } from "../ops/commands.ts";
+import { OBJECT_KINDS } from "../ops/kube-objects.ts";
 import { authenticate, authMessage, sessionCookie, tokensEqual } from "./auth.ts";
 import { checkContentType, checkRequest } from "./guard.ts";
 import type { ManifestSource, MkApi } from "./types.ts";
@@ -97,6 +98,12 @@ const KIND_OF: Record<string, string> = {
   nodes: "Node",
 };
 
+function objectKind(word: string | undefined): string {
+  const kind = OBJECT_KINDS[(word ?? "").toLowerCase()];
+  if (!kind) throw new NotFoundError("resource", word ?? "");
+  return kind;
+}
+
 export function routes(api: MkApi): Route[] {
   const r = (method: string, path: string, handler: Handler): Route => ({
     method,
@@ -114,9 +121,15 @@ export function routes(api: MkApi): Route[] {
     }),
     r("POST", "/api/v1/diff", (_q, _u, _p, b) => api.diff(sources(b))),
     r("POST", "/api/v1/refs", (_q, _u, _p, b) => api.refs(sources(b))),
-    r("POST", "/api/v1/delete", (_q, _u, _p, b) =>
-      api.delete(parseRequest(deleteBody, b, "body").refs as ObjectRef[]),
-    ),
+    r("POST", "/api/v1/delete", (_q, _u, _p, b) => {
+      const body = parseRequest(deleteBody, b, "body");
+      return api.delete(body.refs as ObjectRef[], {
+        ...(body.gracePeriodSeconds !== undefined ? { graceSeconds: body.gracePeriodSeconds } : {}),
+        ...(body.force === true ? { force: true } : {}),
+      });
+    }),
+    r("GET", "/api/v1/objects/:kind", (_q, _u, [k]) => api.objects(objectKind(k), undefined)),
+    r("GET", "/api/v1/objects/:kind/:name", (_q, _u, [k, n]) => api.objects(objectKind(k), n ?? "")),
     r("GET", "/api/v1/pods", () => api.pods()),
     r("GET", "/api/v1/pods/:name", (_q, _u, [n]) => api.pod(n ?? "")),
     r("GET", "/api/v1/podsets", () => api.podSets()),

@@ -9,6 +9,7 @@ import type { MkObject, MkObjectBody } from "../manifest/types.ts";
 import { hashOf, stableJson } from "../reconcile/spec-hash.ts";
 import type { Mutation } from "../store/mutations.ts";
 import type { Store } from "../store/store.ts";
+import { liveBody } from "./kube-objects.ts";
 
 export type ApplyAction = "created" | "configured" | "unchanged";
 
@@ -17,6 +18,8 @@ export interface ApplyResult {
   name: string;
   action: ApplyAction;
   generation: number;
+  /** The apiVersion of the document applied (apps/v1 for a Deployment, which is stored as a PodSet). */
+  apiVersion: string;
 }
 
 export interface DiffResult extends ApplyResult {
@@ -44,6 +47,18 @@ export function planApply(
     const body = objectBody(o);
     const hash = objectHash(body);
     const prev = store.getObject(o.kind, o.metadata.name);
+    // A PodSet's pod or a node as `mk get -o yaml` printed it: nothing to do when it is unchanged.
+    const live = liveBody(store, o.kind, o.metadata.name);
+    if (live && objectHash(live) === hash) {
+      results.push({
+        kind: o.kind,
+        name: o.metadata.name,
+        action: "unchanged",
+        generation: prev?.generation ?? 1,
+        apiVersion: o.source.apiVersion,
+      });
+      continue;
+    }
     if (o.kind === "Pod") {
       const pod = store.getPod(o.metadata.name);
       if (pod && pod.ownerKind !== "Pod") {
@@ -58,6 +73,7 @@ export function planApply(
       name: o.metadata.name,
       action,
       generation: !prev ? 1 : action === "configured" ? prev.generation + 1 : prev.generation,
+      apiVersion: o.source.apiVersion,
     });
     if (action === "unchanged") continue;
     mutations.push({

@@ -70,6 +70,8 @@ export function listEvents(
 export interface Described {
   kind: string;
   name: string;
+  /** The apiVersion the object was applied with (apps/v1 for a Deployment); null for a PodSet's pod. */
+  apiVersion?: string | null;
   object: MkObjectBody | null;
   status: PodView | PodSetView | NodeView;
   events: EventView[];
@@ -86,6 +88,7 @@ export function describe(store: Store, kind: string, name: string): Described {
       return {
         kind,
         name,
+        apiVersion: obj?.apiVersion ?? null,
         object:
           object ??
           (row
@@ -100,9 +103,23 @@ export function describe(store: Store, kind: string, name: string): Described {
       };
     }
     case "PodSet":
-      return { kind, name, object, status: getPodSet(store, name), events };
+      return {
+        kind,
+        name,
+        apiVersion: obj?.apiVersion ?? null,
+        object,
+        status: getPodSet(store, name),
+        events,
+      };
     case "Node":
-      return { kind, name, object, status: getNode(store, name), events };
+      return {
+        kind,
+        name,
+        apiVersion: obj?.apiVersion ?? null,
+        object,
+        status: getNode(store, name),
+        events,
+      };
     default:
       throw new InvalidInputError(`Cannot describe ${kind}: expected pod, podset or node`);
   }
