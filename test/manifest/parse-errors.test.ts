@@ -118,7 +118,7 @@ test("parseManifestText() accepts unsupported fields left empty, as generated YA
 
 test("parseManifestText() refuses kinds mk does not run, listing the supported ones", () => {
   const supported =
-    "supported: Pod (mk/v1, v1), PodSet (mk/v1), Deployment (apps/v1), Node (mk/v1), Autoscaler (mk/v1)";
+    "supported: Pod (mk/v1, v1), PodSet (mk/v1), Deployment (apps/v1), Node (mk/v1), Autoscaler (mk/v1), HorizontalPodAutoscaler (autoscaling/v2, autoscaling/v1)";
   assert.deepEqual(
     issuesOf(`apiVersion: v1
 kind: Service
