@@ -2,7 +2,7 @@
 // one AutoscalerSpec with Kubernetes' defaults; everything mk cannot act on is refused by path.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { AutoscalerObject, ScalingRules } from "../../src/manifest/types.ts";
+import type { AutoscalerObject, MkObject, ScalingRules } from "../../src/manifest/types.ts";
 import { issuesOf, objectOf } from "./helpers.ts";
 
 const DEFAULT_UP: ScalingRules = {
@@ -47,7 +47,7 @@ spec:
       policies: [{type: Pods, value: 1, periodSeconds: 5}]
 status:
   currentReplicas: 2
-`) as AutoscalerObject;
+`) as AutoscalerObject & MkObject;
   assert.equal(hpa.kind, "Autoscaler");
   assert.equal(hpa.source.apiVersion, "autoscaling/v2");
   assert.deepEqual(hpa.spec, {
