@@ -75,6 +75,11 @@ const KIND_OF: Record<string, string> = {
   podsets: "PodSet",
   node: "Node",
   nodes: "Node",
+  autoscaler: "Autoscaler",
+  autoscalers: "Autoscaler",
+  hpa: "Autoscaler",
+  horizontalpodautoscaler: "Autoscaler",
+  horizontalpodautoscalers: "Autoscaler",
 };
 
 export function routes(api: MkApi): Route[] {
@@ -100,6 +105,8 @@ export function routes(api: MkApi): Route[] {
       if (typeof replicas !== "number") throw new InvalidInputError('Expected a body {"replicas": number}');
       return api.scale(n ?? "", replicas);
     }),
+    r("GET", "/api/v1/autoscalers", () => api.autoscalers()),
+    r("GET", "/api/v1/autoscalers/:name", (_q, _u, [n]) => api.autoscaler(n ?? "")),
     r("GET", "/api/v1/nodes", () => api.nodes()),
     r("POST", "/api/v1/nodes", (_q, _u, _p, b) => {
       if (!isRecord(b) || typeof b.name !== "string" || typeof b.docker !== "string") {
@@ -122,7 +129,8 @@ export function routes(api: MkApi): Route[] {
     }),
     r("GET", "/api/v1/describe/:kind/:name", (_q, _u, [k, n]) => {
       const kind = KIND_OF[(k ?? "").toLowerCase()];
-      if (!kind) throw new InvalidInputError(`Cannot describe ${k}: expected pod, podset or node`);
+      if (!kind)
+        throw new InvalidInputError(`Cannot describe ${k}: expected pod, podset, node or autoscaler`);
       return api.describe(kind, n ?? "");
     }),
     r("POST", "/api/v1/sql", (_q, _u, _p, b) => {

@@ -5,6 +5,7 @@ import type { MkObjectBody, PodSetObject } from "../manifest/types.ts";
 import { podRequests } from "../scheduler/schedule.ts";
 import { openSqlite } from "../store/db.ts";
 import type { Store } from "../store/store.ts";
+import { type AutoscalerView, autoscalerView } from "./autoscaler-views.ts";
 import {
   type EventView,
   eventView,
@@ -55,6 +56,25 @@ export function getNode(store: Store, name: string): NodeView {
   return nodeView(n, store.listPods({ node: name }), podRequests);
 }
 
+function targetReplicas(store: Store, o: { spec: string }): number | undefined {
+  const target = (JSON.parse(o.spec) as { spec: { target: { name: string } } }).spec.target.name;
+  const row = store.getObject("PodSet", target);
+  return row ? (JSON.parse(row.spec) as PodSetObject).spec.replicas : undefined;
+}
+
+export function listAutoscalers(store: Store): AutoscalerView[] {
+  const statuses = new Map(store.listAutoscalerStatus().map((s) => [s.name, s]));
+  return store
+    .listObjects("Autoscaler")
+    .map((o) => autoscalerView(o, statuses.get(o.name), targetReplicas(store, o)));
+}
+
+export function getAutoscaler(store: Store, name: string): AutoscalerView {
+  const o = store.getObject("Autoscaler", name);
+  if (!o) throw new NotFoundError("autoscaler", name);
+  return autoscalerView(o, store.getAutoscalerStatus(name), targetReplicas(store, o));
+}
+
 export function listEvents(
   store: Store,
   opts: { kind?: string; name?: string; limit?: number } = {},
@@ -72,7 +92,7 @@ export interface Described {
   kind: string;
   name: string;
   object: MkObjectBody | null;
-  status: PodView | PodSetView | NodeView;
+  status: PodView | PodSetView | NodeView | AutoscalerView;
   events: EventView[];
 }
 
@@ -104,8 +124,10 @@ export function describe(store: Store, kind: string, name: string): Described {
       return { kind, name, object, status: getPodSet(store, name), events };
     case "Node":
       return { kind, name, object, status: getNode(store, name), events };
+    case "Autoscaler":
+      return { kind, name, object, status: getAutoscaler(store, name), events };
     default:
-      throw new InvalidInputError(`Cannot describe ${kind}: expected pod, podset or node`);
+      throw new InvalidInputError(`Cannot describe ${kind}: expected pod, podset, node or autoscaler`);
   }
 }
 

@@ -20,8 +20,10 @@ export async function runDelete(args: string[], opts: Record<string, unknown>): 
       const [word, ...names] = args;
       const slash = word?.includes("/") ? word.split("/") : undefined;
       const resource = resourceOf(slash ? slash[0] : word);
-      const kind = { pods: "Pod", podsets: "PodSet", nodes: "Node", events: "" }[resource];
-      if (!kind) throw new UsageError("mk delete takes pod, podset or node");
+      const kind = { pods: "Pod", podsets: "PodSet", nodes: "Node", events: "", autoscalers: "Autoscaler" }[
+        resource
+      ];
+      if (!kind) throw new UsageError("mk delete takes pod, podset, node or hpa");
       const all = slash ? [slash[1] ?? "", ...names] : names;
       if (all.length === 0 || all.some((n) => !n))
         throw new UsageError("mk delete needs -f PATH or a resource and name(s)");

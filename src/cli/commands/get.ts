@@ -3,13 +3,18 @@ import { stringify } from "yaml";
 import type { MkApi } from "../../api/types.ts";
 import { sleep } from "../../lib/clock.ts";
 import { UsageError } from "../../lib/errors.ts";
+import type { AutoscalerView } from "../../ops/autoscaler-views.ts";
 import type { Described } from "../../ops/queries.ts";
 import type { EventView, NodeView, PodSetView, PodView } from "../../ops/views.ts";
 import { type Context, createContext } from "../context.ts";
 import { globalOptions } from "../index.ts";
 import { age, formatBytes, formatCpu, formatData, table } from "../output.ts";
+import { AUTOSCALER_WORDS, describeAutoscalerText, printAutoscalers } from "./get-autoscalers.ts";
 
-const RESOURCES: Record<string, "pods" | "podsets" | "nodes" | "events"> = {
+type Resource = "pods" | "podsets" | "nodes" | "events" | "autoscalers";
+
+const RESOURCES: Record<string, Resource> = {
+  ...Object.fromEntries(AUTOSCALER_WORDS.map((w) => [w, "autoscalers" as const])),
   pod: "pods",
   pods: "pods",
   po: "pods",
@@ -27,9 +32,10 @@ const RESOURCES: Record<string, "pods" | "podsets" | "nodes" | "events"> = {
   ev: "events",
 };
 
-export function resourceOf(word: string | undefined): "pods" | "podsets" | "nodes" | "events" {
+export function resourceOf(word: string | undefined): Resource {
   const r = RESOURCES[(word ?? "").toLowerCase()];
-  if (!r) throw new UsageError(`Unknown resource "${word ?? ""}": expected pods, podsets, nodes or events`);
+  if (!r)
+    throw new UsageError(`Unknown resource "${word ?? ""}": expected pods, podsets, nodes, events or hpa`);
   return r;
 }
 
@@ -109,6 +115,8 @@ async function fetchResource(api: MkApi, resource: string, name: string | undefi
       return name ? [await api.podSet(name)] : api.podSets();
     case "nodes":
       return name ? [await api.node(name)] : api.nodes();
+    case "autoscalers":
+      return name ? [await api.autoscaler(name)] : api.autoscalers();
     default:
       return api.events({ limit: 200 });
   }
@@ -125,6 +133,8 @@ function render(ctx: Context, resource: string, items: unknown[], single: boolea
       return items.length ? printPodSets(items as PodSetView[]) : "No podsets found";
     case "nodes":
       return items.length ? printNodes(items as NodeView[], wide) : "No nodes found";
+    case "autoscalers":
+      return items.length ? printAutoscalers(items as AutoscalerView[]) : "No autoscalers found";
     default:
       return items.length ? printEvents(items as EventView[]) : "No events found";
   }
@@ -153,6 +163,14 @@ export async function runGet(args: string[], opts: Record<string, unknown>): Pro
 }
 
 function describeText(d: Described): string {
+  if (d.kind === "Autoscaler")
+    return describeAutoscalerText(
+      d,
+      printEvents(d.events)
+        .split("\n")
+        .map((l) => `  ${l}`)
+        .join("\n"),
+    );
   const lines: string[] = [];
   const kv = (k: string, v: unknown) =>
     lines.push(`${`${k}:`.padEnd(22)}${v === null || v === undefined || v === "" ? "<none>" : String(v)}`);
@@ -232,8 +250,10 @@ export async function runDescribe(args: string[], opts: Record<string, unknown>)
   const ctx = createContext(globalOptions(opts));
   const [word, name] = args;
   if (!name) throw new UsageError("mk describe needs a resource and a name, e.g. mk describe pod web");
-  const kind = { pods: "Pod", podsets: "PodSet", nodes: "Node", events: "" }[resourceOf(word)];
-  if (!kind) throw new UsageError("mk describe takes pod, podset or node");
+  const kind = { pods: "Pod", podsets: "PodSet", nodes: "Node", events: "", autoscalers: "Autoscaler" }[
+    resourceOf(word)
+  ];
+  if (!kind) throw new UsageError("mk describe takes pod, podset, node or hpa");
   const api = await ctx.api();
   try {
     const d = await api.describe(kind, name);

@@ -11,6 +11,7 @@ import { statusPage } from "../../web/status-page.ts";
 import { createContext } from "../context.ts";
 import { globalOptions } from "../index.ts";
 import { durationOpt } from "./apply.ts";
+import { autoscalerSettings, statsInterval } from "./server-autoscaler.ts";
 
 export function parseListen(v: string): { host: string; port: number } {
   const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(v);
@@ -57,6 +58,8 @@ export async function runServer(_args: string[], opts: Record<string, unknown>):
     scheduler: strategy,
     localNode: opts.localNode !== false,
     metrics,
+    autoscaler: autoscalerSettings(opts),
+    statsIntervalMs: statsInterval(opts),
   });
   const api = new LocalApi(store, { identity: engine.identity, isLeader: () => leader });
   const http = createApiServer({
