@@ -6,7 +6,13 @@ import { globalOptions } from "../index.ts";
 import { age, formatData } from "../output.ts";
 import { printEvents } from "./get.ts";
 
-const KINDS: Record<string, string> = { pod: "Pod", podset: "PodSet", node: "Node" };
+const KINDS: Record<string, string> = {
+  pod: "Pod",
+  podset: "PodSet",
+  node: "Node",
+  autoscaler: "Autoscaler",
+  hpa: "Autoscaler",
+};
 
 export async function runEvents(_args: string[], opts: Record<string, unknown>): Promise<number> {
   const ctx = createContext(globalOptions(opts));
@@ -14,7 +20,7 @@ export async function runEvents(_args: string[], opts: Record<string, unknown>):
   if (typeof opts.for === "string") {
     const [k, n] = opts.for.split("/");
     const kind = KINDS[(k ?? "").toLowerCase()];
-    if (!kind || !n) throw new UsageError(`--for ${opts.for}: expected pod/NAME, podset/NAME or node/NAME`);
+    if (!kind || !n) throw new UsageError(`--for ${opts.for}: expected pod/NAME, podset/NAME, node/NAME or hpa/NAME`);
     filter = { kind, name: n };
   }
   const limit = Number(opts.limit ?? 100);
