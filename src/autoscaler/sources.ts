@@ -179,7 +179,8 @@ export class LocalSource implements MetricsSource {
     const metrics = new Map<string, number>();
     for (const [pod, samples] of this.history.pods()) {
       const last = samples[samples.length - 1];
-      if (!last || now - last.at > this.windowMs) continue; // stale: the node stopped answering
+      // Stale (the node stopped answering, or stats rounds are slower than the window): no metric.
+      if (!last || now - last.at > 2 * this.windowMs) continue;
       const value = resource === "cpu" ? cpuRate(samples, this.windowMs, now) : last.memoryBytes;
       if (value !== undefined) metrics.set(pod, value);
     }

@@ -120,7 +120,7 @@ function startPrometheus(dir: string, port: number, target: string): ChildProces
 const condition = (h: HpaView, type: string) => h.conditions.find((c) => c.type === type);
 
 test("an autoscaling/v2 HPA scales CPU burners 1 -> 3 and back to 1 from Prometheus, and rides out a Prometheus outage", {
-  timeout: 240_000,
+  timeout: 480_000,
 }, async () => {
   assert.ok(existsSync(PROMETHEUS), `${PROMETHEUS} not found: run 'bash scripts/setup.sh --extras'`);
   const box = new Sandbox();
@@ -155,7 +155,8 @@ test("an autoscaling/v2 HPA scales CPU burners 1 -> 3 and back to 1 from Prometh
   assert.match(table, /burn\s+PodSet\/burn\s+(\d+%|<unknown>)\/50%\s+1\s+3\s+\d/);
   const metrics = await (await fetch(`${server.url}/metrics`)).text();
   assert.match(metrics, /mk_autoscaler_desired_replicas\{autoscaler="burn"\} 3/);
-  assert.match(metrics, /mk_autoscaler_rescales_total\{autoscaler="burn",direction="up"\} 1/);
+  // One step when a burner gets its whole 200m; two (1 -> 2 -> 3) on a loaded machine.
+  assert.match(metrics, /mk_autoscaler_rescales_total\{autoscaler="burn",direction="up"\} [12]\n/);
   assert.match(metrics, /mk_autoscaler_rescales_total\{autoscaler="burn",direction="down"\} 0/);
   assert.match(metrics, /mk_autoscaler_utilization_ratio\{autoscaler="burn"\} \d/);
 
@@ -204,7 +205,7 @@ test("an autoscaling/v2 HPA scales CPU burners 1 -> 3 and back to 1 from Prometh
 });
 
 test("without --prometheus the HPA scales the burner up from mk's own Docker stats", {
-  timeout: 120_000,
+  timeout: 240_000,
 }, async () => {
   const box = new Sandbox();
   boxes.push(box);
@@ -214,7 +215,7 @@ test("without --prometheus the HPA scales the burner up from mk's own Docker sta
   const loadStart = Date.now();
   await waitFor(
     async () => (await replicas(box, server.url)) === 3,
-    90_000,
+    150_000,
     "scale-up to 3 from Docker stats",
   );
   const h = await hpa(box, server.url);
