@@ -98,7 +98,7 @@ test("AutoscalerController scales a busy PodSet up through the journal, holds, a
   const clock = new FakeClock();
   const path = join(dir, "scale.db");
   let store = Store.open(path, { clock });
-  apply(store, deployment("") + "---\n" + HPA);
+  apply(store, `${deployment("")}---\n${HPA}`);
   runAll(store, clock.now());
   const source = new ScriptedSource(store);
   source.next = each(200);
@@ -156,7 +156,7 @@ test("AutoscalerController scales a busy PodSet up through the journal, holds, a
 test("AutoscalerController keeps replicas and records the condition when metrics fail, then recovers", async () => {
   const clock = new FakeClock();
   const store = Store.open(join(dir, "fail.db"), { clock });
-  apply(store, deployment("  replicas: 2\n") + "---\n" + HPA);
+  apply(store, `${deployment("  replicas: 2\n")}---\n${HPA}`);
   runAll(store, clock.now());
   const source = new ScriptedSource(store);
   const controller = new AutoscalerController({ store, log: silentLogger, clock, source });
@@ -180,7 +180,7 @@ test("AutoscalerController keeps replicas and records the condition when metrics
 test("AutoscalerController reports FailedGetResourceMetric for a target without a cpu request", async () => {
   const clock = new FakeClock();
   const store = Store.open(join(dir, "norequest.db"), { clock });
-  apply(store, deployment("", "resources: {}") + "---\n" + HPA);
+  apply(store, `${deployment("", "resources: {}")}---\n${HPA}`);
   runAll(store, clock.now());
   const source = new ScriptedSource(store);
   source.next = each(200);
@@ -199,7 +199,7 @@ test("AutoscalerController reports FailedGetResourceMetric for a target without 
 test("AutoscalerController drops the status of a deleted autoscaler", async () => {
   const clock = new FakeClock();
   const store = Store.open(join(dir, "deleted.db"), { clock });
-  apply(store, deployment("") + "---\n" + HPA);
+  apply(store, `${deployment("")}---\n${HPA}`);
   const source = new ScriptedSource(store);
   const controller = new AutoscalerController({ store, log: silentLogger, clock, source });
   await controller.syncAll();

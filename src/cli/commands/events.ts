@@ -20,7 +20,8 @@ export async function runEvents(_args: string[], opts: Record<string, unknown>):
   if (typeof opts.for === "string") {
     const [k, n] = opts.for.split("/");
     const kind = KINDS[(k ?? "").toLowerCase()];
-    if (!kind || !n) throw new UsageError(`--for ${opts.for}: expected pod/NAME, podset/NAME, node/NAME or hpa/NAME`);
+    if (!kind || !n)
+      throw new UsageError(`--for ${opts.for}: expected pod/NAME, podset/NAME, node/NAME or hpa/NAME`);
     filter = { kind, name: n };
   }
   const limit = Number(opts.limit ?? 100);
