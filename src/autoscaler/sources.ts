@@ -152,18 +152,25 @@ export class UsageHistory {
   }
 }
 
-/** CPU rate (millicores) from samples within the window; a counter drop (restart) starts afresh. */
+/**
+ * CPU rate (millicores) over about the window, ending at the newest sample. When stats rounds are
+ * slower than the window (a loaded host), the one sample before it is taken, up to three windows
+ * back, rather than having no rate. A counter drop (a restarted container) starts afresh.
+ */
 export function cpuRate(samples: readonly Sample[], windowMs: number, now: number): number | undefined {
-  const recent = samples.filter((s) => s.at >= now - windowMs);
   let start = 0;
-  for (let i = 1; i < recent.length; i++) {
-    const cur = recent[i];
-    const prev = recent[i - 1];
+  for (let i = 1; i < samples.length; i++) {
+    const cur = samples[i];
+    const prev = samples[i - 1];
     if (cur && prev && cur.cpuSeconds < prev.cpuSeconds) start = i;
   }
-  const from = recent[start];
-  const to = recent[recent.length - 1];
-  if (!from || !to || to.at <= from.at) return undefined;
+  const usable = samples.slice(start).filter((s) => s.at <= now);
+  const to = usable[usable.length - 1];
+  if (!to) return undefined;
+  let i = usable.findIndex((s) => s.at >= to.at - windowMs);
+  if (usable[i] === to) i--;
+  const from = usable[i];
+  if (!from || to.at - from.at > 3 * windowMs || to.at <= from.at) return undefined;
   return ((to.cpuSeconds - from.cpuSeconds) / ((to.at - from.at) / 1000)) * 1000;
 }
 

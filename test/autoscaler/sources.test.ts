@@ -115,6 +115,23 @@ test("cpuRate() is the counter's rise over the window, restarting after a counte
   const reset = [...samples.slice(0, 3), { at: NOW, cpuSeconds: 0.5, memoryBytes: 0 }];
   assert.equal(cpuRate(reset, 30_000, NOW), undefined); // one sample since the restart
   assert.equal(cpuRate(samples.slice(3), 30_000, NOW), undefined);
+  // Rounds slower than the window: the sample before it still gives a rate, up to 3 windows back.
+  assert.equal(
+    cpuRate(
+      [samples[0], samples[3]].filter((x) => x !== undefined),
+      30_000,
+      NOW,
+    ),
+    150,
+  );
+  assert.equal(
+    cpuRate(
+      [samples[0], samples[3]].filter((x) => x !== undefined),
+      10_000,
+      NOW,
+    ),
+    undefined,
+  );
 });
 
 test("LocalSource.fetch() reports running pods' rates and memory, and drops pods of a silent node", async () => {
