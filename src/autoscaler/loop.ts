@@ -49,8 +49,17 @@ export function scalePodOf(p: PodRow): ScalePod {
   };
 }
 
+/** The stored status; an unreadable row counts as none (the next sync writes a good one). */
 export function statusOfRow(row: AutoscalerStatusRow | undefined): AutoscalerStatus | undefined {
   if (!row) return undefined;
+  try {
+    return parseStatusRow(row);
+  } catch {
+    return undefined;
+  }
+}
+
+function parseStatusRow(row: AutoscalerStatusRow): AutoscalerStatus {
   const events = JSON.parse(row.scaleEvents) as {
     up: BehaviorHistory["scaleUpEvents"];
     down: BehaviorHistory["scaleDownEvents"];
