@@ -219,6 +219,7 @@ test("an autoscaling/v2 HPA scales CPU burners 1 -> 3 and back to 1 from Prometh
   );
   // Three burners would starve the next test's one of CPU.
   prometheus.kill("SIGKILL");
+  boxes.splice(boxes.indexOf(box), 1);
   await box.cleanup();
 });
 
