@@ -191,6 +191,9 @@ export class LocalSource implements MetricsSource {
       const value = resource === "cpu" ? cpuRate(samples, this.windowMs, now) : last.memoryBytes;
       if (value !== undefined) metrics.set(pod, value);
     }
+    // Right after a start no round has run yet (a cpu rate needs two): say so, not just "none".
+    if (metrics.size === 0)
+      return { ok: false, error: `no ${resource} samples of running pods from Docker stats yet` };
     return { ok: true, metrics };
   }
 }
