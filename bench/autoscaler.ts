@@ -3,7 +3,8 @@
 // start to the first scale-up and to max, and from idle to the first scale-down and to min, printed
 // next to the configured sync period, usage window and scale-down stabilization window. Prints
 // numbers; asserts nothing. Run:
-//   npx tsx bench/autoscaler.ts [--sync 5s] [--window 20s] [--stats 5s] [--down-window 30s] [--prometheus URL]
+//   npx tsx bench/autoscaler.ts [--sync 5s] [--window 20s] [--stats 5s] [--cpu-init 30s]
+//                               [--down-window 30s] [--prometheus URL]
 import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -29,6 +30,7 @@ const syncMs = parseDurationMs(arg("sync", "5s"));
 const windowMs = parseDurationMs(arg("window", "20s"));
 const statsMs = parseDurationMs(arg("stats", "5s"));
 const downWindowS = parseDurationMs(arg("down-window", "30s")) / 1000;
+const cpuInitMs = parseDurationMs(arg("cpu-init", "30s"));
 const prometheus = arg("prometheus", "");
 
 const MANIFESTS = `apiVersion: apps/v1
@@ -71,7 +73,7 @@ const engine = new Engine({
     syncMs,
     windowMs,
     tolerance: 0.1,
-    cpuInitializationMs: 30_000,
+    cpuInitializationMs: cpuInitMs,
     ...(prometheus ? { prometheus: { url: prometheus, timeoutMs: 5000 } } : {}),
   },
 });
@@ -110,7 +112,7 @@ try {
   const firstDown = await until("first scale-down", () => replicas() < 3);
   const atMin = await until("min replicas", () => replicas() === 1);
   console.log(
-    `source ${prometheus ? `Prometheus ${prometheus}` : "Docker stats"}; sync ${s(syncMs)}, usage window ${s(windowMs)}, stats every ${s(statsMs)}, scale-down window ${downWindowS} s`,
+    `source ${prometheus ? `Prometheus ${prometheus}` : "Docker stats"}; sync ${s(syncMs)}, usage window ${s(windowMs)}, stats every ${s(statsMs)}, cpu init ${s(cpuInitMs)}, scale-down window ${downWindowS} s`,
   );
   console.log(`load start -> first scale-up   ${s(firstUp - loadStart)}`);
   console.log(`load start -> max (3)          ${s(atMax - loadStart)}`);
