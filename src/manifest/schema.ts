@@ -86,8 +86,10 @@ function metadata(opts: { podLevel: boolean; maxName?: number; why?: string }) {
         "generation",
         "managedFields",
         "selfLink",
+        // mk prints it on a PodSet's pods (`mk get pod -o yaml`); ownership is mk's to decide.
+        "ownerReferences",
       ],
-      unsupported: notSupported(["generateName", "ownerReferences", "finalizers", "deletionTimestamp"], {
+      unsupported: notSupported(["generateName", "finalizers", "deletionTimestamp"], {
         generateName: "generateName is not supported by mk: give the object a name",
       }),
     },

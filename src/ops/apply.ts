@@ -10,6 +10,7 @@ import { hashOf, stableJson } from "../reconcile/spec-hash.ts";
 import type { Mutation } from "../store/mutations.ts";
 import type { ObjectRow } from "../store/rows.ts";
 import type { Store } from "../store/store.ts";
+import { liveBody } from "./kube-objects.ts";
 
 export type ApplyAction = "created" | "configured" | "unchanged";
 
@@ -18,6 +19,8 @@ export interface ApplyResult {
   name: string;
   action: ApplyAction;
   generation: number;
+  /** The apiVersion of the document applied (apps/v1 for a Deployment, which is stored as a PodSet). */
+  apiVersion: string;
 }
 
 export interface DiffResult extends ApplyResult {
@@ -57,6 +60,18 @@ export function planApply(
     const prev = store.getObject(o.kind, o.metadata.name);
     const body = appliedBody(o, prev);
     const hash = objectHash(body);
+    // A PodSet's pod or a node as `mk get -o yaml` printed it: nothing to do when it is unchanged.
+    const live = liveBody(store, o.kind, o.metadata.name);
+    if (live && objectHash(live) === hash) {
+      results.push({
+        kind: o.kind,
+        name: o.metadata.name,
+        action: "unchanged",
+        generation: prev?.generation ?? 1,
+        apiVersion: o.source.apiVersion,
+      });
+      continue;
+    }
     if (o.kind === "Pod") {
       const pod = store.getPod(o.metadata.name);
       if (pod && pod.ownerKind !== "Pod") {
@@ -71,6 +86,7 @@ export function planApply(
       name: o.metadata.name,
       action,
       generation: !prev ? 1 : action === "configured" ? prev.generation + 1 : prev.generation,
+      apiVersion: o.source.apiVersion,
     });
     if (action === "unchanged") continue;
     mutations.push({

@@ -48,6 +48,8 @@ export const pods = sqliteTable(
     /** Set when the pod is to be stopped and removed; the agent deletes the row when done. */
     deletionAt: integer("deletion_at"),
     deletionReason: text("deletion_reason"),
+    /** `mk delete --grace-period N`: overrides the spec's terminationGracePeriodSeconds for the stop. */
+    deletionGraceSeconds: integer("deletion_grace_seconds"),
   },
   (t) => [index("pods_node").on(t.node), index("pods_owner").on(t.ownerKind, t.ownerName)],
 );

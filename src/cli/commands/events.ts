@@ -4,14 +4,15 @@ import { UsageError } from "../../lib/errors.ts";
 import { createContext } from "../context.ts";
 import { globalOptions } from "../index.ts";
 import { age, formatData } from "../output.ts";
+import { RESOURCES, resourceOf } from "../resource-ref.ts";
 import { printEvents } from "./get.ts";
 
-const KINDS: Record<string, string> = {
-  pod: "Pod",
-  podset: "PodSet",
-  node: "Node",
-  autoscaler: "Autoscaler",
-  hpa: "Autoscaler",
+const BY_WORD = (word: string | undefined) => {
+  try {
+    return resourceOf(word);
+  } catch {
+    return undefined;
+  }
 };
 
 export async function runEvents(_args: string[], opts: Record<string, unknown>): Promise<number> {
@@ -19,9 +20,10 @@ export async function runEvents(_args: string[], opts: Record<string, unknown>):
   let filter: { kind?: string; name?: string } = {};
   if (typeof opts.for === "string") {
     const [k, n] = opts.for.split("/");
-    const kind = KINDS[(k ?? "").toLowerCase()];
-    if (!kind || !n)
-      throw new UsageError(`--for ${opts.for}: expected pod/NAME, podset/NAME, node/NAME or hpa/NAME`);
+    const resource = BY_WORD(k);
+    const kind = resource ? RESOURCES[resource].kind : undefined;
+    if (!kind || !n || kind === "Event")
+      throw new UsageError(`--for ${opts.for}: expected pod/NAME, podset/NAME (deploy/NAME) or node/NAME`);
     filter = { kind, name: n };
   }
   const limit = Number(opts.limit ?? 100);

@@ -1,31 +1,33 @@
 // mk get hpa / mk get autoscalers and mk describe autoscaler: kubectl's columns and layout.
 
 import type { AutoscalerView } from "../../ops/autoscaler-views.ts";
+import type { KubeObject } from "../../ops/kube-objects.ts";
 import type { Described } from "../../ops/queries.ts";
 import { age, table } from "../output.ts";
+import type { Columns } from "../render.ts";
 
-/** The words `mk get` and `mk describe` accept for autoscalers. */
-export const AUTOSCALER_WORDS = [
-  "hpa",
-  "horizontalpodautoscaler",
-  "horizontalpodautoscalers",
-  "autoscaler",
-  "autoscalers",
-] as const;
-
-export function printAutoscalers(list: readonly AutoscalerView[]): string {
-  return table(
-    ["NAME", "REFERENCE", "TARGETS", "MINPODS", "MAXPODS", "REPLICAS", "AGE"],
-    list.map((a) => [
-      a.name,
-      a.reference,
-      a.targets,
-      a.minReplicas,
-      a.maxReplicas,
-      a.currentReplicas,
-      age(a.createdAt),
-    ]),
-  );
+/** kubectl's columns: NAME REFERENCE TARGETS MINPODS MAXPODS REPLICAS AGE (+ LAST SCALE, APPLIED AS wide). */
+export function autoscalerColumns(objects: readonly KubeObject[], wide: boolean): Columns {
+  const headers = ["NAME", "REFERENCE", "TARGETS", "MINPODS", "MAXPODS", "REPLICAS", "AGE"];
+  if (wide) headers.push("LAST SCALE", "APPLIED AS");
+  return {
+    headers,
+    rows: objects.map((o) => {
+      const a = o.status as AutoscalerView;
+      const row: (string | number | null)[] = [
+        a.name,
+        a.reference,
+        a.targets,
+        a.minReplicas,
+        a.maxReplicas,
+        a.currentReplicas,
+        age(a.createdAt),
+      ];
+      if (wide)
+        row.push(a.lastScaleTime ? `${age(a.lastScaleTime)} ago` : null, `${o.kind} (${o.apiVersion})`);
+      return row;
+    }),
+  };
 }
 
 /** kubectl describe hpa's layout: metrics (current / target), pods, conditions, events. */
