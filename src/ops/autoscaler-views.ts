@@ -29,9 +29,10 @@ export interface AutoscalerConditionView {
 export interface AutoscalerView {
   name: string;
   apiVersion: string;
-  reference: string;
   minReplicas: number;
   maxReplicas: number;
+  /** kubectl's REFERENCE: "Deployment/web" for a target applied as apps/v1, else "PodSet/web". */
+  reference: string;
   /** kubectl's TARGETS column: "63%/50%", comma-separated for several metrics. */
   targets: string;
   metrics: AutoscalerMetricView[];
@@ -76,7 +77,7 @@ function metricView(m: ResourceMetric, current: readonly StoredMetric[] | undefi
 export function autoscalerView(
   o: ObjectRow,
   status: AutoscalerStatusRow | undefined,
-  targetReplicas: number | undefined,
+  target: { replicas: number; kind: string } | undefined,
 ): AutoscalerView {
   const spec = (JSON.parse(o.spec) as AutoscalerObject).spec;
   const current = status ? (JSON.parse(status.currentMetrics) as StoredMetric[]) : undefined;
@@ -95,12 +96,12 @@ export function autoscalerView(
   return {
     name: o.name,
     apiVersion: o.apiVersion,
-    reference: `${spec.target.kind}/${spec.target.name}`,
+    reference: `${target?.kind ?? spec.target.kind}/${spec.target.name}`,
     minReplicas: spec.minReplicas,
     maxReplicas: spec.maxReplicas,
     targets: metrics.map((m) => `${m.current}/${m.target}`).join(", "),
     metrics,
-    currentReplicas: status?.currentReplicas ?? targetReplicas ?? null,
+    currentReplicas: status?.currentReplicas ?? target?.replicas ?? null,
     desiredReplicas: status?.desiredReplicas ?? null,
     lastScaleTime: iso(status?.lastScaleTime),
     lastSyncTime: iso(status?.syncedAt),

@@ -55,23 +55,26 @@ export function getNode(store: Store, name: string): NodeView {
   return nodeView(n, store.listPods({ node: name }), podRequests);
 }
 
-function targetReplicas(store: Store, o: { spec: string }): number | undefined {
+/** The autoscaler's target PodSet: its replicas, and the kind it was applied as (kubectl's REFERENCE). */
+function targetOf(store: Store, o: { spec: string }): { replicas: number; kind: string } | undefined {
   const target = (JSON.parse(o.spec) as { spec: { target: { name: string } } }).spec.target.name;
   const row = store.getObject("PodSet", target);
-  return row ? (JSON.parse(row.spec) as PodSetObject).spec.replicas : undefined;
+  if (!row) return undefined;
+  const replicas = (JSON.parse(row.spec) as PodSetObject).spec.replicas;
+  return { replicas, kind: row.apiVersion === "apps/v1" ? "Deployment" : "PodSet" };
 }
 
 export function listAutoscalers(store: Store): AutoscalerView[] {
   const statuses = new Map(store.listAutoscalerStatus().map((s) => [s.name, s]));
   return store
     .listObjects("Autoscaler")
-    .map((o) => autoscalerView(o, statuses.get(o.name), targetReplicas(store, o)));
+    .map((o) => autoscalerView(o, statuses.get(o.name), targetOf(store, o)));
 }
 
 export function getAutoscaler(store: Store, name: string): AutoscalerView {
   const o = store.getObject("Autoscaler", name);
   if (!o) throw new NotFoundError("autoscaler", name);
-  return autoscalerView(o, store.getAutoscalerStatus(name), targetReplicas(store, o));
+  return autoscalerView(o, store.getAutoscalerStatus(name), targetOf(store, o));
 }
 
 export function listEvents(

@@ -167,7 +167,7 @@ test("an autoscaling/v2 HPA scales CPU burners 1 -> 3 and back to 1 from Prometh
     table.split("\n")[0] ?? "",
     /^NAME\s+REFERENCE\s+TARGETS\s+MINPODS\s+MAXPODS\s+REPLICAS\s+AGE$/,
   );
-  assert.match(table, /burn\s+PodSet\/burn\s+(\d+%|<unknown>)\/50%\s+1\s+3\s+\d/);
+  assert.match(table, /burn\s+Deployment\/burn\s+(\d+%|<unknown>)\/50%\s+1\s+3\s+\d/);
   const metrics = await (await fetch(`${server.url}/metrics`)).text();
   assert.match(metrics, /mk_autoscaler_desired_replicas\{autoscaler="burn"\} 3/);
   // One step when a burner gets its whole 200m; two (1 -> 2 -> 3) on a loaded machine.
@@ -188,7 +188,7 @@ test("an autoscaling/v2 HPA scales CPU burners 1 -> 3 and back to 1 from Prometh
   const downAfter = Date.now() - idleStart;
   assert.ok(downAfter >= SCALE_DOWN_WINDOW_S * 1000, `scaled down after ${downAfter} ms, inside the window`);
   const described = await box.ok(["describe", "hpa", "burn", "--server", server.url]);
-  assert.match(described, /Reference:\s+PodSet\/burn/);
+  assert.match(described, /Reference:\s+Deployment\/burn/);
   assert.match(described, /resource cpu on pods {2}\(as a percentage of request\): {2}\d+%.* \/ 50%/);
   assert.match(described, /ScalingActive\s+True\s+ValidMetricFound/);
   assert.match(described, /New size: 1; reason: All metrics below target/);
