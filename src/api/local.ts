@@ -68,6 +68,12 @@ export class LocalApi implements MkApi {
   async node(name: string) {
     return q.getNode(this.store, name);
   }
+  async autoscalers() {
+    return q.listAutoscalers(this.store);
+  }
+  async autoscaler(name: string) {
+    return q.getAutoscaler(this.store, name);
+  }
   async events(opts: { kind?: string; name?: string; limit?: number }) {
     return q.listEvents(this.store, opts);
   }

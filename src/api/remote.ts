@@ -143,6 +143,15 @@ export class RemoteApi implements MkApi {
   node(name: string) {
     return this.call<Awaited<ReturnType<MkApi["node"]>>>("GET", `/api/v1/nodes/${encodeURIComponent(name)}`);
   }
+  autoscalers() {
+    return this.call<Awaited<ReturnType<MkApi["autoscalers"]>>>("GET", "/api/v1/autoscalers");
+  }
+  autoscaler(name: string) {
+    return this.call<Awaited<ReturnType<MkApi["autoscaler"]>>>(
+      "GET",
+      `/api/v1/autoscalers/${encodeURIComponent(name)}`,
+    );
+  }
   events(opts: { kind?: string; name?: string; limit?: number }) {
     const qs = new URLSearchParams();
     if (opts.kind) qs.set("kind", opts.kind);

@@ -96,6 +96,11 @@ const KIND_OF: Record<string, string> = {
   podsets: "PodSet",
   node: "Node",
   nodes: "Node",
+  autoscaler: "Autoscaler",
+  autoscalers: "Autoscaler",
+  hpa: "Autoscaler",
+  horizontalpodautoscaler: "Autoscaler",
+  horizontalpodautoscalers: "Autoscaler",
 };
 
 function objectKind(word: string | undefined): string {
@@ -137,6 +142,8 @@ export function routes(api: MkApi): Route[] {
     r("POST", "/api/v1/podsets/:name/scale", (_q, _u, [n], b) =>
       api.scale(n ?? "", parseRequest(scaleBody, b, "body").replicas),
     ),
+    r("GET", "/api/v1/autoscalers", () => api.autoscalers()),
+    r("GET", "/api/v1/autoscalers/:name", (_q, _u, [n]) => api.autoscaler(n ?? "")),
     r("GET", "/api/v1/nodes", () => api.nodes()),
     r("POST", "/api/v1/nodes", (_q, _u, _p, b) => {
       const body = parseRequest(nodeAddBody, b, "body");
@@ -187,7 +194,9 @@ export function routes(api: MkApi): Route[] {
         ? KIND_OF[(k ?? "").toLowerCase()]
         : undefined;
       if (!kind)
-        throw new InvalidInputError(`Cannot describe ${JSON.stringify(k)}: expected pod, podset or node`);
+        throw new InvalidInputError(
+          `Cannot describe ${JSON.stringify(k)}: expected pod, podset, node or autoscaler`,
+        );
       return api.describe(kind, n ?? "");
     }),
     r("POST", "/api/v1/sql", (_q, _u, _p, b) => {

@@ -2,6 +2,7 @@
 // remotely over the HTTP API of `mk server` (remote.ts), so each command works either way.
 import type { Readable } from "node:stream";
 import type { ApplyResult, DiffResult } from "../ops/apply.ts";
+import type { AutoscalerView } from "../ops/autoscaler-views.ts";
 import type { DeleteOptions, DeleteResult, NodeAddOptions, ObjectRef } from "../ops/commands.ts";
 import type { KubeObject } from "../ops/kube-objects.ts";
 import type { Described, SqlResult } from "../ops/queries.ts";
@@ -35,6 +36,8 @@ export interface MkApi {
   podSet(name: string): Promise<PodSetView>;
   nodes(): Promise<NodeView[]>;
   node(name: string): Promise<NodeView>;
+  autoscalers(): Promise<AutoscalerView[]>;
+  autoscaler(name: string): Promise<AutoscalerView>;
   events(opts: { kind?: string; name?: string; limit?: number }): Promise<EventView[]>;
   describe(kind: string, name: string): Promise<Described>;
   scale(

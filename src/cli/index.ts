@@ -95,13 +95,14 @@ export const COMMANDS: {
   {
     name: "describe",
     usage: "describe [type] [...names]",
-    description: "Show pods, podsets or nodes in detail, with their recent events",
+    description: "Show pods, podsets, nodes or autoscalers (hpa) in detail, with their recent events",
     options: [SELECTOR],
     examples: [
       "mk describe pod web-1",
       "mk describe deployment/web           # shows 'Applied As: Deployment (apps/v1) -> podset/web'",
       "mk describe nodes                    # every node, quantities as in get nodes",
       "mk describe pods -l app=web",
+      "mk describe hpa web                  # metrics (current / target), conditions, rescale events",
     ],
     load: async () => (await import("./commands/get.ts")).runDescribe,
   },
@@ -191,6 +192,28 @@ export const COMMANDS: {
       ["--sql-timeout <duration>", "Longest mk sql query; it is stopped after this", "5s"],
       ["--sql-max-rows <n>", "Most rows an mk sql query may return", 10000],
       ["--no-local-node", "Do not register the local Docker engine as node local"],
+      ["--autoscaler-sync <duration>", "Autoscaler sync period (Kubernetes' HPA default)", "15s"],
+      [
+        "--autoscaler-window <duration>",
+        "CPU rate window of the autoscaler (Prometheus rate() or mk's samples)",
+        "1m",
+      ],
+      ["--autoscaler-tolerance <ratio>", "No rescale while usage/target is within 1 +- this", 0.1],
+      [
+        "--autoscaler-cpu-init <duration>",
+        "A pod's cpu counts as 0 on scale-up for this long after it starts",
+        "30s",
+      ],
+      [
+        "--prometheus <url>",
+        "Autoscale on CPU from this Prometheus (HTTP API); default: mk's own Docker stats",
+      ],
+      ["--prometheus-timeout <duration>", "Timeout of one Prometheus query", "5s"],
+      [
+        "--stats-interval <duration>",
+        "How often Docker stats are read per node (usage metrics, autoscaler)",
+        "10s",
+      ],
     ],
     examples: [
       "mk server                            # 127.0.0.1:7070: API, /healthz, /livez, /readyz, /metrics, status page",
