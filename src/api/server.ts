@@ -9,6 +9,7 @@ import { pipeline } from "node:stream/promises";
 import { InvalidInputError, MkError, NotFoundError } from "../lib/errors.ts";
 import type { Logger } from "../lib/log.ts";
 import type { ObjectRef } from "../ops/commands.ts";
+import { OBJECT_KINDS } from "../ops/kube-objects.ts";
 import { authenticate, authMessage, sessionCookie, tokensEqual } from "./auth.ts";
 import { checkContentType, checkRequest } from "./guard.ts";
 import type { ManifestSource, MkApi } from "./types.ts";
@@ -99,7 +100,18 @@ const KIND_OF: Record<string, string> = {
   podsets: "PodSet",
   node: "Node",
   nodes: "Node",
+  autoscaler: "Autoscaler",
+  autoscalers: "Autoscaler",
+  hpa: "Autoscaler",
+  horizontalpodautoscaler: "Autoscaler",
+  horizontalpodautoscalers: "Autoscaler",
 };
+
+function objectKind(word: string | undefined): string {
+  const kind = OBJECT_KINDS[(word ?? "").toLowerCase()];
+  if (!kind) throw new NotFoundError("resource", word ?? "");
+  return kind;
+}
 
 export function routes(api: MkApi): Route[] {
   const r = (method: string, path: string, handler: Handler): Route => ({
@@ -118,9 +130,15 @@ export function routes(api: MkApi): Route[] {
     }),
     r("POST", "/api/v1/diff", (_q, _u, _p, b) => api.diff(sources(b))),
     r("POST", "/api/v1/refs", (_q, _u, _p, b) => api.refs(sources(b))),
-    r("POST", "/api/v1/delete", (_q, _u, _p, b) =>
-      api.delete(parseRequest(deleteBody, b, "body").refs as ObjectRef[]),
-    ),
+    r("POST", "/api/v1/delete", (_q, _u, _p, b) => {
+      const body = parseRequest(deleteBody, b, "body");
+      return api.delete(body.refs as ObjectRef[], {
+        ...(body.gracePeriodSeconds !== undefined ? { graceSeconds: body.gracePeriodSeconds } : {}),
+        ...(body.force === true ? { force: true } : {}),
+      });
+    }),
+    r("GET", "/api/v1/objects/:kind", (_q, _u, [k]) => api.objects(objectKind(k), undefined)),
+    r("GET", "/api/v1/objects/:kind/:name", (_q, _u, [k, n]) => api.objects(objectKind(k), n ?? "")),
     r("GET", "/api/v1/pods", () => api.pods()),
     r("GET", "/api/v1/pods/:name", (_q, _u, [n]) => api.pod(n ?? "")),
     r("GET", "/api/v1/podsets", () => api.podSets()),
@@ -128,6 +146,8 @@ export function routes(api: MkApi): Route[] {
     r("POST", "/api/v1/podsets/:name/scale", (_q, _u, [n], b) =>
       api.scale(n ?? "", parseRequest(scaleBody, b, "body").replicas),
     ),
+    r("GET", "/api/v1/autoscalers", () => api.autoscalers()),
+    r("GET", "/api/v1/autoscalers/:name", (_q, _u, [n]) => api.autoscaler(n ?? "")),
     r("GET", "/api/v1/nodes", () => api.nodes()),
     r("POST", "/api/v1/nodes", (_q, _u, _p, b) => {
       const body = parseRequest(nodeAddBody, b, "body");
@@ -178,7 +198,9 @@ export function routes(api: MkApi): Route[] {
         ? KIND_OF[(k ?? "").toLowerCase()]
         : undefined;
       if (!kind)
-        throw new InvalidInputError(`Cannot describe ${JSON.stringify(k)}: expected pod, podset or node`);
+        throw new InvalidInputError(
+          `Cannot describe ${JSON.stringify(k)}: expected pod, podset, node or autoscaler`,
+        );
       return api.describe(kind, n ?? "");
     }),
     r("POST", "/api/v1/sql", (_q, _u, _p, b) => {
@@ -275,15 +297,53 @@ function health(
   return undefined;
 }
 
-export function createApiServer(deps: ServerDeps): Server {
-  const table = routes(deps.api);
-  const log = deps.log.child("api");
-  const security = deps.security ?? { listenHost: "127.0.0.1" };
-  const guard = {
+const LOOPBACK_ONLY: SecurityOptions = { listenHost: "127.0.0.1" };
+
+function guardOptions(security: SecurityOptions) {
+  return {
     listenHost: security.listenHost,
     hostNames: [hostname(), ...(security.hostNames ?? [])],
     scheme: security.tls ? ("https" as const) : ("http" as const),
   };
+}
+
+function refusalError(req: IncomingMessage, path: string, security: SecurityOptions): HttpError | undefined {
+  const refusal = checkRequest(
+    { method: req.method ?? "GET", path, headers: req.headers },
+    guardOptions(security),
+  );
+  return refusal ? new HttpError(refusal.status, refusal.message, refusal.code) : undefined;
+}
+
+function authError(req: IncomingMessage, security: SecurityOptions): HttpError | undefined {
+  const auth = authenticate(
+    { method: req.method ?? "GET", headers: req.headers, localPort: req.socket.localPort ?? 0 },
+    security.token,
+  );
+  return auth.ok ? undefined : unauthorized(auth.reason);
+}
+
+/**
+ * The browser checks and the token check for a request handled outside the JSON handler, such as
+ * an `upgrade` (exec, port-forward): every such handler must call this first and refuse on an error.
+ */
+export function admissionError(
+  req: IncomingMessage,
+  security: SecurityOptions = LOOPBACK_ONLY,
+): MkError | undefined {
+  let path = "/";
+  try {
+    path = new URL(req.url ?? "/", "http://mk").pathname;
+  } catch {
+    return new InvalidInputError("Invalid request: the request URL cannot be parsed");
+  }
+  return refusalError(req, path, security) ?? authError(req, security);
+}
+
+export function createApiServer(deps: ServerDeps): Server {
+  const table = routes(deps.api);
+  const log = deps.log.child("api");
+  const security = deps.security ?? LOOPBACK_ONLY;
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const method = req.method ?? "GET";
     let url = new URL("http://mk/");
@@ -301,8 +361,8 @@ export function createApiServer(deps: ServerDeps): Server {
           .end(h.text);
         return;
       }
-      const refusal = checkRequest({ method, path: url.pathname, headers: req.headers }, guard);
-      if (refusal) throw new HttpError(refusal.status, refusal.message, refusal.code);
+      const refused = refusalError(req, url.pathname, security);
+      if (refused) throw refused;
       // The status page's one-time login: /?token=... sets the cookie and drops the token from the URL.
       const login = loginToken(url.search);
       if (login !== undefined && method === "GET" && !url.pathname.startsWith("/api/")) {
@@ -320,13 +380,24 @@ export function createApiServer(deps: ServerDeps): Server {
         res.end();
         return;
       }
-      const auth = authenticate(
-        { method, headers: req.headers, localPort: req.socket.localPort ?? 0 },
-        security.token,
-      );
-      if (!auth.ok) throw unauthorized(auth.reason);
+      const denied = authError(req, security);
+      if (denied && method === "GET" && deps.page?.(url.pathname)) {
+        // A person opening the page: say how to log in, in words rather than JSON.
+        res
+          .writeHead(401, {
+            "content-type": "text/plain; charset=utf-8",
+            "www-authenticate": 'Bearer realm="mk"',
+          })
+          .end(
+            "This mk server needs its API token: open /?token=<token> once (the token file of mk server --token-file, or MK_TOKEN).\n",
+          );
+        return;
+      }
+      if (denied) throw denied;
+      // HEAD is GET without the body (node:http drops it).
+      const routeMethod = method === "HEAD" ? "GET" : method;
       const matching = [...table, ...STREAM_ROUTES].filter((r) => r.pattern.test(url.pathname));
-      if (matching.length > 0 && !matching.some((r) => r.method === method))
+      if (matching.length > 0 && !matching.some((r) => r.method === routeMethod))
         throw methodNotAllowed(
           method,
           url.pathname,
@@ -369,7 +440,7 @@ export function createApiServer(deps: ServerDeps): Server {
         });
         return;
       }
-      const route = table.find((r) => r.method === method && r.pattern.test(url.pathname));
+      const route = table.find((r) => r.method === routeMethod && r.pattern.test(url.pathname));
       if (route) {
         const m = route.pattern.exec(url.pathname);
         const params = (m?.slice(1) ?? []).map(decodeParam);

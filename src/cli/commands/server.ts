@@ -1,6 +1,6 @@
 // mk server: the controller, one agent per node and the HTTP API, under the controller lease.
 import { once } from "node:events";
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { HOW_TO_MAKE_A_TOKEN, isLoopbackHost, readToken } from "../../api/auth.ts";
 import { LocalApi } from "../../api/local.ts";
 import { haIntercept, haReadyz } from "../../api/routes/ha.ts";
@@ -27,6 +27,7 @@ import {
   RENEW_DEADLINE_FLAG,
   SQL_MAX_ROWS,
 } from "../timing-flags.ts";
+import { autoscalerSettings, statsInterval } from "./server-autoscaler.ts";
 
 export function parseListen(v: string): { host: string; port: number } {
   const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(v);
@@ -90,6 +91,7 @@ export async function runServer(_args: string[], opts: Record<string, unknown>):
     throw err instanceof RangeError ? new UsageError(err.message) : err;
   }
   const token = readToken(globals.tokenFile, process.env);
+  const tokenFileMode = globals.tokenFile ? statSync(globals.tokenFile).mode : 0;
   const tls = readTls(opts);
   const loopback = isLoopbackHost(listen.host);
   if (!loopback && token === undefined) {
@@ -146,6 +148,8 @@ export async function runServer(_args: string[], opts: Record<string, unknown>):
     scheduler: strategy,
     localNode: opts.localNode !== false,
     metrics,
+    autoscaler: autoscalerSettings(opts),
+    statsIntervalMs: statsInterval(opts),
   });
   if (replica) engine.registerLeaderLoop("ha-log-compaction", (signal) => replica.compactionLoop(signal));
   const api = new LocalApi(store, {
@@ -195,6 +199,10 @@ export async function runServer(_args: string[], opts: Record<string, unknown>):
     `mk server listening on ${tls ? "https" : "http"}://${where} (state ${ctx.statePath}; ${token !== undefined ? "token required" : "no token"})`,
     { event: "listening", state: ctx.statePath },
   );
+  if (tokenFileMode & 0o077)
+    log.warn(`The token file ${globals.tokenFile} is readable by other users; chmod 600 it`, {
+      event: "listening",
+    });
   if (token !== undefined && !tls && !loopback)
     log.warn(
       `The API token travels unencrypted on ${where}: serve HTTPS with --tls-cert and --tls-key, or listen on loopback behind an SSH tunnel`,
