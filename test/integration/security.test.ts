@@ -209,8 +209,9 @@ test("the CLI sends MK_TOKEN or --token-file; without either it gets a clear 401
   );
   await box.ok(["apply", "-f", file, "--no-wait", "--server", url, "--token-file", join(box.dir, "token")]);
   const out = await box.ok(["get", "pods", "-o", "json", "--server", url], { env: { MK_TOKEN: TOKEN } });
+  // get -o json prints a Kubernetes List (docs/cli.md, "Which output is which").
   assert.deepEqual(
-    (JSON.parse(out) as { name: string }[]).map((p) => p.name),
+    (JSON.parse(out) as { items: { metadata: { name: string } }[] }).items.map((p) => p.metadata.name),
     ["viacli"],
   );
   const short = await box.mk(["get", "pods", "--server", url], { env: { MK_TOKEN: "short" } });
@@ -290,11 +291,9 @@ test("TLS end to end: mk server --tls-cert/--tls-key, the CLI with --ca-file or 
       await tlsBox.ok(["get", "pods", "-o", "json", "--server", s.url, ...tokenFlags], {
         env: { MK_CA: cert },
       }),
-    ) as {
-      name: string;
-    }[];
+    ) as { items: { metadata: { name: string } }[] };
     assert.deepEqual(
-      pods.map((p) => p.name),
+      pods.items.map((p) => p.metadata.name),
       ["overtls"],
     );
     const sql = await tlsBox.ok([
