@@ -7,6 +7,7 @@ import { errorMessage } from "../lib/errors.ts";
 import type { Logger } from "../lib/log.ts";
 import type { PodSpec } from "../manifest/types.ts";
 import { type Action, actionKey, actionPod, containerKey, type DesiredPod } from "../reconcile/actions.ts";
+import { sortAttempts } from "../reconcile/attempts.ts";
 import { type BackoffConfig, effectiveBackoff } from "../reconcile/backoff.ts";
 import { type ActionResult, executeActions } from "../reconcile/execute.ts";
 import { plan } from "../reconcile/plan.ts";
@@ -129,13 +130,21 @@ export class NodeAgent {
     const rowsByName = new Map(rows.map((r) => [r.name, r]));
     const now = clock.now();
 
-    const byKey = new Map<string, RuntimeContainer>();
+    // The current container of each pod's container: the newest run of this pod uid (a restart
+    // is a new container; the previous run's stays until the next restart).
+    const runs = new Map<string, RuntimeContainer[]>();
     for (const c of observed) {
       const id = identityOf(c.labels);
-      if (!id) continue;
+      if (!id || rowsByName.get(id.pod)?.uid !== id.podUid) continue;
       const key = containerKey(id.pod, id.container);
-      const cur = byKey.get(key);
-      if (!cur || (c.state === "running" && cur.state !== "running")) byKey.set(key, c);
+      const list = runs.get(key);
+      if (list) list.push(c);
+      else runs.set(key, [c]);
+    }
+    const byKey = new Map<string, RuntimeContainer>();
+    for (const [key, list] of runs) {
+      const { current } = sortAttempts(list);
+      if (current) byKey.set(key, current);
     }
 
     const muts: Mutation[] = [];
@@ -205,8 +214,11 @@ export class NodeAgent {
     const images = new Set<string>();
     const missingImages = new Set<string>();
     for (const pod of pods) {
-      for (const c of pod.spec.containers)
-        if (!byKey.has(containerKey(pod.name, c.name))) missingImages.add(c.image);
+      for (const c of pod.spec.containers) {
+        // A missing container is created, and so is an exited one's next run.
+        const cur = byKey.get(containerKey(pod.name, c.name));
+        if (!cur || cur.state === "exited" || cur.state === "dead") missingImages.add(c.image);
+      }
     }
     await Promise.all(
       [...missingImages].map(async (img) => {
