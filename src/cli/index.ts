@@ -78,6 +78,17 @@ export const COMMANDS: {
     load: async () => (await import("./commands/logs.ts")).runLogs,
   },
   {
+    name: "wait",
+    usage: "wait [...objects]",
+    description:
+      "Wait until pods are Running and Ready (--for=condition=Ready) or gone (--for=delete); fails at once on a stuck pod",
+    options: [
+      ["--for <condition>", "condition=Ready (pods), condition=Available (podsets) or delete"],
+      ["--timeout <duration>", "How long to wait", "30s"],
+    ],
+    load: async () => (await import("./commands/wait.ts")).runWait,
+  },
+  {
     name: "events",
     usage: "events",
     description: "List recent events (aggregated); -w to keep watching",
