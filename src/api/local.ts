@@ -1,13 +1,12 @@
 // MkApi over a local state file: the store for state, the pod's node's Docker engine for logs.
 import type { Readable } from "node:stream";
-import { InvalidInputError, NotFoundError } from "../lib/errors.ts";
 import { parseManifestSources } from "../manifest/sources.ts";
-import type { PodSpec } from "../manifest/types.ts";
 import type { SshConnector } from "../node/connect.ts";
 import { applyObjects, diffObjects } from "../ops/apply.ts";
 import { addNode, cordonNode, deleteObjects, drainNode, removeNode, scalePodSet } from "../ops/commands.ts";
+import { type LogRequest, podLogs } from "../ops/pod-logs.ts";
+import { type NodeOpener, openNodeFresh } from "../ops/pod-target.ts";
 import * as q from "../ops/queries.ts";
-import { LABEL } from "../runtime/labels.ts";
 import { readLease } from "../store/lease.ts";
 import type { Store } from "../store/store.ts";
 import { VERSION } from "../version.ts";
@@ -16,7 +15,12 @@ import type { ManifestSource, MkApi, ServerStatus } from "./types.ts";
 export class LocalApi implements MkApi {
   constructor(
     readonly store: Store,
-    private readonly opts: { identity?: string; ssh?: SshConnector; isLeader?: () => boolean } = {},
+    private readonly opts: {
+      identity?: string;
+      ssh?: SshConnector;
+      isLeader?: () => boolean;
+      openNode?: NodeOpener;
+    } = {},
   ) {}
 
   async apply(sources: ManifestSource[], opts: { dryRun: boolean }) {
@@ -74,45 +78,13 @@ export class LocalApi implements MkApi {
     return drainNode(this.store, name);
   }
 
-  async logs(
-    pod: string,
-    opts: { container?: string; follow?: boolean; tail?: number; signal?: AbortSignal },
-  ): Promise<Readable> {
-    const row = this.store.getPod(pod);
-    if (!row) throw new NotFoundError("pod", pod);
-    const spec = JSON.parse(row.spec) as PodSpec;
-    const names = spec.containers.map((c) => c.name);
-    const container = opts.container ?? (names.length === 1 ? names[0] : undefined);
-    if (!container) {
-      throw new InvalidInputError(
-        `Pod ${pod} has several containers: choose one with -c (${names.join(", ")})`,
-      );
-    }
-    if (!names.includes(container)) throw new NotFoundError(`container of pod ${pod}`, container);
-    if (!row.node) throw new InvalidInputError(`Pod ${pod} is not scheduled yet: no logs`);
-    const node = this.store.getNode(row.node);
-    if (!node) throw new NotFoundError("node", row.node);
-    // Docker and SSH clients load only for logs: other commands start faster without them.
-    const { connectNode } = await import("../node/connect.ts");
-    const { defaultSshOptions, sshConnector } = await import("../node/ssh-docker.ts");
-    const { silentLogger } = await import("../lib/log.ts");
-    const conn = connectNode(node, this.opts.ssh ?? sshConnector(defaultSshOptions(silentLogger)));
-    const found = await conn.runtime.list({ [LABEL.podUid]: row.uid, [LABEL.container]: container });
-    const c = found.sort((a, b) => (b.startedAt ?? 0) - (a.startedAt ?? 0))[0];
-    if (!c) {
-      conn.close();
-      throw new InvalidInputError(
-        `Pod ${pod} container ${container} has no container on node ${row.node} yet`,
-      );
-    }
-    const stream = await conn.runtime.logs(c.id, {
-      ...(opts.follow !== undefined ? { follow: opts.follow } : {}),
-      ...(opts.tail !== undefined ? { tail: opts.tail } : {}),
-      ...(opts.signal ? { signal: opts.signal } : {}),
-    });
-    stream.on("close", () => conn.close());
-    stream.on("end", () => conn.close());
-    return stream;
+  /** How this API reaches a node's Docker: the server shares its agents' connections. */
+  private get openNode(): NodeOpener {
+    return this.opts.openNode ?? openNodeFresh(this.opts.ssh);
+  }
+
+  async logs(pod: string, opts: LogRequest): Promise<Readable> {
+    return podLogs(this.store, pod, opts, this.openNode);
   }
 
   async status(): Promise<ServerStatus> {

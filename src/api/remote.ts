@@ -1,6 +1,7 @@
 // MkApi over the HTTP API of a running `mk server` (--server URL / MK_SERVER).
 import { Readable } from "node:stream";
 import { MkError, RuntimeError } from "../lib/errors.ts";
+import type { LogRequest } from "../ops/pod-logs.ts";
 import type { ManifestSource, MkApi, ServerStatus } from "./types.ts";
 
 class RemoteError extends MkError {
@@ -132,18 +133,21 @@ export class RemoteApi implements MkApi {
       `/api/v1/nodes/${encodeURIComponent(name)}/drain`,
     );
   }
-  async logs(
-    pod: string,
-    opts: { container?: string; follow?: boolean; tail?: number; signal?: AbortSignal },
-  ): Promise<Readable> {
+  async logs(pod: string, opts: LogRequest): Promise<Readable> {
     const qs = new URLSearchParams();
     if (opts.container) qs.set("container", opts.container);
+    if (opts.allContainers) qs.set("allContainers", "1");
+    if (opts.previous) qs.set("previous", "1");
     if (opts.follow) qs.set("follow", "1");
+    if (opts.timestamps) qs.set("timestamps", "1");
     if (opts.tail !== undefined) qs.set("tail", String(opts.tail));
+    if (opts.sinceMs !== undefined) qs.set("sinceTime", new Date(opts.sinceMs).toISOString());
     const res = await fetch(
       `${this.base}/api/v1/pods/${encodeURIComponent(pod)}/logs?${qs}`,
       opts.signal ? { signal: opts.signal } : {},
-    );
+    ).catch((err: Error & { cause?: Error }) => {
+      throw new RuntimeError(`Cannot reach mk server at ${this.base}: ${err.cause?.message ?? err.message}`);
+    });
     if (!res.ok || !res.body) {
       const body = (await res.json().catch(() => ({}))) as { error?: { code?: string; message?: string } };
       throw new RemoteError(

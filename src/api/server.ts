@@ -5,6 +5,7 @@ import { pipeline } from "node:stream/promises";
 import { InvalidInputError, MkError, NotFoundError } from "../lib/errors.ts";
 import type { Logger } from "../lib/log.ts";
 import type { ObjectRef } from "../ops/commands.ts";
+import { logRequest } from "./pod-routes.ts";
 import type { ManifestSource, MkApi } from "./types.ts";
 
 const MAX_BODY = 20 * 1024 * 1024;
@@ -183,13 +184,8 @@ export function createApiServer(deps: ServerDeps): Server {
       if (logs && method === "GET") {
         const abort = new AbortController();
         res.on("close", () => abort.abort());
-        const tail = url.searchParams.get("tail");
         const stream = await deps.api.logs(decodeURIComponent(logs[1] ?? ""), {
-          ...(url.searchParams.get("container")
-            ? { container: url.searchParams.get("container") ?? "" }
-            : {}),
-          follow: url.searchParams.get("follow") === "1",
-          ...(tail ? { tail: Number(tail) } : {}),
+          ...logRequest(url.searchParams),
           signal: abort.signal,
         });
         res.writeHead(200, { "content-type": "text/plain; charset=utf-8" });

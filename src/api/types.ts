@@ -3,6 +3,7 @@
 import type { Readable } from "node:stream";
 import type { ApplyResult, DiffResult } from "../ops/apply.ts";
 import type { DeleteResult, NodeAddOptions, ObjectRef } from "../ops/commands.ts";
+import type { LogRequest } from "../ops/pod-logs.ts";
 import type { Described, SqlResult } from "../ops/queries.ts";
 import type { EventView, NodeView, PodSetView, PodView } from "../ops/views.ts";
 
@@ -43,10 +44,7 @@ export interface MkApi {
   nodeRemove(name: string): Promise<{ name: string }>;
   cordon(name: string, unschedulable: boolean): Promise<{ name: string; unschedulable: boolean }>;
   drain(name: string): Promise<{ name: string; evicted: string[] }>;
-  logs(
-    pod: string,
-    opts: { container?: string; follow?: boolean; tail?: number; signal?: AbortSignal },
-  ): Promise<Readable>;
+  logs(pod: string, opts: LogRequest): Promise<Readable>;
   status(): Promise<ServerStatus>;
   close(): void;
 }

@@ -69,11 +69,16 @@ export const COMMANDS: {
   {
     name: "logs",
     usage: "logs <pod>",
-    description: "Print a pod container's logs",
+    description: "Print a pod container's logs (stdout and stderr in order); -p for the previous run's",
     options: [
       ["-c, --container <name>", "Container (required when the pod has several)"],
+      ["--all-containers", "Every container of the pod, one after the other"],
+      ["-p, --previous", "The previous run's logs (the container that exited before the last restart)"],
       ["-f, --follow", "Stream new lines as they come"],
       ["--tail <n>", "Only the last n lines"],
+      ["--since <time>", "Only lines newer than a duration (10s, 5m, 1h) or an RFC 3339 time"],
+      ["--since-time <time>", "Only lines after an RFC 3339 time (kubectl's spelling)"],
+      ["--timestamps", "Prefix each line with its RFC 3339 timestamp"],
     ],
     load: async () => (await import("./commands/logs.ts")).runLogs,
   },

@@ -236,6 +236,7 @@ export class DockerRuntime implements ContainerRuntime {
         stderr: true,
         timestamps: opts.timestamps ?? false,
         ...(opts.tail !== undefined ? { tail: opts.tail } : {}),
+        ...(opts.since !== undefined ? { since: opts.since } : {}),
       };
       if (opts.follow) {
         const stream = await c.logs({ ...base, follow: true });

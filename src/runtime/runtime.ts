@@ -65,6 +65,8 @@ export interface RuntimeEvent {
 export interface LogOptions {
   follow?: boolean;
   tail?: number;
+  /** Only lines after this time: seconds since the epoch (fractions allowed). */
+  since?: number;
   timestamps?: boolean;
   signal?: AbortSignal;
 }
