@@ -1,12 +1,14 @@
 // MkApi over a local state file: the store for state, the pod's node's Docker engine for logs.
-import type { Readable } from "node:stream";
+import type { Duplex, Readable } from "node:stream";
 import { parseManifestSources } from "../manifest/sources.ts";
 import type { SshConnector } from "../node/connect.ts";
 import { applyObjects, diffObjects } from "../ops/apply.ts";
 import { addNode, cordonNode, deleteObjects, drainNode, removeNode, scalePodSet } from "../ops/commands.ts";
+import { type ExecRequest, podDial, podExec } from "../ops/pod-exec.ts";
 import { type LogRequest, podLogs } from "../ops/pod-logs.ts";
-import { type NodeOpener, openNodeFresh } from "../ops/pod-target.ts";
+import { type NodeLease, type NodeOpener, openNodeFresh } from "../ops/pod-target.ts";
 import * as q from "../ops/queries.ts";
+import type { ExecSession } from "../runtime/runtime.ts";
 import { readLease } from "../store/lease.ts";
 import type { Store } from "../store/store.ts";
 import { VERSION } from "../version.ts";
@@ -78,13 +80,28 @@ export class LocalApi implements MkApi {
     return drainNode(this.store, name);
   }
 
+  /** Connections this API opened itself (no shared ones given): one per node, closed with it. */
+  private readonly own = new Map<string, NodeLease>();
+
   /** How this API reaches a node's Docker: the server shares its agents' connections. */
-  private get openNode(): NodeOpener {
-    return this.opts.openNode ?? openNodeFresh(this.opts.ssh);
-  }
+  private readonly openNode: NodeOpener = async (node) => {
+    if (this.opts.openNode) return this.opts.openNode(node);
+    let lease = this.own.get(node.name);
+    if (!lease) {
+      lease = await openNodeFresh(this.opts.ssh)(node);
+      this.own.set(node.name, lease);
+    }
+    return { conn: lease.conn, release() {} };
+  };
 
   async logs(pod: string, opts: LogRequest): Promise<Readable> {
     return podLogs(this.store, pod, opts, this.openNode);
+  }
+  async exec(pod: string, req: ExecRequest): Promise<ExecSession> {
+    return podExec(this.store, pod, req, this.openNode);
+  }
+  async dial(pod: string, port: number): Promise<Duplex> {
+    return podDial(this.store, pod, port, this.openNode);
   }
 
   async status(): Promise<ServerStatus> {
@@ -101,6 +118,8 @@ export class LocalApi implements MkApi {
   }
 
   close(): void {
+    for (const lease of this.own.values()) lease.release();
+    this.own.clear();
     this.store.close();
   }
 }

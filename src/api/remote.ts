@@ -1,7 +1,10 @@
 // MkApi over the HTTP API of a running `mk server` (--server URL / MK_SERVER).
-import { Readable } from "node:stream";
+import { type Duplex, Readable } from "node:stream";
 import { MkError, RuntimeError } from "../lib/errors.ts";
+import type { ExecRequest } from "../ops/pod-exec.ts";
 import type { LogRequest } from "../ops/pod-logs.ts";
+import type { ExecSession } from "../runtime/runtime.ts";
+import { remoteDial, remoteExec } from "./remote-upgrade.ts";
 import type { ManifestSource, MkApi, ServerStatus } from "./types.ts";
 
 class RemoteError extends MkError {
@@ -158,6 +161,12 @@ export class RemoteApi implements MkApi {
       );
     }
     return Readable.fromWeb(res.body as import("node:stream/web").ReadableStream<Uint8Array>);
+  }
+  exec(pod: string, req: ExecRequest): Promise<ExecSession> {
+    return remoteExec(this.base, pod, req);
+  }
+  dial(pod: string, port: number): Promise<Duplex> {
+    return remoteDial(this.base, pod, port);
   }
   status() {
     return this.call<ServerStatus>("GET", "/api/v1/status");

@@ -7,6 +7,7 @@ import type { Logger } from "../lib/log.ts";
 import type { ObjectRef } from "../ops/commands.ts";
 import { logRequest } from "./pod-routes.ts";
 import type { ManifestSource, MkApi } from "./types.ts";
+import { handleUpgrade } from "./upgrade-routes.ts";
 
 const MAX_BODY = 20 * 1024 * 1024;
 
@@ -223,7 +224,7 @@ export function createApiServer(deps: ServerDeps): Server {
       else res.end();
     }
   };
-  return createServer((req, res) => {
+  const server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
       // Last resort: one bad request must never take the server down.
       log.error(`request failed: ${(err as Error)?.message ?? String(err)}`, { event: "http" });
@@ -231,4 +232,7 @@ export function createApiServer(deps: ServerDeps): Server {
       else res.destroy();
     });
   });
+  // exec and port-forward switch protocols on their connection (upgrade-routes.ts).
+  server.on("upgrade", (req, socket, head) => handleUpgrade(deps.api, log, req, socket, head));
+  return server;
 }

@@ -94,6 +94,24 @@ export const COMMANDS: {
     load: async () => (await import("./commands/wait.ts")).runWait,
   },
   {
+    name: "exec",
+    usage: "exec <pod> [...command]",
+    description: "Run a command in a pod's container: mk exec web -it -- sh (exits with the command's code)",
+    options: [
+      ["-c, --container <name>", "Container (required when the pod has several)"],
+      ["-i, --stdin", "Pass stdin to the command"],
+      ["-t, --tty", "Allocate a terminal (with -i, from a terminal)"],
+    ],
+    load: async () => (await import("./commands/exec.ts")).runExec,
+  },
+  {
+    name: "port-forward",
+    usage: "port-forward <pod> [...ports]",
+    description: "Forward local ports to a pod: mk port-forward web 8080:80 :443 (until interrupted)",
+    options: [["--address <list>", "Addresses to listen on, comma-separated", "127.0.0.1"]],
+    load: async () => (await import("./commands/port-forward.ts")).runPortForward,
+  },
+  {
     name: "events",
     usage: "events",
     description: "List recent events (aggregated); -w to keep watching",

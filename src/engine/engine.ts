@@ -296,6 +296,11 @@ export class Engine {
     return this.local.runtime;
   }
 
+  /** The agent's live connection to a node (exec, logs, port-forward share it), while leading. */
+  connection(name: string): NodeConnection | undefined {
+    return this.nodes.get(name)?.conn;
+  }
+
   agents(): NodeAgent[] {
     return [...this.nodes.values()].map((h) => h.agent);
   }

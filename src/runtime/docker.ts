@@ -1,6 +1,6 @@
 // The Docker implementation of ContainerRuntime, over dockerode. The only module that imports
 // dockerode; Docker's errors become RuntimeError (or "not found" results) here.
-import { PassThrough, type Readable } from "node:stream";
+import { type Duplex, PassThrough, type Readable } from "node:stream";
 import Docker from "dockerode";
 import { RuntimeError } from "../lib/errors.ts";
 import type {
@@ -10,6 +10,8 @@ import type {
   ContainerStats,
   EngineInfo,
   ExecResult,
+  ExecSession,
+  ExecStreamOptions,
   LogOptions,
   RuntimeContainer,
   RuntimeEvent,
@@ -295,6 +297,67 @@ export class DockerRuntime implements ContainerRuntime {
     });
     const info = await exec.inspect();
     return { exitCode: info.ExitCode ?? -1, output: Buffer.concat(chunks).toString("utf8").slice(0, 4096) };
+  }
+
+  async execStream(id: string, opts: ExecStreamOptions): Promise<ExecSession> {
+    const c = this.docker.getContainer(id);
+    let exec: Docker.Exec;
+    let sock: Duplex;
+    try {
+      exec = await c.exec({
+        Cmd: opts.cmd,
+        AttachStdin: opts.stdin,
+        AttachStdout: true,
+        AttachStderr: true,
+        Tty: opts.tty,
+      });
+      sock = (await exec.start({ hijack: true, stdin: opts.stdin, Tty: opts.tty })) as unknown as Duplex;
+    } catch (err) {
+      throw this.fail(`exec ${JSON.stringify(opts.cmd)} in ${id.slice(0, 12)}`, err);
+    }
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    // One stream, demultiplexed in order (or raw with a TTY): stdout and stderr keep their order.
+    if (opts.tty) sock.pipe(stdout);
+    else this.docker.modem.demuxStream(sock, stdout, stderr);
+    const ended = new Promise<void>((resolve, reject) => {
+      let done = false;
+      const finish = (err?: Error) => {
+        if (done) return;
+        done = true;
+        if (!opts.tty) stdout.end();
+        stderr.end();
+        if (err) reject(err);
+        else resolve();
+      };
+      sock.on("end", () => finish());
+      sock.on("close", () => finish());
+      sock.on("error", (e: Error) => finish(e));
+    });
+    const exitCode = ended.then(async () => {
+      // The stream ends a moment before Docker records the exit code: ask until it has one.
+      for (let i = 0; i < 50; i++) {
+        const info = await exec.inspect();
+        if (!info.Running && info.ExitCode !== null) return info.ExitCode;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      throw new RuntimeError(`exec ${JSON.stringify(opts.cmd)} in ${id.slice(0, 12)}: no exit code`);
+    });
+    exitCode.catch(() => undefined); // callers that close early do not await it
+    return {
+      stdout,
+      stderr,
+      stdin: opts.stdin ? sock : undefined,
+      resize: async (rows, cols) => {
+        try {
+          await exec.resize({ h: rows, w: cols });
+        } catch {
+          // not started yet, or already gone: the next resize or the end tells
+        }
+      },
+      exitCode,
+      close: () => sock.destroy(),
+    };
   }
 
   async stats(id: string): Promise<ContainerStats> {

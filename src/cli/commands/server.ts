@@ -5,6 +5,7 @@ import { createApiServer } from "../../api/server.ts";
 import { Engine } from "../../engine/engine.ts";
 import { UsageError } from "../../lib/errors.ts";
 import { Metrics } from "../../metrics/registry.ts";
+import { openNodeFresh } from "../../ops/pod-target.ts";
 import { validateBackoff } from "../../reconcile/backoff.ts";
 import { Store } from "../../store/store.ts";
 import { statusPage } from "../../web/status-page.ts";
@@ -58,7 +59,16 @@ export async function runServer(_args: string[], opts: Record<string, unknown>):
     localNode: opts.localNode !== false,
     metrics,
   });
-  const api = new LocalApi(store, { identity: engine.identity, isLeader: () => leader });
+  const fresh = openNodeFresh();
+  const api = new LocalApi(store, {
+    identity: engine.identity,
+    isLeader: () => leader,
+    // exec, logs and port-forward ride the agents' connections (one SSH connection per node).
+    openNode: async (node) => {
+      const conn = engine.connection(node.name);
+      return conn ? { conn, release() {} } : fresh(node);
+    },
+  });
   const http = createApiServer({
     api,
     log,
