@@ -1,6 +1,7 @@
 // MkApi over a local state file: the store for state, the pod's node's Docker engine for logs.
 import type { Duplex, Readable } from "node:stream";
 import { parseManifestSources } from "../manifest/sources.ts";
+import type { PodUsage } from "../metrics/registry.ts";
 import type { SshConnector } from "../node/connect.ts";
 import { applyObjects, diffObjects } from "../ops/apply.ts";
 import { addNode, cordonNode, deleteObjects, drainNode, removeNode, scalePodSet } from "../ops/commands.ts";
@@ -8,6 +9,7 @@ import { type ExecRequest, podDial, podExec } from "../ops/pod-exec.ts";
 import { type LogRequest, podLogs } from "../ops/pod-logs.ts";
 import { type NodeLease, type NodeOpener, openNodeFresh } from "../ops/pod-target.ts";
 import * as q from "../ops/queries.ts";
+import { sampleUsage, type TopReport, topReport } from "../ops/top.ts";
 import type { ExecSession } from "../runtime/runtime.ts";
 import { readLease } from "../store/lease.ts";
 import type { Store } from "../store/store.ts";
@@ -22,6 +24,7 @@ export class LocalApi implements MkApi {
       ssh?: SshConnector;
       isLeader?: () => boolean;
       openNode?: NodeOpener;
+      usage?: () => PodUsage[];
     } = {},
   ) {}
 
@@ -99,6 +102,14 @@ export class LocalApi implements MkApi {
   }
   async exec(pod: string, req: ExecRequest): Promise<ExecSession> {
     return podExec(this.store, pod, req, this.openNode);
+  }
+  async top(): Promise<TopReport> {
+    // The server's samples when it has them (every 10 s), else a fresh look at every node.
+    const samples = this.opts.usage?.();
+    if (samples && samples.length > 0) {
+      return topReport(samples, this.store.listNodes(), this.store.listPods());
+    }
+    return sampleUsage(this.store, this.openNode);
   }
   async dial(pod: string, port: number): Promise<Duplex> {
     return podDial(this.store, pod, port, this.openNode);

@@ -3,6 +3,7 @@ import { type Duplex, Readable } from "node:stream";
 import { MkError, RuntimeError } from "../lib/errors.ts";
 import type { ExecRequest } from "../ops/pod-exec.ts";
 import type { LogRequest } from "../ops/pod-logs.ts";
+import type { TopReport } from "../ops/top.ts";
 import type { ExecSession } from "../runtime/runtime.ts";
 import { remoteDial, remoteExec } from "./remote-upgrade.ts";
 import type { ManifestSource, MkApi, ServerStatus } from "./types.ts";
@@ -164,6 +165,9 @@ export class RemoteApi implements MkApi {
   }
   exec(pod: string, req: ExecRequest): Promise<ExecSession> {
     return remoteExec(this.base, pod, req);
+  }
+  top() {
+    return this.call<TopReport>("GET", "/api/v1/top");
   }
   dial(pod: string, port: number): Promise<Duplex> {
     return remoteDial(this.base, pod, port);

@@ -103,6 +103,7 @@ export function routes(api: MkApi): Route[] {
       return api.scale(n ?? "", replicas);
     }),
     r("GET", "/api/v1/nodes", () => api.nodes()),
+    r("GET", "/api/v1/top", () => api.top()),
     r("POST", "/api/v1/nodes", (_q, _u, _p, b) => {
       if (!isRecord(b) || typeof b.name !== "string" || typeof b.docker !== "string") {
         throw new InvalidInputError('Expected a body {"name": string, "docker": string, ...}');

@@ -6,6 +6,7 @@ import type { DeleteResult, NodeAddOptions, ObjectRef } from "../ops/commands.ts
 import type { ExecRequest } from "../ops/pod-exec.ts";
 import type { LogRequest } from "../ops/pod-logs.ts";
 import type { Described, SqlResult } from "../ops/queries.ts";
+import type { TopReport } from "../ops/top.ts";
 import type { EventView, NodeView, PodSetView, PodView } from "../ops/views.ts";
 import type { ExecSession } from "../runtime/runtime.ts";
 
@@ -49,6 +50,8 @@ export interface MkApi {
   logs(pod: string, opts: LogRequest): Promise<Readable>;
   /** A command in the pod's container: streams, resize, exit code (mk exec). */
   exec(pod: string, req: ExecRequest): Promise<ExecSession>;
+  /** CPU and memory of pods and nodes (mk top). */
+  top(): Promise<TopReport>;
   /** A TCP connection to the pod's port, from its node (mk port-forward). */
   dial(pod: string, port: number): Promise<Duplex>;
   status(): Promise<ServerStatus>;

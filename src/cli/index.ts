@@ -112,6 +112,13 @@ export const COMMANDS: {
     load: async () => (await import("./commands/port-forward.ts")).runPortForward,
   },
   {
+    name: "top",
+    usage: "top <pods|nodes> [name]",
+    description: "CPU (millicores) and memory (Mi) of pods or nodes, from Docker's stats",
+    options: [["--sort-by <key>", "cpu or memory"]],
+    load: async () => (await import("./commands/top.ts")).runTop,
+  },
+  {
     name: "events",
     usage: "events",
     description: "List recent events (aggregated); -w to keep watching",

@@ -9,6 +9,8 @@ export interface PodUsage {
   node: string;
   cpuSeconds: number;
   memoryBytes: number;
+  /** CPU rate over Docker's last ~1 s sampling interval, in millicores (mk top). */
+  cpuMilli?: number;
 }
 
 export class Metrics {

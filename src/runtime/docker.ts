@@ -363,12 +363,28 @@ export class DockerRuntime implements ContainerRuntime {
   async stats(id: string): Promise<ContainerStats> {
     try {
       const s = (await this.docker.getContainer(id).stats({ stream: false })) as unknown as {
+        read?: string;
+        preread?: string;
         cpu_stats?: { cpu_usage?: { total_usage?: number } };
+        precpu_stats?: { cpu_usage?: { total_usage?: number } };
         memory_stats?: { usage?: number; stats?: { cache?: number; inactive_file?: number } };
       };
       const mem = s.memory_stats?.usage ?? 0;
       const cache = s.memory_stats?.stats?.inactive_file ?? s.memory_stats?.stats?.cache ?? 0;
-      return { cpuTotalNs: s.cpu_stats?.cpu_usage?.total_usage ?? 0, memoryBytes: Math.max(0, mem - cache) };
+      const total = s.cpu_stats?.cpu_usage?.total_usage ?? 0;
+      // Docker samples twice, about a second apart (precpu_stats, preread): the rate between them.
+      const pre = s.precpu_stats?.cpu_usage?.total_usage;
+      const read = parseTime(s.read);
+      const preread = parseTime(s.preread);
+      const cpuMilli =
+        pre !== undefined && read !== null && preread !== null && read > preread && total >= pre
+          ? (total - pre) / 1e6 / ((read - preread) / 1000)
+          : undefined;
+      return {
+        cpuTotalNs: total,
+        memoryBytes: Math.max(0, mem - cache),
+        ...(cpuMilli !== undefined ? { cpuMilli } : {}),
+      };
     } catch (err) {
       throw this.fail(`read stats of ${id.slice(0, 12)}`, err);
     }

@@ -75,6 +75,8 @@ export interface ContainerStats {
   /** Cumulative CPU time in nanoseconds. */
   cpuTotalNs: number;
   memoryBytes: number;
+  /** CPU use over Docker's last sampling interval (about 1 s), in millicores; absent when unknown. */
+  cpuMilli?: number;
 }
 
 export interface RuntimeEvent {

@@ -64,6 +64,7 @@ export async function runServer(_args: string[], opts: Record<string, unknown>):
     identity: engine.identity,
     isLeader: () => leader,
     // exec, logs and port-forward ride the agents' connections (one SSH connection per node).
+    usage: () => engine.usageSamples(),
     openNode: async (node) => {
       const conn = engine.connection(node.name);
       return conn ? { conn, release() {} } : fresh(node);
