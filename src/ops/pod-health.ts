@@ -22,7 +22,14 @@ export type PodVerdict =
   | { state: "waiting"; why: string }
   | { state: "failed"; why: string };
 
-export function judgePod(p: PodView): PodVerdict {
+/**
+ * How long a pod must have been Ready, counted from its newest container start, before a wait
+ * accepts it (Kubernetes' minReadySeconds, here 1 s): a container that crashes right after it
+ * started is not taken for a running one.
+ */
+export const MIN_READY_MS = 1000;
+
+export function judgePod(p: PodView, now = Date.now(), minReadyMs = MIN_READY_MS): PodVerdict {
   const name = `pod/${p.name}`;
   if (p.deletionRequestedAt) return { state: "waiting", why: `${name} is terminating` };
   if (p.phase === "Failed") {
@@ -46,7 +53,13 @@ export function judgePod(p: PodView): PodVerdict {
       };
     }
   }
-  if (p.phase === "Running" && p.ready) return { state: "ready" };
+  if (p.phase === "Running" && p.ready) {
+    const starts = p.containers.map((c) => (c.startedAt ? Date.parse(c.startedAt) : 0));
+    const since = Math.max(0, ...starts);
+    if (now - since < minReadyMs)
+      return { state: "waiting", why: `${name} is Ready, for less than ${minReadyMs / 1000}s` };
+    return { state: "ready" };
+  }
   if (p.phase === "Running") {
     const notReady = p.containers.filter((c) => !c.ready).map((c) => c.name);
     const starting = p.containers.filter((c) => c.state === "waiting").map((c) => c.name);

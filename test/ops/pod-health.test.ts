@@ -144,6 +144,15 @@ for (const c of cases) {
   });
 }
 
+test("judgePod() waits for a Ready pod to stay Ready for a second after its newest container started", () => {
+  const startedAt = "2026-01-01T00:00:10.000Z";
+  const p = pod({}, { startedAt });
+  const t = Date.parse(startedAt);
+  assert.equal(judgePod(p, t + 200).state, "waiting");
+  assert.match((judgePod(p, t + 200) as { why: string }).why, /pod\/web is Ready, for less than 1s/);
+  assert.equal(judgePod(p, t + 1000).state, "ready");
+});
+
 test("applyProgress() is done only when every pod is Ready, and lists the stuck ones as failed", () => {
   const targets = [
     { kind: "Pod", name: "a" },
