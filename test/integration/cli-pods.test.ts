@@ -56,26 +56,37 @@ async function applyNoWait(name: string, yaml: string): Promise<void> {
 
 test("a restart is a new container: logs -p shows the previous run, and its writable layer is gone", async () => {
   // Each run prints an id of its own, whether a file left by an earlier run is there, and a
-  // stderr line between two stdout lines; then it crashes.
+  // stderr line between two stdout lines; then it waits to be killed (docker kill = a crash).
   await applyNoWait(
     "crashy",
     pod(
       "crashy",
       container(
-        "echo run=$(cat /proc/sys/kernel/random/uuid); if [ -e /left-behind ]; then echo found-left-behind; fi; echo x > /left-behind; echo first-out; sleep 0.1; echo middle-err >&2; sleep 0.1; echo last-out; sleep 1.5; exit 3",
+        "echo run=$(cat /proc/sys/kernel/random/uuid); if [ -e /left-behind ]; then echo found-left-behind; fi; echo x > /left-behind; echo first-out; sleep 0.1; echo middle-err >&2; sleep 0.1; echo last-out; exec sleep 3600",
       ),
     ),
   );
-  await waitFor(
-    async () => (await box.containers({ "mk.pod": "crashy", "mk.restart": "1" })).length === 1,
-    30_000,
-    "crashy restarted once (run 1 created)",
-  );
+  const run = (n: number) =>
+    waitFor(
+      async () => {
+        const [c] = await box.containers({ "mk.pod": "crashy", "mk.restart": String(n) });
+        if (!c) return false;
+        const logs = (await docker.getContainer(c.Id).logs({ stdout: true, stderr: true })).toString();
+        return logs.includes("last-out") ? c : false;
+      },
+      30_000,
+      `crashy run ${n} printed its lines`,
+    );
+  const run0 = await run(0);
+  await docker.getContainer(run0.Id).kill();
+  await run(1);
   const current = await ok(["logs", "crashy"]);
   const previous = await ok(["logs", "pod/crashy", "-p"]);
   const runId = (text: string) => /run=([0-9a-f-]+)/.exec(text)?.[1];
   assert.ok(runId(current) && runId(previous), `${current}\n${previous}`);
   assert.notEqual(runId(current), runId(previous), "the previous run's logs are another container's");
+  const run0Logs = (await docker.getContainer(run0.Id).logs({ stdout: true, stderr: true })).toString();
+  assert.ok(run0Logs.includes(`run=${runId(previous)}`), "-p reads run 0's container");
   assert.doesNotMatch(current, /found-left-behind/, "the next run does not see the crashed run's files");
   // stdout and stderr in the order they were written.
   assert.deepEqual(
@@ -87,16 +98,20 @@ test("a restart is a new container: logs -p shows the previous run, and its writ
   assert.equal((await ok(["logs", "crashy", "-p", "--since", "1h"])).trim(), previous.trim());
   const future = new Date(Date.now() + 3_600_000).toISOString();
   assert.equal((await ok(["logs", "crashy", "-p", "--since", future])).trim(), "");
-  // Docker keeps the current run and the previous one, nothing older.
-  await waitFor(
+  // The next crash: run 2 starts, run 1 becomes the previous one, run 0 is removed.
+  const [run1] = await box.containers({ "mk.pod": "crashy", "mk.restart": "1" });
+  await docker.getContainer(run1?.Id ?? "").kill();
+  await run(2);
+  const kept = await waitFor(
     async () => {
-      const p = await get("crashy");
       const list = await box.containers({ "mk.pod": "crashy" });
-      return p.restarts >= 3 && list.length === 2 ? list : false;
+      return list.length === 2 ? list : false;
     },
-    30_000,
-    "three restarts, two containers kept",
+    10_000,
+    "run 0 removed",
   );
+  assert.deepEqual(kept.map((c) => c.Labels["mk.restart"]).sort(), ["1", "2"]);
+  assert.equal((await get("crashy")).restarts, 2);
 });
 
 test("logs: a pod with no container says why; -p with no previous run and a bad -c are clear errors", async () => {
