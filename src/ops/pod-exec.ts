@@ -33,7 +33,7 @@ export async function podExec(
   const lease = await open(t.node);
   try {
     const { current } = await containerRuns(lease.conn, t, name);
-    if (!current || current.state !== "running") {
+    if (current?.state !== "running") {
       throw new InvalidInputError(
         current
           ? `cannot exec in container "${name}" of pod "${pod}": it is ${current.state}, not running`
