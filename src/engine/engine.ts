@@ -5,13 +5,19 @@ import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { nextLifecycleDeadline, planNodeLifecycle } from "../controller/nodes.ts";
 import { planPods } from "../controller/pods.ts";
+import {
+  type BadRow,
+  BadRowReporter,
+  goodNodes,
+  goodPods,
+  plannableObjects,
+} from "../controller/row-check.ts";
 import { type SchedulerStrategy, schedulePending } from "../controller/scheduling.ts";
 import type { Clock } from "../lib/clock.ts";
 import { sleep, systemClock } from "../lib/clock.ts";
 import { errorMessage, RuntimeError } from "../lib/errors.ts";
 import type { Logger } from "../lib/log.ts";
 import { Trigger } from "../lib/trigger.ts";
-import type { MkObjectBody } from "../manifest/types.ts";
 import type { Metrics, PodUsage } from "../metrics/registry.ts";
 import { collectUsage } from "../metrics/usage.ts";
 import { NodeAgent } from "../node/agent.ts";
@@ -24,12 +30,11 @@ import { DEFAULT_BACKOFF } from "../reconcile/backoff.ts";
 import { releaseLease, tryLease } from "../store/lease.ts";
 import type { Mutation } from "../store/mutations.ts";
 import type { NodeRow, NodeState } from "../store/rows.ts";
-import type { Store } from "../store/store.ts";
+import { EVENT_TTL_MS, type Store } from "../store/store.ts";
 
 export const CONTROLLER_LEASE = "controller";
 
-/** How long events are kept. */
-export const EVENT_TTL_MS = 60 * 60 * 1000;
+export { EVENT_TTL_MS } from "../store/store.ts";
 
 /** Runs `fn`; a throw (SQLITE_BUSY, a full disk) is logged, never allowed to end a loop. */
 function guarded<T>(log: Logger, what: string, fn: () => T): T | undefined {
@@ -168,19 +173,21 @@ export class Engine {
   /** Pods from objects, then scheduling. Returns how many mutations it committed. */
   controllerPass(): number {
     const now = this.clock.now();
+    // A row that does not parse is skipped (with a Warning event), never allowed to stop the pass.
+    const bad: BadRow[] = [];
     const lifecycle = planNodeLifecycle({
-      nodes: this.store.listNodes(),
-      pods: this.store.listPods(),
+      nodes: goodNodes(this.store.listNodes(), bad),
+      pods: goodPods(this.store.listPods(), bad),
       now,
       graceMs: this.opts.nodeGraceMs,
       evictionDelayMs: this.opts.evictionDelayMs,
       taintedSince: new Map(this.store.listObjects("Node").map((o) => [o.name, o.updatedAt])),
     });
     this.store.commit(lifecycle);
-    const objects = this.store.listObjects().map((o) => JSON.parse(o.spec) as MkObjectBody);
+    const { objects, pods } = plannableObjects(this.store.listObjects(), this.store.listPods(), bad);
     const muts: Mutation[] = planPods({
       objects,
-      pods: this.store.listPods(),
+      pods,
       now,
       random: Math.random,
       newUid: randomUUID,
@@ -194,8 +201,18 @@ export class Engine {
     });
     this.rrCursor = sched.rrCursor;
     this.store.commit(sched.mutations);
+    this.reportBadRows([...bad, ...sched.bad], now);
     for (const b of sched.bound) this.options.metrics?.schedulingLatency.observe(b.latencyMs / 1000);
     return lifecycle.length + muts.length + sched.mutations.length;
+  }
+
+  private readonly badRows = new BadRowReporter();
+
+  private reportBadRows(bad: readonly BadRow[], now: number): void {
+    const events = this.badRows.report(bad, now);
+    for (const e of events)
+      if (e.op === "recordEvent") this.log.warn(e.message, { event: "InvalidRow", object: e.objectName });
+    this.store.commit(events);
   }
 
   /** Journal position already counted into mk_pods_created_total (set at start). */

@@ -3,6 +3,7 @@
 // changes nothing: same hash, same generation.
 import { randomUUID } from "node:crypto";
 import { planPods } from "../controller/pods.ts";
+import { plannableObjects } from "../controller/row-check.ts";
 import { InvalidInputError } from "../lib/errors.ts";
 import type { MkObject, MkObjectBody } from "../manifest/types.ts";
 import { hashOf, stableJson } from "../reconcile/spec-hash.ts";
@@ -98,10 +99,12 @@ export function applyObjects(
     store.commit(mutations);
     // The pods the objects call for exist (Pending) as soon as apply returns, server or not; the
     // controller's next pass computes the same and finds nothing to do.
+    // A bad row elsewhere in the state is the controller's to report; apply plans around it.
+    const usable = plannableObjects(store.listObjects(), store.listPods(), []);
     store.commit(
       planPods({
-        objects: store.listObjects().map((o) => JSON.parse(o.spec) as MkObjectBody),
-        pods: store.listPods(),
+        objects: usable.objects,
+        pods: usable.pods,
         now,
         random: Math.random,
         newUid: randomUUID,

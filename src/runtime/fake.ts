@@ -149,10 +149,21 @@ export class FakeRuntime implements ContainerRuntime {
     await new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
     this.listeners.delete(onEvent);
   }
-  async saveImage(): Promise<Readable> {
-    return new PassThrough().end();
+  async saveImage(ref: string): Promise<Readable> {
+    this.check("save");
+    if (!this.images.has(ref)) throw new RuntimeError(`No such image: ${ref}`);
+    return Readable.from([Buffer.from(`fake image ${ref}\n`)]);
   }
-  async loadImage(): Promise<void> {}
+  /** Reads the whole stream (like docker load), then knows the images named in it. */
+  async loadImage(tar: Readable, opts: { signal?: AbortSignal } = {}): Promise<void> {
+    this.check("load");
+    let text = "";
+    for await (const chunk of tar) {
+      if (opts.signal?.aborted) throw new RuntimeError("load aborted");
+      text += String(chunk);
+    }
+    for (const m of text.matchAll(/^fake image (\S+)$/gm)) if (m[1]) this.images.add(m[1]);
+  }
 
   /** Test helper: the container's process exits with `code`. */
   exit(id: string, code: number, opts: { oom?: boolean } = {}): void {

@@ -4,6 +4,8 @@ import { LocalApi } from "../../api/local.ts";
 import { createApiServer } from "../../api/server.ts";
 import { Engine } from "../../engine/engine.ts";
 import { UsageError } from "../../lib/errors.ts";
+import { MetricsHistory } from "../../metrics/history.ts";
+import { addDefaultSeries } from "../../metrics/history-series.ts";
 import { Metrics } from "../../metrics/registry.ts";
 import { openNodeFresh } from "../../ops/pod-target.ts";
 import { validateBackoff } from "../../reconcile/backoff.ts";
@@ -59,6 +61,8 @@ export async function runServer(_args: string[], opts: Record<string, unknown>):
     localNode: opts.localNode !== false,
     metrics,
   });
+  // The status page's live charts: 1 s samples, the last 10 minutes.
+  const history = addDefaultSeries(new MetricsHistory({ intervalMs: 1000, capacity: 600 }), store, metrics);
   const fresh = openNodeFresh();
   const api = new LocalApi(store, {
     identity: engine.identity,
@@ -79,6 +83,7 @@ export async function runServer(_args: string[], opts: Record<string, unknown>):
       body: await metrics.registry.metrics(),
     }),
     page: statusPage,
+    history: () => history.snapshot(),
   });
   http.listen(listen.port, listen.host);
   await once(http, "listening");
@@ -96,6 +101,7 @@ export async function runServer(_args: string[], opts: Record<string, unknown>):
   };
   process.once("SIGTERM", () => stop("SIGTERM"));
   process.once("SIGINT", () => stop("SIGINT"));
+  const sampling = history.run(abort.signal);
   try {
     await engine.run(
       abort.signal,
@@ -108,6 +114,8 @@ export async function runServer(_args: string[], opts: Record<string, unknown>):
     );
   } finally {
     leader = false;
+    abort.abort();
+    await sampling;
     http.close();
     http.closeAllConnections();
     store.close();
