@@ -97,8 +97,10 @@ export function plan(input: PlanInput): Action[] {
         now,
         input.livenessFailures,
       );
+      if (planned) actions.push(planned);
       if (planned?.type === "create" && planned.restart && previous && previous.state !== "removing") {
-        // A restart: the container that just exited becomes "previous"; the one before it goes.
+        // A restart: the container that just exited becomes "previous"; the one before it goes,
+        // after the new run started (its removal must not delay the restart).
         actions.push({
           type: "remove",
           pod,
@@ -109,7 +111,6 @@ export function plan(input: PlanInput): Action[] {
           quiet: true,
         });
       }
-      if (planned) actions.push(planned);
     }
   }
   return actions;
