@@ -218,11 +218,8 @@ export class NodeAgent {
     const images = new Set<string>();
     const missingImages = new Set<string>();
     for (const pod of pods) {
-      for (const c of pod.spec.containers) {
-        // A missing container is created, and so is an exited one's next run.
-        const cur = byKey.get(containerKey(pod.name, c.name));
-        if (!cur || cur.state === "exited" || cur.state === "dead") missingImages.add(c.image);
-      }
+      for (const c of pod.spec.containers)
+        if (!byKey.has(containerKey(pod.name, c.name))) missingImages.add(c.image);
     }
     await Promise.all(
       [...missingImages].map(async (img) => {

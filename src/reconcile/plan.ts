@@ -201,11 +201,12 @@ function planContainer(
       if (st.lastFinishedAt !== (current.finishedAt ?? st.lastFinishedAt)) return undefined; // status not caught up
       // A restart is a new container, as the kubelet does: the crashed run's writable layer does
       // not leak into the next, and its logs stay readable (`mk logs -p`) until the next restart.
+      // The exited run still holds its image, so only policy Always pulls (no lookup first).
       return {
         type: "create",
         pod,
         container: spec,
-        pull: wantsPull(spec, images),
+        pull: spec.imagePullPolicy === "Always",
         restart: true,
         attempt: attemptOf(current) + 1,
         reason:
