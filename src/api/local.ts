@@ -4,7 +4,16 @@ import { parseManifestSources } from "../manifest/sources.ts";
 import type { PodUsage } from "../metrics/registry.ts";
 import type { SshConnector } from "../node/connect.ts";
 import { applyObjects, diffObjects } from "../ops/apply.ts";
-import { addNode, cordonNode, deleteObjects, drainNode, removeNode, scalePodSet } from "../ops/commands.ts";
+import {
+  addNode,
+  cordonNode,
+  type DeleteOptions,
+  deleteObjects,
+  drainNode,
+  removeNode,
+  scalePodSet,
+} from "../ops/commands.ts";
+import { kubeObjects } from "../ops/kube-objects.ts";
 import { type ExecRequest, podDial, podExec } from "../ops/pod-exec.ts";
 import { type LogRequest, podLogs } from "../ops/pod-logs.ts";
 import { type NodeLease, type NodeOpener, openNodeFresh } from "../ops/pod-target.ts";
@@ -14,6 +23,7 @@ import type { ExecSession } from "../runtime/runtime.ts";
 import { readLease } from "../store/lease.ts";
 import type { Store } from "../store/store.ts";
 import { VERSION } from "../version.ts";
+import { DEFAULT_SQL_LIMITS, runSqlIsolated, type SqlLimits } from "./sql-runner.ts";
 import type { ManifestSource, MkApi, ServerStatus } from "./types.ts";
 
 export class LocalApi implements MkApi {
@@ -25,6 +35,8 @@ export class LocalApi implements MkApi {
       isLeader?: () => boolean;
       openNode?: NodeOpener;
       usage?: () => PodUsage[];
+      /** The server's SQL limits (--sql-timeout, --sql-max-rows): callers may only lower them. */
+      sqlLimits?: SqlLimits;
     } = {},
   ) {}
 
@@ -37,8 +49,11 @@ export class LocalApi implements MkApi {
   async refs(sources: ManifestSource[]) {
     return parseManifestSources(sources).map((o) => ({ kind: o.kind, name: o.metadata.name }));
   }
-  async delete(refs: { kind: string; name: string }[]) {
-    return deleteObjects(this.store, refs);
+  async delete(refs: { kind: string; name: string }[], opts: DeleteOptions = {}) {
+    return deleteObjects(this.store, refs, opts);
+  }
+  async objects(kind: string, name?: string) {
+    return kubeObjects(this.store, kind, name);
   }
   async pods() {
     return q.listPods(this.store);
@@ -58,6 +73,12 @@ export class LocalApi implements MkApi {
   async node(name: string) {
     return q.getNode(this.store, name);
   }
+  async autoscalers() {
+    return q.listAutoscalers(this.store);
+  }
+  async autoscaler(name: string) {
+    return q.getAutoscaler(this.store, name);
+  }
   async events(opts: { kind?: string; name?: string; limit?: number }) {
     return q.listEvents(this.store, opts);
   }
@@ -67,8 +88,11 @@ export class LocalApi implements MkApi {
   async scale(name: string, replicas: number) {
     return scalePodSet(this.store, name, replicas);
   }
-  async sql(query: string) {
-    return q.runSql(this.store.path, query);
+  async sql(query: string, limits: Partial<SqlLimits> = {}) {
+    const cap = this.opts.sqlLimits;
+    const pick = (k: keyof SqlLimits) =>
+      cap ? Math.min(cap[k], limits[k] ?? cap[k]) : (limits[k] ?? DEFAULT_SQL_LIMITS[k]);
+    return runSqlIsolated(this.store.path, query, { timeoutMs: pick("timeoutMs"), maxRows: pick("maxRows") });
   }
   async nodeAdd(opts: Parameters<MkApi["nodeAdd"]>[0]) {
     return addNode(this.store, opts);

@@ -33,19 +33,27 @@ async function readError(res: IncomingMessage): Promise<MkError> {
   }
 }
 
+/** How to reach the server: its token header, and the CA of a self-signed certificate. */
+export interface UpgradeOptions {
+  headers?: Record<string, string>;
+  ca?: Buffer;
+}
+
 /** POSTs `path` asking to switch to `protocol`; resolves with the raw connection. */
 export function upgrade(
   base: string,
   path: string,
   protocol: string,
-  headers: Record<string, string> = {},
+  opts: UpgradeOptions = {},
 ): Promise<Duplex> {
   const url = new URL(path, `${base}/`);
-  const request = url.protocol === "https:" ? httpsRequest : httpRequest;
+  const https = url.protocol === "https:";
+  const request = https ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
     const req = request(url, {
       method: "POST",
-      headers: { ...headers, connection: "Upgrade", upgrade: protocol, "content-length": "0" },
+      headers: { ...(opts.headers ?? {}), connection: "Upgrade", upgrade: protocol, "content-length": "0" },
+      ...(https && opts.ca ? { ca: opts.ca } : {}),
     });
     req.on("upgrade", (_res, socket, head) => {
       if (head.length) socket.unshift(head);
@@ -65,7 +73,7 @@ export async function remoteExec(
   base: string,
   pod: string,
   req: ExecRequest,
-  headers?: Record<string, string>,
+  opts?: UpgradeOptions,
 ): Promise<ExecSession> {
   const qs = new URLSearchParams();
   if (req.container) qs.set("container", req.container);
@@ -76,7 +84,7 @@ export async function remoteExec(
     base,
     `/api/v1/pods/${encodeURIComponent(pod)}/exec?${qs}`,
     EXEC_PROTOCOL,
-    headers,
+    opts,
   );
   const stdout = new PassThrough();
   const stderr = new PassThrough();
@@ -140,16 +148,11 @@ export async function remoteExec(
   };
 }
 
-export function remoteDial(
-  base: string,
-  pod: string,
-  port: number,
-  headers?: Record<string, string>,
-): Promise<Duplex> {
+export function remoteDial(base: string, pod: string, port: number, opts?: UpgradeOptions): Promise<Duplex> {
   return upgrade(
     base,
     `/api/v1/pods/${encodeURIComponent(pod)}/portforward?port=${port}`,
     PORT_FORWARD_PROTOCOL,
-    headers,
+    opts,
   );
 }

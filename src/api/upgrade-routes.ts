@@ -11,7 +11,8 @@ import { Channel, EXEC_PROTOCOL, FrameReader, frame, PORT_FORWARD_PROTOCOL } fro
 import { errorResponse } from "./server.ts";
 import type { MkApi } from "./types.ts";
 
-function refuse(socket: Duplex, err: unknown): void {
+/** Answers an upgrade request with the JSON error response every other route gives. */
+export function refuseUpgrade(socket: Duplex, err: unknown): void {
   const { status, body } = errorResponse(err);
   const text = JSON.stringify(body);
   socket.end(
@@ -35,26 +36,26 @@ export function handleUpgrade(
   try {
     url = new URL(req.url ?? "/", "http://mk");
   } catch {
-    refuse(socket, new InvalidInputError(`Bad request URL ${JSON.stringify(req.url)}`));
+    refuseUpgrade(socket, new InvalidInputError(`Bad request URL ${JSON.stringify(req.url)}`));
     return;
   }
   const m = /^\/api\/v1\/pods\/([^/]+)\/(exec|portforward)$/.exec(url.pathname);
   const protocol = String(req.headers.upgrade ?? "").toLowerCase();
   if (!m || req.method !== "POST") {
-    refuse(socket, new NotFoundError("route", url.pathname));
+    refuseUpgrade(socket, new NotFoundError("route", url.pathname));
     return;
   }
   const pod = decodeURIComponent(m[1] ?? "");
   socket.on("error", () => undefined); // a client gone mid-session is not the server's failure
   if (m[2] === "exec") {
     if (protocol !== EXEC_PROTOCOL) {
-      refuse(socket, new InvalidInputError(`exec needs "Upgrade: ${EXEC_PROTOCOL}"`));
+      refuseUpgrade(socket, new InvalidInputError(`exec needs "Upgrade: ${EXEC_PROTOCOL}"`));
       return;
     }
     void serveExec(api, log, pod, url.searchParams, socket, head);
   } else {
     if (protocol !== PORT_FORWARD_PROTOCOL) {
-      refuse(socket, new InvalidInputError(`portforward needs "Upgrade: ${PORT_FORWARD_PROTOCOL}"`));
+      refuseUpgrade(socket, new InvalidInputError(`portforward needs "Upgrade: ${PORT_FORWARD_PROTOCOL}"`));
       return;
     }
     void servePortForward(api, pod, url.searchParams, socket, head);
@@ -84,7 +85,7 @@ async function serveExec(
       stdin: flag(q, "stdin"),
     });
   } catch (err) {
-    refuse(socket, err);
+    refuseUpgrade(socket, err);
     return;
   }
   switchTo(socket, EXEC_PROTOCOL);
@@ -140,7 +141,7 @@ async function servePortForward(
       throw new InvalidInputError(`Query parameter port=${q.get("port")}: expected 1..65535`);
     target = await api.dial(pod, port);
   } catch (err) {
-    refuse(socket, err);
+    refuseUpgrade(socket, err);
     return;
   }
   switchTo(socket, PORT_FORWARD_PROTOCOL);

@@ -28,7 +28,7 @@ export async function podExec(
 ): Promise<ExecSession> {
   if (req.cmd.length === 0)
     throw new InvalidInputError("exec needs a command: mk exec POD -- COMMAND [ARGS...]");
-  const t = findScheduledPod(store, pod);
+  const t = findScheduledPod(store, pod, "cannot run commands");
   const name = chooseContainer(t, req.container);
   const lease = await open(t.node);
   try {
@@ -60,7 +60,7 @@ export async function podExec(
 export async function podDial(store: Store, pod: string, port: number, open: NodeOpener): Promise<Duplex> {
   if (!Number.isInteger(port) || port < 1 || port > 65535)
     throw new InvalidInputError(`port ${port}: expected 1..65535`);
-  const t = findScheduledPod(store, pod);
+  const t = findScheduledPod(store, pod, "cannot forward ports");
   if (t.row.phase !== "Running") {
     throw new InvalidInputError(
       `unable to forward port because pod "${pod}" is not running: current status=${t.row.reason ?? t.row.phase}`,

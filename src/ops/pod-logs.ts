@@ -30,7 +30,7 @@ export async function podLogs(
   req: LogRequest,
   open: NodeOpener,
 ): Promise<Readable> {
-  const t = findScheduledPod(store, pod);
+  const t = findScheduledPod(store, pod, "has no logs");
   const names = req.allContainers
     ? t.spec.containers.map((c) => c.name)
     : [chooseContainer(t, req.container)];

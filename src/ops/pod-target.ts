@@ -35,14 +35,16 @@ export interface PodTarget {
   node: NodeRow;
 }
 
-/** The pod, scheduled on a known node; else an error saying why there is nothing to reach. */
-export function findScheduledPod(store: Store, pod: string): PodTarget {
+/**
+ * The pod, scheduled on a known node; else an error saying why there is nothing to reach:
+ * "Pod web has no logs: it is Pending, not scheduled yet (0/3 nodes are available: ...)".
+ */
+export function findScheduledPod(store: Store, pod: string, what = "has no containers"): PodTarget {
   const row = store.getPod(pod);
   if (!row) throw new NotFoundError("pod", pod);
   if (!row.node) {
-    throw new InvalidInputError(
-      `pod "${pod}" is Pending: not scheduled yet${row.message ? ` (${row.message})` : ""}`,
-    );
+    const why = row.message ?? row.reason ?? "waiting for the scheduler";
+    throw new InvalidInputError(`Pod ${pod} ${what}: it is ${row.phase}, not scheduled yet (${why})`);
   }
   const node = store.getNode(row.node);
   if (!node) throw new NotFoundError("node", row.node);
