@@ -7,7 +7,7 @@ import type { LogRequest } from "../ops/pod-logs.ts";
 import type { TopReport } from "../ops/top.ts";
 import type { ExecSession } from "../runtime/runtime.ts";
 import { isLoopbackHost } from "./auth.ts";
-import { remoteDial, remoteExec } from "./remote-upgrade.ts";
+import { remoteDial, remoteExec, type UpgradeOptions } from "./remote-upgrade.ts";
 import { caFetcher, type Fetcher, globalFetcher } from "./transport.ts";
 import type { ManifestSource, MkApi, ServerStatus } from "./types.ts";
 
@@ -235,14 +235,18 @@ export class RemoteApi implements MkApi {
     }
     return Readable.fromWeb(res.body as import("node:stream/web").ReadableStream<Uint8Array>);
   }
+  /** exec and port-forward open their own connection: the same token, the same CA. */
+  private upgradeOptions(): UpgradeOptions {
+    return { headers: this.auth, ...(this.ca ? { ca: this.ca } : {}) };
+  }
   exec(pod: string, req: ExecRequest): Promise<ExecSession> {
-    return remoteExec(this.base, pod, req);
+    return remoteExec(this.base, pod, req, this.upgradeOptions());
   }
   top() {
     return this.call<TopReport>("GET", "/api/v1/top");
   }
   dial(pod: string, port: number): Promise<Duplex> {
-    return remoteDial(this.base, pod, port);
+    return remoteDial(this.base, pod, port, this.upgradeOptions());
   }
   status() {
     return this.call<ServerStatus>("GET", "/api/v1/status");
