@@ -5,6 +5,7 @@
 
 import { formatCpuMillis, formatMemoryBytes } from "./quantity.ts";
 import type {
+  AutoscalerSpec,
   ContainerSpec,
   MkObjectBody,
   PodSetSpec,
@@ -137,8 +138,42 @@ function podSetSpecDoc(spec: PodSetSpec, mk: boolean): Doc {
   };
 }
 
+/** An Autoscaler as mk/v1, autoscaling/v1 or autoscaling/v2 writes it (v2's metrics and behavior). */
+function autoscalerSpecDoc(spec: AutoscalerSpec, apiVersion: string): Doc {
+  const range = { minReplicas: spec.minReplicas, maxReplicas: spec.maxReplicas };
+  const cpu = spec.metrics[0];
+  if (apiVersion === "autoscaling/v1" && spec.metrics.length === 1 && cpu?.target.type === "Utilization")
+    return {
+      scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: spec.target.name },
+      ...range,
+      targetCPUUtilizationPercentage: cpu.target.averageUtilization,
+    };
+  const metrics = spec.metrics.map((m) => ({
+    type: "Resource",
+    resource: {
+      name: m.resource,
+      target:
+        m.target.type === "Utilization"
+          ? { type: "Utilization", averageUtilization: m.target.averageUtilization }
+          : {
+              type: "AverageValue",
+              averageValue:
+                m.resource === "cpu"
+                  ? formatCpuMillis(m.target.averageValue)
+                  : formatMemory(m.target.averageValue),
+            },
+    },
+  }));
+  const target =
+    apiVersion === "mk/v1"
+      ? { target: { kind: "PodSet", name: spec.target.name } }
+      : { scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: spec.target.name } };
+  return { ...target, ...range, metrics, behavior: spec.behavior };
+}
+
 /** The kind a document of `apiVersion` spells for a normalized kind (a PodSet is a Deployment in apps/v1). */
 export function documentKind(kind: string, apiVersion: string): string {
+  if (kind === "Autoscaler" && apiVersion.startsWith("autoscaling/")) return "HorizontalPodAutoscaler";
   return kind === "PodSet" && apiVersion === "apps/v1" ? "Deployment" : kind;
 }
 
@@ -150,6 +185,8 @@ export function specDoc(body: MkObjectBody, apiVersion: string): Doc {
       return podSpecDoc(body.spec, mk);
     case "PodSet":
       return podSetSpecDoc(body.spec, mk);
+    case "Autoscaler":
+      return autoscalerSpecDoc(body.spec, apiVersion);
     default:
       return omitEmpty({ ...(body.spec as unknown as Doc) });
   }

@@ -5,9 +5,10 @@ import { randomUUID } from "node:crypto";
 import { planPods } from "../controller/pods.ts";
 import { plannableObjects } from "../controller/row-check.ts";
 import { InvalidInputError } from "../lib/errors.ts";
-import type { MkObject, MkObjectBody } from "../manifest/types.ts";
+import type { MkObject, MkObjectBody, PodSetObject } from "../manifest/types.ts";
 import { hashOf, stableJson } from "../reconcile/spec-hash.ts";
 import type { Mutation } from "../store/mutations.ts";
+import type { ObjectRow } from "../store/rows.ts";
 import type { Store } from "../store/store.ts";
 import { liveBody } from "./kube-objects.ts";
 
@@ -31,6 +32,18 @@ export function objectBody(o: MkObject | MkObjectBody): MkObjectBody {
   return { kind: o.kind, metadata: o.metadata, spec: o.spec } as MkObjectBody;
 }
 
+/**
+ * The body apply stores: a PodSet whose manifest leaves `replicas` out keeps the live count (set
+ * by `mk scale` or an autoscaler), as `kubectl apply` leaves a field alone that neither the last
+ * applied manifest nor the new one sets. A manifest that states replicas resets it.
+ */
+export function appliedBody(o: MkObject, prev: ObjectRow | undefined): MkObjectBody {
+  const body = objectBody(o);
+  if (body.kind !== "PodSet" || o.kind !== "PodSet" || !o.replicasOmitted || !prev) return body;
+  const live = (JSON.parse(prev.spec) as PodSetObject).spec.replicas;
+  return { ...body, spec: { ...body.spec, replicas: live } };
+}
+
 export function objectHash(o: MkObjectBody): string {
   return hashOf({ kind: o.kind, metadata: o.metadata, spec: o.spec });
 }
@@ -44,9 +57,9 @@ export function planApply(
   const results: ApplyResult[] = [];
   const mutations: Mutation[] = [];
   for (const o of objects) {
-    const body = objectBody(o);
-    const hash = objectHash(body);
     const prev = store.getObject(o.kind, o.metadata.name);
+    const body = appliedBody(o, prev);
+    const hash = objectHash(body);
     // A PodSet's pod or a node as `mk get -o yaml` printed it: nothing to do when it is unchanged.
     const live = liveBody(store, o.kind, o.metadata.name);
     if (live && objectHash(live) === hash) {
@@ -152,7 +165,7 @@ export function diffObjects(store: Store, objects: readonly MkObject[]): DiffRes
     const o = objects[i];
     const prev = store.getObject(r.kind, r.name);
     const before = prev ? (JSON.parse(prev.spec) as unknown) : undefined;
-    const changes = o && r.action !== "unchanged" ? diffValues(before, objectBody(o)) : [];
+    const changes = o && r.action !== "unchanged" ? diffValues(before, appliedBody(o, prev)) : [];
     return { ...r, changes };
   });
 }

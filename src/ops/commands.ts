@@ -5,6 +5,7 @@ import { InvalidInputError, NotFoundError } from "../lib/errors.ts";
 import type { NodeObject, PodSetObject, Taint } from "../manifest/types.ts";
 import { parseDockerUrl } from "../node/docker-url.ts";
 import type { Mutation } from "../store/mutations.ts";
+import type { ObjectRow } from "../store/rows.ts";
 import type { Store } from "../store/store.ts";
 import { objectHash } from "./apply.ts";
 
@@ -106,6 +107,22 @@ function removeNodeMutations(store: Store, name: string, now: number): Mutation[
   return muts;
 }
 
+/** A PodSet row with new replicas: the one write `mk scale` and the autoscaler both make. */
+export function replicasMutation(row: ObjectRow, replicas: number, now: number): Mutation {
+  const body = JSON.parse(row.spec) as PodSetObject;
+  const next: PodSetObject = { ...body, spec: { ...body.spec, replicas } };
+  return {
+    op: "putObject",
+    kind: "PodSet",
+    name: row.name,
+    apiVersion: row.apiVersion,
+    spec: JSON.stringify(next),
+    specHash: objectHash(next),
+    sourceFile: row.sourceFile,
+    at: now,
+  };
+}
+
 export function scalePodSet(
   store: Store,
   name: string,
@@ -119,21 +136,10 @@ export function scalePodSet(
   return store.transaction(() => {
     const row = store.getObject("PodSet", name);
     if (!row) throw new NotFoundError("podset", name);
-    const body = JSON.parse(row.spec) as PodSetObject;
-    const previous = body.spec.replicas;
-    const next: PodSetObject = { ...body, spec: { ...body.spec, replicas } };
+    const previous = (JSON.parse(row.spec) as PodSetObject).spec.replicas;
     const now = store.clock.now();
     store.commit([
-      {
-        op: "putObject",
-        kind: "PodSet",
-        name,
-        apiVersion: row.apiVersion,
-        spec: JSON.stringify(next),
-        specHash: objectHash(next),
-        sourceFile: row.sourceFile,
-        at: now,
-      },
+      replicasMutation(row, replicas, now),
       {
         op: "recordEvent",
         type: "Normal",

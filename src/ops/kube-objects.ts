@@ -10,7 +10,17 @@ import { documentKind, specDoc } from "../manifest/denormalize.ts";
 import type { Labels, MkObjectBody, NodeObject, PodObject, PodSpec, Taint } from "../manifest/types.ts";
 import type { NodeRow, ObjectRow, PodRow } from "../store/rows.ts";
 import type { Store } from "../store/store.ts";
-import { getNode, getPod, getPodSet, listEvents, listNodes, listPodSets, listPods } from "./queries.ts";
+import {
+  getAutoscaler,
+  getNode,
+  getPod,
+  getPodSet,
+  listAutoscalers,
+  listEvents,
+  listNodes,
+  listPodSets,
+  listPods,
+} from "./queries.ts";
 import type { EventView } from "./views.ts";
 
 export interface OwnerReference {
@@ -270,11 +280,13 @@ export function kubeObjects(store: Store, kind: string, name?: string): KubeObje
       return store.listNodes().map((n) => nodeObject(store, n, views.get(n.name)));
     }
     case "Autoscaler": {
-      const rows =
-        name === undefined
-          ? store.listObjects("Autoscaler")
-          : [store.getObject("Autoscaler", name) ?? missing("autoscaler")];
-      return rows.map((o) => objectRowObject(store, o, {}));
+      // status: the controller's last decision (AutoscalerView), as `get hpa` prints it.
+      if (name !== undefined) {
+        const o = store.getObject("Autoscaler", name) ?? missing("autoscaler");
+        return [objectRowObject(store, o, getAutoscaler(store, name))];
+      }
+      const views = new Map(listAutoscalers(store).map((v) => [v.name, v]));
+      return store.listObjects("Autoscaler").map((o) => objectRowObject(store, o, views.get(o.name)));
     }
     case "Event": {
       const events = listEvents(store, { limit: 500 }).map(eventObject);

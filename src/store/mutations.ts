@@ -3,7 +3,14 @@
 // through a consensus store and replay them into each replica's SQLite.
 import { and, eq, gt, isNull, lt, or, sql } from "drizzle-orm";
 import type { Db } from "./db.ts";
-import type { ContainerStatusRow, EventType, NodeState, ObservedContainerRow, PodPhase } from "./rows.ts";
+import type {
+  AutoscalerStatusRow,
+  ContainerStatusRow,
+  EventType,
+  NodeState,
+  ObservedContainerRow,
+  PodPhase,
+} from "./rows.ts";
 import * as s from "./schema.ts";
 
 export type Mutation =
@@ -89,6 +96,9 @@ export type Mutation =
       at: number;
     }
   | { op: "pruneEvents"; before: number }
+  /** The autoscaler controller's status of one Autoscaler (journaled: its history must survive). */
+  | { op: "putAutoscalerStatus"; status: AutoscalerStatusRow }
+  | { op: "deleteAutoscalerStatus"; name: string }
   | { op: "setMeta"; key: string; value: string };
 
 const JOURNALED = new Set<Mutation["op"]>([
@@ -103,6 +113,8 @@ const JOURNALED = new Set<Mutation["op"]>([
   "upsertNode",
   "setNodeUnschedulable",
   "deleteNode",
+  "putAutoscalerStatus",
+  "deleteAutoscalerStatus",
 ]);
 
 export function isJournaled(m: Mutation): boolean {
@@ -336,6 +348,15 @@ export function applyMutation(db: Db, m: Mutation): void {
       return;
     case "pruneEvents":
       db.delete(s.events).where(lt(s.events.lastSeen, m.before)).run();
+      return;
+    case "putAutoscalerStatus":
+      db.insert(s.autoscalerStatus)
+        .values(m.status)
+        .onConflictDoUpdate({ target: s.autoscalerStatus.name, set: { ...m.status } })
+        .run();
+      return;
+    case "deleteAutoscalerStatus":
+      db.delete(s.autoscalerStatus).where(eq(s.autoscalerStatus.name, m.name)).run();
       return;
   }
 }

@@ -172,3 +172,26 @@ export const journal = sqliteTable("journal", {
   op: text("op").notNull(),
   args: text("args").notNull(),
 });
+
+/**
+ * What the autoscaler controller last decided for each Autoscaler object: Kubernetes' HPA status,
+ * plus the history its behavior needs (recommendations of the stabilization window, recent scale
+ * events for the policies), so a restarted controller continues where the last one stopped.
+ */
+export const autoscalerStatus = sqliteTable("autoscaler_status", {
+  name: text("name").primaryKey(),
+  /** The objects row's generation this status was computed for. */
+  observedGeneration: integer("observed_generation").notNull(),
+  currentReplicas: integer("current_replicas").notNull(),
+  desiredReplicas: integer("desired_replicas").notNull(),
+  /** JSON [{resource, utilization?, averageValue}]. */
+  currentMetrics: text("current_metrics").notNull(),
+  lastScaleTime: integer("last_scale_time"),
+  /** JSON [{type, status, reason, message, lastTransitionTime}]. */
+  conditions: text("conditions").notNull(),
+  /** JSON [{replicas, at}]: unstabilized recommendations still inside a stabilization window. */
+  recommendations: text("recommendations").notNull(),
+  /** JSON {up: [{change, at}], down: [...]}: rescales still inside a policy period. */
+  scaleEvents: text("scale_events").notNull(),
+  syncedAt: integer("synced_at").notNull(),
+});

@@ -118,7 +118,7 @@ test("get all lists pods, podsets and autoscalers with TYPE/NAME names", async (
   assert.match(out, /^pod\/hello\s/m);
   assert.match(out, /^deployment\.apps\/web\s+2\s/m);
   assert.match(out, /^podset\/api\s+1\s/m);
-  assert.match(out, /^autoscaler\/web\s+deployment\/web|^autoscaler\/web\s+podset\/web/m);
+  assert.match(out, /^autoscaler\/web\s+(deployment|podset)\/web/im);
   assert.equal(out.split("\n\n").length, 3, "three tables");
 });
 

@@ -82,6 +82,26 @@ kind: Autoscaler
 metadata: { name: web }
 spec: { target: { kind: Deployment, name: web }, maxReplicas: 5, targetCPUUtilizationPercentage: 50 }
 `,
+  "autoscaling/v2 HorizontalPodAutoscaler with two metrics and behavior": `apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: { name: web }
+spec:
+  scaleTargetRef: { apiVersion: apps/v1, kind: Deployment, name: web }
+  minReplicas: 2
+  maxReplicas: 9
+  metrics:
+    - type: Resource
+      resource: { name: cpu, target: { type: AverageValue, averageValue: 250m } }
+    - type: Resource
+      resource: { name: memory, target: { type: AverageValue, averageValue: 1536Mi } }
+  behavior:
+    scaleDown: { stabilizationWindowSeconds: 60, selectPolicy: Min, policies: [{ type: Pods, value: 1, periodSeconds: 30 }] }
+`,
+  "autoscaling/v1 HorizontalPodAutoscaler": `apiVersion: autoscaling/v1
+kind: HorizontalPodAutoscaler
+metadata: { name: web }
+spec: { scaleTargetRef: { kind: Deployment, name: web }, maxReplicas: 4, targetCPUUtilizationPercentage: 70 }
+`,
 };
 
 for (const [what, yaml] of Object.entries(DOCS)) {

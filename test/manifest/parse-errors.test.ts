@@ -118,7 +118,7 @@ test("parseManifestText() accepts unsupported fields left empty, as generated YA
 
 test("parseManifestText() refuses kinds mk does not run, listing the supported ones", () => {
   const supported =
-    "supported: Pod (mk/v1, v1), PodSet (mk/v1), Deployment (apps/v1), Node (mk/v1), Autoscaler (mk/v1)";
+    "supported: Pod (mk/v1, v1), PodSet (mk/v1), Deployment (apps/v1), Node (mk/v1), Autoscaler (mk/v1), HorizontalPodAutoscaler (autoscaling/v2, autoscaling/v1)";
   assert.deepEqual(
     issuesOf(`apiVersion: v1
 kind: Service
@@ -159,7 +159,7 @@ items:
 `;
   assert.deepEqual(issuesOf(list), [
     'm.yaml:11:70 items[1].spec.containers[0].imagePullPolicy: expected one of "Always", "IfNotPresent", "Never", got "Sometimes"',
-    `m.yaml:13:11 items[2].kind: kind Service (v1) is not supported by mk; supported: Pod (mk/v1, v1), PodSet (mk/v1), Deployment (apps/v1), Node (mk/v1), Autoscaler (mk/v1)`,
+    `m.yaml:13:11 items[2].kind: kind Service (v1) is not supported by mk; supported: Pod (mk/v1, v1), PodSet (mk/v1), Deployment (apps/v1), Node (mk/v1), Autoscaler (mk/v1), HorizontalPodAutoscaler (autoscaling/v2, autoscaling/v1)`,
   ]);
   const ok = objectsOf(list.split("  - apiVersion: v1\n    kind: Pod\n    metadata: { name: b }")[0] ?? "");
   assert.deepEqual(

@@ -13,6 +13,7 @@ import { age, formatBytes, formatCpu, formatData, table } from "../output.ts";
 import { type Columns, printListing, type TableOptions, tableOptionsOf } from "../render.ts";
 import { parseResourceArgs, RESOURCES, type Resource, resourceOf } from "../resource-ref.ts";
 import { watchListing } from "../watch.ts";
+import { autoscalerColumns, describeAutoscalerText } from "./get-autoscalers.ts";
 
 export { resourceOf };
 
@@ -133,34 +134,6 @@ export function printEvents(events: readonly EventView[]): string {
   return table(c.headers, c.rows);
 }
 
-interface AutoscalerSpecDoc {
-  target?: { kind?: string; name?: string };
-  minReplicas?: number;
-  maxReplicas?: number;
-  targetCPUUtilizationPercentage?: number;
-}
-
-function autoscalerColumns(objects: readonly KubeObject[], wide: boolean): Columns {
-  const headers = ["NAME", "REFERENCE", "TARGETS", "MINPODS", "MAXPODS", "AGE"];
-  if (wide) headers.push("APPLIED AS");
-  return {
-    headers,
-    rows: objects.map((o) => {
-      const spec = (o.spec ?? {}) as AutoscalerSpecDoc;
-      const row: (string | number | null | undefined)[] = [
-        o.metadata.name,
-        `${(spec.target?.kind ?? "").toLowerCase()}/${spec.target?.name ?? ""}`,
-        `cpu/${spec.targetCPUUtilizationPercentage ?? "?"}%`,
-        spec.minReplicas,
-        spec.maxReplicas,
-        age(o.metadata.creationTimestamp),
-      ];
-      if (wide) row.push(`${o.kind} (${o.apiVersion})`);
-      return row;
-    }),
-  };
-}
-
 /** The table printer of each resource. */
 export const TABLES: Record<Resource, (objects: readonly KubeObject[], wide: boolean) => Columns> = {
   pods: (o, wide) => podColumns(view<PodView>(o), wide),
@@ -192,6 +165,14 @@ export async function runGet(args: string[], opts: Record<string, unknown>): Pro
 }
 
 export function describeText(d: Described & { apiVersion?: string | null }): string {
+  if (d.kind === "Autoscaler")
+    return describeAutoscalerText(
+      d,
+      printEvents(d.events)
+        .split("\n")
+        .map((l) => `  ${l}`)
+        .join("\n"),
+    );
   const lines: string[] = [];
   const kv = (k: string, v: unknown) =>
     lines.push(`${`${k}:`.padEnd(22)}${v === null || v === undefined || v === "" ? "<none>" : String(v)}`);
@@ -284,8 +265,8 @@ export async function runDescribe(args: string[], opts: Record<string, unknown>)
   const groups = parseResourceArgs(args, "describe");
   const filters = filtersOf(opts, groups);
   for (const g of groups) {
-    if (g.resource !== "pods" && g.resource !== "podsets" && g.resource !== "nodes")
-      throw new UsageError(`mk describe takes pods, podsets or nodes, not ${g.resource}`);
+    if (g.resource === "events")
+      throw new UsageError(`mk describe takes pods, podsets, nodes or autoscalers (hpa), not ${g.resource}`);
   }
   const api = await ctx.api();
   let code = 0;
