@@ -9,7 +9,14 @@ function obj(name: string, status: Record<string, unknown> = {}): { key: string;
     object: {
       apiVersion: "v1",
       kind: "Pod",
-      metadata: { name, namespace: "default", uid: name, creationTimestamp: null, labels: {}, annotations: {} },
+      metadata: {
+        name,
+        namespace: "default",
+        uid: name,
+        creationTimestamp: null,
+        labels: {},
+        annotations: {},
+      },
       status,
     },
   };
@@ -28,7 +35,11 @@ test("WatchState.diff() reports every object ADDED first, then only what changed
   const gone = w.diff([obj("c")]);
   assert.deepEqual(types(gone), ["DELETED pods/a", "DELETED pods/b"]);
   assert.deepEqual(gone[0]?.object.status, { phase: "Running" }, "a deleted object is printed as last seen");
-  assert.deepEqual(types(w.diff([obj("a")])), ["ADDED pods/a", "DELETED pods/c"], "a re-created object is ADDED");
+  assert.deepEqual(
+    types(w.diff([obj("a")])),
+    ["ADDED pods/a", "DELETED pods/c"],
+    "a re-created object is ADDED",
+  );
 });
 
 test("fingerprint() ignores a node's heartbeat time and key order, not real changes", () => {
