@@ -40,6 +40,8 @@ export class Store {
     readonly sqlite: Sqlite,
     readonly db: Db,
     readonly clock: Clock = systemClock,
+    /** Journal entries kept (JOURNAL_KEEP; smaller in tests). */
+    readonly journalKeep: number = JOURNAL_KEEP,
   ) {}
 
   private get trimJournal() {
@@ -50,9 +52,9 @@ export class Store {
   }
   private trimJournalStmt: ReturnType<Sqlite["prepare"]> | undefined;
 
-  static open(path: string, opts: OpenOptions & { clock?: Clock } = {}): Store {
+  static open(path: string, opts: OpenOptions & { clock?: Clock; journalKeep?: number } = {}): Store {
     const { sqlite, db } = openDb(path, opts);
-    return new Store(path, sqlite, db, opts.clock);
+    return new Store(path, sqlite, db, opts.clock, opts.journalKeep);
   }
 
   close(): void {
@@ -81,7 +83,7 @@ export class Store {
         }
       }
       // A rowid range: a cheap seek when there is nothing to trim.
-      if (journaled) this.trimJournal.run(JOURNAL_KEEP);
+      if (journaled) this.trimJournal.run(this.journalKeep);
     });
     run.immediate();
     if (pruneEvents) this.eventsPrunedAt = at;
