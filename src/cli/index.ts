@@ -3,6 +3,7 @@
 import { cac } from "cac";
 import { MkError, UsageError } from "../lib/errors.ts";
 import { wantsJsonErrors } from "../sea/argv.ts";
+import { asStateError } from "../store/state-errors.ts";
 import { VERSION } from "../version.ts";
 import type { GlobalOptions } from "./context.ts";
 
@@ -224,7 +225,15 @@ export async function runCli(argv: string[]): Promise<number> {
 
 export function reportError(err: unknown, json: boolean): number {
   const isCac = err instanceof Error && err.name === "CACError";
-  const mk = err instanceof MkError ? err : isCac ? new UsageError((err as Error).message) : undefined;
+  const state = asStateError(err, undefined, "read"); // a SQLite failure outside the Store's guards
+  const mk =
+    err instanceof MkError
+      ? err
+      : state instanceof MkError
+        ? state
+        : isCac
+          ? new UsageError((err as Error).message)
+          : undefined;
   if (json) {
     const body = mk
       ? mk.toJSON()

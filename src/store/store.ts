@@ -15,6 +15,7 @@ import type {
   PodRow,
 } from "./rows.ts";
 import * as s from "./schema.ts";
+import { asStateError } from "./state-errors.ts";
 
 /**
  * How many journal entries are kept: every commit that journals trims what falls behind the newest
@@ -85,14 +86,22 @@ export class Store {
       // A rowid range: a cheap seek when there is nothing to trim.
       if (journaled) this.trimJournal.run(this.journalKeep);
     });
-    run.immediate();
+    try {
+      run.immediate();
+    } catch (err) {
+      throw asStateError(err, this.path, "write");
+    }
     if (pruneEvents) this.eventsPrunedAt = at;
     for (const l of this.listeners) l(muts);
   }
 
   /** Runs `fn` (reads and commits) in one IMMEDIATE transaction: a read-modify-write. */
   transaction<T>(fn: () => T): T {
-    return this.sqlite.transaction(fn).immediate();
+    try {
+      return this.sqlite.transaction(fn).immediate();
+    } catch (err) {
+      throw asStateError(err, this.path, "write");
+    }
   }
 
   onCommit(listener: CommitListener): () => void {
