@@ -1,9 +1,23 @@
 // SQLite's failures as mk's StateError (exit 3, HTTP 503): a full disk, a read-only file system or
 // a corrupted file gets a clear sentence naming the state file, never a stack trace. Every write
 // is one transaction, so "nothing was written" holds whenever a commit fails.
-import { statfsSync } from "node:fs";
+import { accessSync, constants, statfsSync } from "node:fs";
 import { dirname } from "node:path";
 import { StateError } from "../lib/errors.ts";
+
+/** The file (or, before it exists, its directory) cannot be written: a read-only mount or mode. */
+function readOnly(path: string): boolean {
+  for (const p of [path, dirname(path)]) {
+    try {
+      accessSync(p, constants.W_OK);
+      return false;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === "EROFS" || code === "EACCES" || code === "EPERM") return true;
+    }
+  }
+  return false;
+}
 
 function diskFull(path: string): boolean {
   try {
@@ -57,6 +71,8 @@ export function asStateError(
   // SQLite reports a full disk as an I/O error when the WAL index cannot grow: look.
   if (path && path !== ":memory:" && sqliteCode(err)?.startsWith("SQLITE_IOERR") && diskFull(path))
     why = `the disk is full (${(err as SqliteLike).message ?? "disk I/O error"})`;
+  if (path && path !== ":memory:" && sqliteCode(err)?.startsWith("SQLITE_CANTOPEN") && readOnly(path))
+    why = `it is read-only (${(err as SqliteLike).message ?? "unable to open database file"})`;
   const where = path ? `the state database ${path}` : "the state database";
   const tail = action === "write" ? "; nothing was written" : "";
   return new StateError(
