@@ -46,6 +46,7 @@ export class Metrics {
   readonly podStartupLatency: Histogram<string>;
   readonly reconcileDuration: Histogram<string>;
   private usage: PodUsage[] = [];
+  private sshChannels: () => { node: string; channels: number }[] = () => [];
 
   constructor(store: Store) {
     const registers = [this.registry];
@@ -132,6 +133,17 @@ export class Metrics {
         for (const r of store.nodeCounts()) this.set({ state: r.state }, r.n);
       },
     });
+    const channels = () => this.sshChannels();
+    new Gauge({
+      name: "mk_ssh_channels",
+      help: "Open SSH channels (Docker API requests, kept-alive sockets, probe connections) per SSH node",
+      labelNames: ["node"],
+      registers,
+      collect() {
+        this.reset();
+        for (const c of channels()) this.set({ node: c.node }, c.channels);
+      },
+    });
     const usage = () => this.usage;
     // A counter: Docker's cumulative CPU time drops when a container restarts, so only increases
     // are added (rate() then sees no negative jump).
@@ -170,6 +182,11 @@ export class Metrics {
         for (const u of usage()) this.set({ pod: u.pod, node: u.node }, u.memoryBytes);
       },
     });
+  }
+
+  /** Where mk_ssh_channels reads the open SSH channels per node (the engine's connections). */
+  setSshChannelSource(source: () => { node: string; channels: number }[]): void {
+    this.sshChannels = source;
   }
 
   setUsage(usage: PodUsage[]): void {
