@@ -16,6 +16,8 @@ export interface ServerDeps {
   ready: () => boolean;
   metrics?: () => Promise<{ contentType: string; body: string }>;
   page?: (path: string) => { contentType: string; body: string } | undefined;
+  /** GET /api/v1/history: the in-memory metrics history the status page charts. */
+  history?: () => unknown;
 }
 
 type Handler = (req: IncomingMessage, url: URL, params: string[], body: unknown) => Promise<unknown>;
@@ -180,6 +182,11 @@ export function createApiServer(deps: ServerDeps): Server {
       if (url.pathname === "/metrics" && deps.metrics) {
         const m = await deps.metrics();
         res.writeHead(200, { "content-type": m.contentType }).end(m.body);
+        return;
+      }
+      if (url.pathname === "/api/v1/history" && deps.history) {
+        if (method !== "GET") throw new HttpError(405, `Method ${method} not allowed on ${url.pathname}`);
+        send(res, 200, deps.history());
         return;
       }
       const logs = /^\/api\/v1\/pods\/([^/]+)\/logs$/.exec(url.pathname);

@@ -193,6 +193,11 @@ export class Metrics {
     this.usage = usage;
   }
 
+  /** The latest Docker stats per pod (the engine collects them every 10 s). */
+  podUsage(): readonly PodUsage[] {
+    return this.usage;
+  }
+
   recordActions(results: readonly ActionResult[]): void {
     for (const r of results) {
       this.reconcileActions.inc({ action: r.action.type, result: r.ok ? "success" : "failure" });

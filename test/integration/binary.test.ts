@@ -347,6 +347,15 @@ describe("dist/mk (single executable)", { timeout: 600_000 }, () => {
       assert.ok(list.includes("README.md"), list.join(","));
       const sum = sha256(tarball);
       assert.equal(readFileSync(`${tarball}.sha256`, "utf8"), `${sum}  mk-${VERSION}-linux-x64.tar.gz\n`);
+      assert.ok(list.includes("CHANGELOG.md"), list.join(","));
+      const npmTgz = `mk-orchestrator-${VERSION}.tgz`;
+      assert.equal(
+        readFileSync(join(out, "SHA256SUMS"), "utf8"),
+        `${sum}  mk-${VERSION}-linux-x64.tar.gz\n${sha256(join(out, npmTgz))}  ${npmTgz}\n`,
+      );
+      const npmList = spawnSync("tar", ["-tzf", join(out, npmTgz)], { encoding: "utf8" }).stdout;
+      assert.match(npmList, /package\/bin\/mk\.js/);
+      assert.match(npmList, /package\/dist\/mk\.cjs/);
       const rb = readFileSync(formula, "utf8");
       assert.match(rb, new RegExp(`sha256 "${sum}"`));
       assert.match(rb, new RegExp(`url ".*/v${VERSION}/mk-${VERSION}-linux-x64\\.tar\\.gz"`));

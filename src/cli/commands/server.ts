@@ -4,6 +4,8 @@ import { LocalApi } from "../../api/local.ts";
 import { createApiServer } from "../../api/server.ts";
 import { Engine } from "../../engine/engine.ts";
 import { UsageError } from "../../lib/errors.ts";
+import { MetricsHistory } from "../../metrics/history.ts";
+import { addDefaultSeries } from "../../metrics/history-series.ts";
 import { Metrics } from "../../metrics/registry.ts";
 import { validateBackoff } from "../../reconcile/backoff.ts";
 import { Store } from "../../store/store.ts";
@@ -58,6 +60,8 @@ export async function runServer(_args: string[], opts: Record<string, unknown>):
     localNode: opts.localNode !== false,
     metrics,
   });
+  // The status page's live charts: 1 s samples, the last 10 minutes.
+  const history = addDefaultSeries(new MetricsHistory({ intervalMs: 1000, capacity: 600 }), store, metrics);
   const api = new LocalApi(store, { identity: engine.identity, isLeader: () => leader });
   const http = createApiServer({
     api,
@@ -68,6 +72,7 @@ export async function runServer(_args: string[], opts: Record<string, unknown>):
       body: await metrics.registry.metrics(),
     }),
     page: statusPage,
+    history: () => history.snapshot(),
   });
   http.listen(listen.port, listen.host);
   await once(http, "listening");
@@ -85,6 +90,7 @@ export async function runServer(_args: string[], opts: Record<string, unknown>):
   };
   process.once("SIGTERM", () => stop("SIGTERM"));
   process.once("SIGINT", () => stop("SIGINT"));
+  const sampling = history.run(abort.signal);
   try {
     await engine.run(
       abort.signal,
@@ -97,6 +103,8 @@ export async function runServer(_args: string[], opts: Record<string, unknown>):
     );
   } finally {
     leader = false;
+    abort.abort();
+    await sampling;
     http.close();
     http.closeAllConnections();
     store.close();
