@@ -33,6 +33,7 @@ interface PodJson {
 }
 
 let box: Sandbox | undefined;
+let serverLogs: () => string = () => "";
 
 before(async () => {
   assert.equal(process.getuid?.(), 0, "the multi-node lab needs root (scripts/test.sh runs as root in CI)");
@@ -180,7 +181,14 @@ function prng(seed: number): () => number {
 }
 
 async function sshChannels(url: string, node: string): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
+  let text = "";
+  try {
+    text = await (await fetch(`${url}/metrics`)).text();
+  } catch (err) {
+    throw new Error(
+      `GET ${url}/metrics failed: ${(err as Error).message}: ${String((err as Error).cause)}\n${serverLogs().slice(-4000)}`,
+    );
+  }
   const m = new RegExp(`^mk_ssh_channels\\{node="${node}"\\} (\\d+)$`, "m").exec(text);
   return m ? Number(m[1]) : Number.NaN;
 }
@@ -195,6 +203,7 @@ test(`SSH that flaps every few seconds for a minute (seed ${SEED}): no duplicate
   console.log(`ssh flap seed ${SEED} (rerun with MK_FLAP_SEED=${SEED})`);
   box = new Sandbox();
   const srv = await box.server(["--no-local-node", "--lease", "3s", "--resync", "1s"], ENV);
+  serverLogs = () => `server exit ${srv.proc.exitCode} ${srv.proc.signalCode}\n${srv.logs()}`;
   await addNodes(box, srv.url);
   const file = join(box.dir, "web.yaml");
   writeFileSync(
@@ -215,7 +224,7 @@ spec:
           command: ["sleep", "3600"]
 `,
   );
-  await box.ok(["apply", "-f", file, "--server", srv.url]);
+  await box.ok(["apply", "-f", file, "--server", srv.url, "--no-wait"]);
   const cluster = await box.clusterId();
   const b = box;
   const settled = async () => {
@@ -226,7 +235,9 @@ spec:
     const nodes = await b.json<{ name: string; state: string }[]>(["get", "nodes", "--server", srv.url]);
     return by.size === 4 && list.length === 4 && live.length === 4 && nodes.every((n) => n.state === "Ready");
   };
-  await waitFor(settled, 60_000, "4 pods running before the flapping");
+  await waitFor(settled, 90_000, "4 pods running before the flapping").catch((err: Error) => {
+    throw new Error(`${err.message}\n${serverLogs().slice(-6000)}`);
+  });
   const pid = srv.proc.pid ?? 0;
   const baseline = {
     channels: await sshChannels(srv.url, "n1"),
@@ -263,7 +274,9 @@ spec:
   await sampler;
 
   // Afterwards: converged, nothing left over on either node, channels and connections back.
-  await waitFor(settled, 90_000, "4 pods running after the flapping");
+  await waitFor(settled, 90_000, "4 pods running after the flapping").catch((err: Error) => {
+    throw new Error(`${err.message}\n${serverLogs().slice(-6000)}`);
+  });
   await waitFor(
     async () => {
       const pods = new Map(
