@@ -183,7 +183,10 @@ function prng(seed: number): () => number {
 async function sshChannels(url: string, node: string): Promise<number> {
   let text = "";
   try {
-    text = await (await fetch(`${url}/metrics`)).text();
+    // A kept-alive connection the server closed just then resets once (undici): ask again.
+    text = await fetch(`${url}/metrics`)
+      .catch(() => fetch(`${url}/metrics`, { headers: { connection: "close" } }))
+      .then((r) => r.text());
   } catch (err) {
     throw new Error(
       `GET ${url}/metrics failed: ${(err as Error).message}: ${String((err as Error).cause)}\n${serverLogs().slice(-4000)}`,
