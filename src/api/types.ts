@@ -2,7 +2,9 @@
 // remotely over the HTTP API of `mk server` (remote.ts), so each command works either way.
 import type { Readable } from "node:stream";
 import type { ApplyResult, DiffResult } from "../ops/apply.ts";
-import type { DeleteResult, NodeAddOptions, ObjectRef } from "../ops/commands.ts";
+import type { AutoscalerView } from "../ops/autoscaler-views.ts";
+import type { DeleteOptions, DeleteResult, NodeAddOptions, ObjectRef } from "../ops/commands.ts";
+import type { KubeObject } from "../ops/kube-objects.ts";
 import type { Described, SqlResult } from "../ops/queries.ts";
 import type { EventView, NodeView, PodSetView, PodView } from "../ops/views.ts";
 
@@ -25,20 +27,25 @@ export interface MkApi {
   diff(sources: ManifestSource[]): Promise<DiffResult[]>;
   /** The objects named in manifests, for delete -f. */
   refs(sources: ManifestSource[]): Promise<ObjectRef[]>;
-  delete(refs: ObjectRef[]): Promise<DeleteResult[]>;
+  delete(refs: ObjectRef[], opts?: DeleteOptions): Promise<DeleteResult[]>;
+  /** Kubernetes-shaped objects of a kind (Pod, PodSet, Node, Event, Autoscaler): all, or the one named. */
+  objects(kind: string, name?: string): Promise<KubeObject[]>;
   pods(): Promise<PodView[]>;
   pod(name: string): Promise<PodView>;
   podSets(): Promise<PodSetView[]>;
   podSet(name: string): Promise<PodSetView>;
   nodes(): Promise<NodeView[]>;
   node(name: string): Promise<NodeView>;
+  autoscalers(): Promise<AutoscalerView[]>;
+  autoscaler(name: string): Promise<AutoscalerView>;
   events(opts: { kind?: string; name?: string; limit?: number }): Promise<EventView[]>;
   describe(kind: string, name: string): Promise<Described>;
   scale(
     name: string,
     replicas: number,
   ): Promise<{ kind: string; name: string; replicas: number; previous: number }>;
-  sql(query: string): Promise<SqlResult>;
+  /** One read-only query; `limits` may lower the server's time limit and row cap, never raise them. */
+  sql(query: string, limits?: { timeoutMs?: number; maxRows?: number }): Promise<SqlResult>;
   nodeAdd(opts: NodeAddOptions): Promise<{ name: string; action: string }>;
   nodeRemove(name: string): Promise<{ name: string }>;
   cordon(name: string, unschedulable: boolean): Promise<{ name: string; unschedulable: boolean }>;

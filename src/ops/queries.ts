@@ -3,8 +3,8 @@ import { templateHash } from "../controller/pods.ts";
 import { InvalidInputError, NotFoundError } from "../lib/errors.ts";
 import type { MkObjectBody, PodSetObject } from "../manifest/types.ts";
 import { podRequests } from "../scheduler/schedule.ts";
-import { openSqlite } from "../store/db.ts";
 import type { Store } from "../store/store.ts";
+import { type AutoscalerView, autoscalerView } from "./autoscaler-views.ts";
 import {
   type EventView,
   eventView,
@@ -58,6 +58,28 @@ export function getNode(store: Store, name: string): NodeView {
   return nodeView(n, store.listPods({ node: name }), podRequests);
 }
 
+/** The autoscaler's target PodSet: its replicas, and the kind it was applied as (kubectl's REFERENCE). */
+function targetOf(store: Store, o: { spec: string }): { replicas: number; kind: string } | undefined {
+  const target = (JSON.parse(o.spec) as { spec: { target: { name: string } } }).spec.target.name;
+  const row = store.getObject("PodSet", target);
+  if (!row) return undefined;
+  const replicas = (JSON.parse(row.spec) as PodSetObject).spec.replicas;
+  return { replicas, kind: row.apiVersion === "apps/v1" ? "Deployment" : "PodSet" };
+}
+
+export function listAutoscalers(store: Store): AutoscalerView[] {
+  const statuses = new Map(store.listAutoscalerStatus().map((s) => [s.name, s]));
+  return store
+    .listObjects("Autoscaler")
+    .map((o) => autoscalerView(o, statuses.get(o.name), targetOf(store, o)));
+}
+
+export function getAutoscaler(store: Store, name: string): AutoscalerView {
+  const o = store.getObject("Autoscaler", name);
+  if (!o) throw new NotFoundError("autoscaler", name);
+  return autoscalerView(o, store.getAutoscalerStatus(name), targetOf(store, o));
+}
+
 export function listEvents(
   store: Store,
   opts: { kind?: string; name?: string; limit?: number } = {},
@@ -74,8 +96,10 @@ export function listEvents(
 export interface Described {
   kind: string;
   name: string;
+  /** The apiVersion the object was applied with (apps/v1 for a Deployment); null for a PodSet's pod. */
+  apiVersion?: string | null;
   object: MkObjectBody | null;
-  status: PodView | PodSetView | NodeView;
+  status: PodView | PodSetView | NodeView | AutoscalerView;
   events: EventView[];
 }
 
@@ -90,6 +114,7 @@ export function describe(store: Store, kind: string, name: string): Described {
       return {
         kind,
         name,
+        apiVersion: obj?.apiVersion ?? null,
         object:
           object ??
           (row
@@ -104,41 +129,36 @@ export function describe(store: Store, kind: string, name: string): Described {
       };
     }
     case "PodSet":
-      return { kind, name, object, status: getPodSet(store, name), events };
+      return {
+        kind,
+        name,
+        apiVersion: obj?.apiVersion ?? null,
+        object,
+        status: getPodSet(store, name),
+        events,
+      };
     case "Node":
-      return { kind, name, object, status: getNode(store, name), events };
+      return {
+        kind,
+        name,
+        apiVersion: obj?.apiVersion ?? null,
+        object,
+        status: getNode(store, name),
+        events,
+      };
+    case "Autoscaler":
+      return {
+        kind,
+        name,
+        apiVersion: obj?.apiVersion ?? null,
+        object,
+        status: getAutoscaler(store, name),
+        events,
+      };
     default:
-      throw new InvalidInputError(`Cannot describe ${kind}: expected pod, podset or node`);
+      throw new InvalidInputError(`Cannot describe ${kind}: expected pod, podset, node or autoscaler`);
   }
 }
 
-export interface SqlResult {
-  columns: string[];
-  rows: Record<string, unknown>[];
-}
-
-/** Runs one statement on a read-only connection: SQLite itself refuses writes. */
-export function runSql(path: string, query: string): SqlResult {
-  const sqlite = openSqlite(path, { readonly: true });
-  try {
-    let stmt: ReturnType<typeof sqlite.prepare<unknown[], Record<string, unknown>>>;
-    try {
-      stmt = sqlite.prepare<unknown[], Record<string, unknown>>(query);
-    } catch (err) {
-      throw new InvalidInputError(`Cannot run SQL: ${(err as Error).message}`);
-    }
-    if (!stmt.reader) {
-      throw new InvalidInputError(
-        "Cannot run SQL: mk sql is read-only; only statements that return rows (SELECT, WITH, PRAGMA reads) are allowed",
-      );
-    }
-    try {
-      const rows = stmt.all();
-      return { columns: stmt.columns().map((c) => c.name), rows };
-    } catch (err) {
-      throw new InvalidInputError(`Cannot run SQL: ${(err as Error).message}`);
-    }
-  } finally {
-    sqlite.close();
-  }
-}
+// mk sql lives in sql.ts (the query child process loads only that); re-exported for callers here.
+export { runSql, type SqlResult, SqlRowLimitError, writingPragma } from "./sql.ts";

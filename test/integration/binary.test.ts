@@ -191,7 +191,11 @@ describe("dist/mk (single executable)", { timeout: 600_000 }, () => {
   test("mk apply -f runs a pod on the Docker engine and get pods shows it Running", async () => {
     const out = await mkOk(["apply", "-f", "pod.yaml", "--timeout", "90s"]);
     assert.match(out, new RegExp(`pod/${POD} created`));
-    const pods = JSON.parse(await mkOk(["get", "pods", "-o", "json"])) as { name: string; phase: string }[];
+    const pods = (
+      JSON.parse(await mkOk(["get", "pods", "-o", "json"])) as {
+        items: { status: { name: string; phase: string } }[];
+      }
+    ).items.map((i) => i.status);
     assert.equal(pods.find((p) => p.name === POD)?.phase, "Running", JSON.stringify(pods));
     const containers = await docker.listContainers({ filters: { label: [`mk.pod=${POD}`] } });
     assert.equal(containers.length, 1);
@@ -234,6 +238,20 @@ describe("dist/mk (single executable)", { timeout: 600_000 }, () => {
     assert.deepEqual(
       rows.filter((r) => r.name === POD),
       [{ name: POD, phase: "Running" }],
+    );
+  });
+
+  test("mk sql runs its query in a child of the executable itself: a runaway CTE stops at --timeout", async () => {
+    const r = await mk([
+      "sql",
+      "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c",
+      "--timeout",
+      "1s",
+    ]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.equal(
+      r.stderr.trim(),
+      "error: Cannot run SQL: the query ran longer than 1s and was stopped (the time limit: --timeout on mk sql, --sql-timeout on mk server)",
     );
   });
 
