@@ -85,8 +85,12 @@ test("a server skips a bad node, pod and object row and keeps scheduling, scalin
   const crash = others[0] ?? first;
   assert.ok(crash);
   await docker.getContainer(crash.Id).kill();
+  // A restart is a new container (kubelet-style): wait for the pod to run again, whatever its id.
   await waitFor(
-    async () => (await docker.getContainer(crash.Id).inspect()).State.Running,
+    async () =>
+      (await box.containers({ "mk.pod": crash.Labels["mk.pod"] ?? "" })).some(
+        (c) => c.State === "running" && c.Id !== crash.Id,
+      ) || (await docker.getContainer(crash.Id).inspect()).State.Running,
     30_000,
     "the crashed container restarted",
   );
