@@ -18,7 +18,8 @@
 # Env: MK_DEMO_PORT (published controller port, default 7070), MK_DEMO_PROJECT (compose project, default
 #      mkdemo: use another to run a second demo side by side), MK_DEMO_PROFILES (e.g. grafana),
 #      MK_DEMO_CACHE (rootfs cache, default ~/.cache/mk/demo), MK_DEMO_MIRROR (Debian mirror),
-#      MK_DEMO_WAIT (seconds to wait for pods, default 120).
+#      MK_DEMO_WAIT (seconds to wait for pods, default 120), MK_DEMO_NODE_GRACE (the controller's
+#      --node-grace, default mk's 4s; raise it on a starved machine where heartbeats arrive late).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -217,7 +218,10 @@ up() {
   done
   wait_for 60 "two Ready nodes" sh -c "[ \"\$(curl -fsS http://127.0.0.1:$port/api/v1/nodes | jq '[.[] | select(.state == \"Ready\")] | length')\" = 2 ]"
   mkc apply -f /demo/demo.yaml --no-wait
-  wait_for "${MK_DEMO_WAIT:-120}" "4 running pods" pods_ready
+  if ! (wait_for "${MK_DEMO_WAIT:-120}" "4 running pods" pods_ready); then
+    mkc get nodes >&2 || true; mkc get pods -o wide >&2 || true; mkc events 2>&1 | tail -15 >&2 || true
+    die "the demo's pods did not all run (state above; MK_DEMO_PROJECT=$project bash scripts/demo-compose.sh down cleans up)"
+  fi
   mkc get nodes
   mkc get pods -o wide
   local prom
