@@ -38,7 +38,8 @@ export interface MkApi {
     name: string,
     replicas: number,
   ): Promise<{ kind: string; name: string; replicas: number; previous: number }>;
-  sql(query: string): Promise<SqlResult>;
+  /** One read-only query; `limits` may lower the server's time limit and row cap, never raise them. */
+  sql(query: string, limits?: { timeoutMs?: number; maxRows?: number }): Promise<SqlResult>;
   nodeAdd(opts: NodeAddOptions): Promise<{ name: string; action: string }>;
   nodeRemove(name: string): Promise<{ name: string }>;
   cordon(name: string, unschedulable: boolean): Promise<{ name: string; unschedulable: boolean }>;

@@ -237,6 +237,20 @@ describe("dist/mk (single executable)", { timeout: 600_000 }, () => {
     );
   });
 
+  test("mk sql runs its query in a child of the executable itself: a runaway CTE stops at --timeout", async () => {
+    const r = await mk([
+      "sql",
+      "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c",
+      "--timeout",
+      "1s",
+    ]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.equal(
+      r.stderr.trim(),
+      "error: Cannot run SQL: the query ran longer than 1s and was stopped (the time limit: --timeout on mk sql, --sql-timeout on mk server)",
+    );
+  });
+
   test("a second start reuses the cached addon (same file, mtime unchanged)", async () => {
     const cache = join(HOME, ".cache/mk");
     const [file] = addonFiles(cache);
