@@ -43,7 +43,12 @@ const worker = (i: number, ...args: string[]) =>
   sh("docker", ["-H", `unix://${LAB}/n${i}/docker.sock`, ...args]);
 const secs = (t0: number) => (performance.now() - t0) / 1000;
 
+const T0 = performance.now();
+const progress = (what: string) =>
+  console.error(`[${((performance.now() - T0) / 1000).toFixed(1)} s] ${what}`);
+
 async function until(fn: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  progress(`waiting: ${what}`);
   const deadline = Date.now() + timeoutMs;
   while (!(await fn())) {
     if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
@@ -226,7 +231,20 @@ const mkRunningOn = (store: Store, node?: string) =>
 async function mkConverge(store: Store, replicas: number): Promise<number> {
   const t0 = performance.now();
   applyObjects(store, [podSet(replicas)]);
-  await until(() => mkRunningOn(store) === replicas, 300_000, `mk ${replicas} running`);
+  let last = "";
+  await until(
+    () => {
+      const phases = mkLive(store).map((p) => `${p.node ?? "-"}:${p.phase}`);
+      const summary = [...new Set(phases)]
+        .map((k) => `${k}=${phases.filter((x) => x === k).length}`)
+        .join(" ");
+      if (summary !== last) progress(`mk pods ${summary}`);
+      last = summary;
+      return mkRunningOn(store) === replicas;
+    },
+    300_000,
+    `mk ${replicas} running`,
+  );
   return secs(t0);
 }
 
@@ -303,9 +321,11 @@ try {
   if (MODE === "converge") {
     for (const n of [30, 100]) {
       const s = await swarmService(n);
+      progress(`swarm: ${n} running after ${s.toFixed(2)} s`);
       await swarmRemove();
       const m = await withMk(MK_DEFAULTS, async (store) => {
         const t = await mkConverge(store, n);
+        progress(`mk: ${n} running after ${t.toFixed(2)} s`);
         await mkScaleZero(store);
         return t;
       });

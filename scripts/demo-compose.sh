@@ -152,8 +152,11 @@ make_keys() {
   # Grafana's file provisioning does not fill in the dashboard's import-time ${DS_PROMETHEUS} input.
   sed 's/\${DS_PROMETHEUS}/prometheus/g' docs/grafana/mk-dashboard.json > "$dir/grafana/mk-dashboard.json"
   [ -f "$s/controller/known_hosts" ] && return 0
-  rm -rf "$s"
-  mkdir -p "$s/controller"
+  rm -rf "$s" "$dir/prometheus"
+  mkdir -p "$s/controller" "$dir/prometheus"
+  # The API token (mk requires one off loopback): the controller, the CLI inside it and Prometheus share it.
+  (umask 077; head -c 30 /dev/urandom | base64 | tr -d '/+=\n' > "$s/controller/token")
+  cp "$s/controller/token" "$dir/prometheus/token"
   ssh-keygen -q -t ed25519 -N '' -C "mk-demo-controller" -f "$s/controller/id_ed25519"
   for n in node1 node2; do
     mkdir -p "$s/$n"
@@ -176,7 +179,12 @@ export_env() {
 }
 
 cid() { compose ps -q "$1" 2>/dev/null | head -n1; }
-mkc() { docker exec -e MK_SERVER=http://127.0.0.1:7070 "$(cid controller)" mk "$@"; }
+token() { cat "$dir/ssh/controller/token"; }
+mkc() {
+  docker exec -e MK_SERVER=http://127.0.0.1:7070 "$(cid controller)" \
+    sh -c 'MK_TOKEN=$(cat /demo/ssh/token) exec mk "$@"' mk "$@"
+}
+api() { curl -fsS -H "Authorization: Bearer $(token)" "http://127.0.0.1:$port$1"; }
 
 wait_for() { # wait_for SECONDS WHAT CMD...
   local secs=$1 what=$2 start=$EPOCHREALTIME
@@ -187,8 +195,9 @@ wait_for() { # wait_for SECONDS WHAT CMD...
   done
 }
 
-running_pods() { curl -fsS "http://127.0.0.1:$port/api/v1/pods" | jq '[.[] | select(.phase == "Running" and .ready)] | length'; }
+running_pods() { api /api/v1/pods | jq '[.[] | select(.phase == "Running" and .ready)] | length'; }
 pods_ready() { [ "$(running_pods)" -ge 4 ]; }
+nodes_ready() { [ "$(api /api/v1/nodes | jq '[.[] | select(.state == "Ready")] | length')" = 2 ]; }
 
 up() {
   [ "$(id -u)" = 0 ] || die "run as root (it builds images and runs Docker-in-Docker nodes)"
@@ -216,7 +225,7 @@ up() {
   for n in node1 node2; do
     mkc node add "$n" --docker "ssh://root@$n" --identity /demo/ssh/id_ed25519 >/dev/null
   done
-  wait_for 60 "two Ready nodes" sh -c "[ \"\$(curl -fsS http://127.0.0.1:$port/api/v1/nodes | jq '[.[] | select(.state == \"Ready\")] | length')\" = 2 ]"
+  wait_for 60 "two Ready nodes" nodes_ready
   mkc apply -f /demo/demo.yaml --no-wait
   if ! (wait_for "${MK_DEMO_WAIT:-120}" "4 running pods" pods_ready); then
     mkc get nodes >&2 || true; mkc get pods -o wide >&2 || true; mkc events 2>&1 | tail -15 >&2 || true
@@ -228,7 +237,8 @@ up() {
   prom=$(compose port prometheus 9090 2>/dev/null | tail -n1)
   log "up in $(el "$t0")s"
   echo
-  echo "  status page:  http://127.0.0.1:$port/"
+  echo "  status page:  http://127.0.0.1:$port/?token=$(token)"
+  echo "  API token:    $dir/ssh/controller/token (MK_TOKEN for mk --server http://127.0.0.1:$port)"
   echo "  prometheus:   http://${prom:-?}/graph?g0.expr=mk_pods_running"
   echo "  try:          docker kill \$(docker ps -q --filter label=com.docker.compose.project=$project --filter label=com.docker.compose.service=node1)"
   echo "                then watch the pods move to node2 on the page (about 6 s)"

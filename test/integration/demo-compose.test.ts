@@ -61,8 +61,13 @@ const projectFilter = (extra: string[] = []) => ({
   filters: { label: [`com.docker.compose.project=${project}`, ...extra] },
 });
 
+/** The API token `up` made: mk requires one when it listens off loopback, as inside the controller. */
+const token = () => readFileSync(`/tmp/mk-demo-${project}/ssh/controller/token`, "utf8").trim();
+
 async function api<T>(path: string): Promise<T> {
-  const res = await fetch(`http://127.0.0.1:${port}${path}`);
+  const res = await fetch(`http://127.0.0.1:${port}${path}`, {
+    headers: { authorization: `Bearer ${token()}` },
+  });
   if (!res.ok) throw new Error(`${path}: HTTP ${res.status}`);
   return (await res.json()) as T;
 }
@@ -88,7 +93,9 @@ test("demo-compose.sh up runs 4 pods on two SSH nodes; a killed node's pods move
   const up = await demo("up", 15 * 60_000);
   assert.equal(up.code, 0, up.out);
   console.log(`# up took ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  assert.ok(up.out.includes(`status page:  http://127.0.0.1:${port}/`), up.out);
+  assert.ok(up.out.includes(`status page:  http://127.0.0.1:${port}/?token=${token()}`), up.out);
+  // Without the token the API refuses; with it the status page is served through the published port.
+  assert.equal((await fetch(`http://127.0.0.1:${port}/api/v1/pods`)).status, 401);
 
   const nodes = await api<{ name: string; state: string; docker: string }[]>("/api/v1/nodes");
   assert.deepEqual(
@@ -102,8 +109,8 @@ test("demo-compose.sh up runs 4 pods on two SSH nodes; a killed node's pods move
   assert.equal(pods.length, 4, JSON.stringify(pods));
   const onNode1 = pods.filter((p) => p.node === "node1").map((p) => p.name);
   assert.ok(onNode1.length > 0, `the scheduler spread the pods: ${JSON.stringify(pods.map((p) => p.node))}`);
-  // The status page is served through the published port.
-  assert.match(await (await fetch(`http://127.0.0.1:${port}/`)).text(), /<title>mk status<\/title>/);
+  const page = await fetch(`http://127.0.0.1:${port}/`, { headers: { authorization: `Bearer ${token()}` } });
+  assert.match(await page.text(), /<title>mk status<\/title>/);
 
   const [node1] = await docker.listContainers(projectFilter(["com.docker.compose.service=node1"]));
   assert.ok(node1, "no node1 container");
