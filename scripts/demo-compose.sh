@@ -223,7 +223,8 @@ up() {
   done
   log "containers up in $(el "$ts")s"
   for n in node1 node2; do
-    mkc node add "$n" --docker "ssh://root@$n" --identity /demo/ssh/id_ed25519 >/dev/null
+    # A second `up` finds the nodes registered already (their containers were only started again).
+    api "/api/v1/nodes/$n" >/dev/null 2>&1 || mkc node add "$n" --docker "ssh://root@$n" --identity /demo/ssh/id_ed25519 >/dev/null
   done
   wait_for 60 "two Ready nodes" nodes_ready
   mkc apply -f /demo/demo.yaml --no-wait

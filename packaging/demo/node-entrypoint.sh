@@ -28,6 +28,8 @@ MaxSessions 100
 MaxStartups 100
 CONF
 
+# A node container killed and started again keeps its old pid files: dockerd would wait for a dead containerd.
+rm -f /var/run/docker.pid /var/run/docker/containerd/containerd.pid /run/sshd.pid
 dockerd --host unix:///var/run/docker.sock --storage-driver overlay2 --bip "${NODE_BIP:-10.233.0.1/24}" \
   >/var/log/dockerd.log 2>&1 &
 dockerd_pid=$!
