@@ -5,7 +5,16 @@ import { parseManifestSources } from "../manifest/sources.ts";
 import type { PodSpec } from "../manifest/types.ts";
 import type { SshConnector } from "../node/connect.ts";
 import { applyObjects, diffObjects } from "../ops/apply.ts";
-import { addNode, cordonNode, deleteObjects, drainNode, removeNode, scalePodSet } from "../ops/commands.ts";
+import {
+  addNode,
+  cordonNode,
+  type DeleteOptions,
+  deleteObjects,
+  drainNode,
+  removeNode,
+  scalePodSet,
+} from "../ops/commands.ts";
+import { kubeObjects } from "../ops/kube-objects.ts";
 import * as q from "../ops/queries.ts";
 import { LABEL } from "../runtime/labels.ts";
 import { readLease } from "../store/lease.ts";
@@ -35,8 +44,11 @@ export class LocalApi implements MkApi {
   async refs(sources: ManifestSource[]) {
     return parseManifestSources(sources).map((o) => ({ kind: o.kind, name: o.metadata.name }));
   }
-  async delete(refs: { kind: string; name: string }[]) {
-    return deleteObjects(this.store, refs);
+  async delete(refs: { kind: string; name: string }[], opts: DeleteOptions = {}) {
+    return deleteObjects(this.store, refs, opts);
+  }
+  async objects(kind: string, name?: string) {
+    return kubeObjects(this.store, kind, name);
   }
   async pods() {
     return q.listPods(this.store);
@@ -55,6 +67,12 @@ export class LocalApi implements MkApi {
   }
   async node(name: string) {
     return q.getNode(this.store, name);
+  }
+  async autoscalers() {
+    return q.listAutoscalers(this.store);
+  }
+  async autoscaler(name: string) {
+    return q.getAutoscaler(this.store, name);
   }
   async events(opts: { kind?: string; name?: string; limit?: number }) {
     return q.listEvents(this.store, opts);
@@ -99,7 +117,10 @@ export class LocalApi implements MkApi {
       );
     }
     if (!names.includes(container)) throw new NotFoundError(`container of pod ${pod}`, container);
-    if (!row.node) throw new InvalidInputError(`Pod ${pod} is not scheduled yet: no logs`);
+    if (!row.node) {
+      const why = row.message ?? row.reason ?? "waiting for the scheduler";
+      throw new InvalidInputError(`Pod ${pod} has no logs: it is ${row.phase}, not scheduled yet (${why})`);
+    }
     const node = this.store.getNode(row.node);
     if (!node) throw new NotFoundError("node", row.node);
     // Docker and SSH clients load only for logs: other commands start faster without them.
@@ -111,8 +132,14 @@ export class LocalApi implements MkApi {
     const c = found.sort((a, b) => (b.startedAt ?? 0) - (a.startedAt ?? 0))[0];
     if (!c) {
       conn.close();
+      // Say why, as kubectl does ("is waiting to start: trying and failing to pull image").
+      const status = this.store
+        .containerStatuses(pod)
+        .find((s) => s.podUid === row.uid && s.container === container);
+      const reason = status?.reason ?? (status ? status.state : "ContainerCreating");
+      const detail = status?.message ? `: ${status.message}` : "";
       throw new InvalidInputError(
-        `Pod ${pod} container ${container} has no container on node ${row.node} yet`,
+        `Container "${container}" in pod ${pod} is waiting to start: ${reason}${detail} (no container on node ${row.node} yet)`,
       );
     }
     const stream = await conn.runtime.logs(c.id, {

@@ -106,8 +106,21 @@ export class RemoteApi implements MkApi {
   refs(sources: ManifestSource[]) {
     return this.call<Awaited<ReturnType<MkApi["refs"]>>>("POST", "/api/v1/refs", { manifests: sources });
   }
-  delete(refs: { kind: string; name: string }[]) {
-    return this.call<Awaited<ReturnType<MkApi["delete"]>>>("POST", "/api/v1/delete", { refs });
+  delete(refs: { kind: string; name: string }[], opts: { graceSeconds?: number; force?: boolean } = {}) {
+    return this.call<Awaited<ReturnType<MkApi["delete"]>>>("POST", "/api/v1/delete", {
+      refs,
+      ...(opts.graceSeconds !== undefined ? { gracePeriodSeconds: opts.graceSeconds } : {}),
+      ...(opts.force ? { force: true } : {}),
+    });
+  }
+  objects(kind: string, name?: string) {
+    const resource = `${kind.toLowerCase()}s`;
+    return name === undefined
+      ? this.call<Awaited<ReturnType<MkApi["objects"]>>>("GET", `/api/v1/objects/${resource}`)
+      : this.call<Awaited<ReturnType<MkApi["objects"]>>>(
+          "GET",
+          `/api/v1/objects/${resource}/${encodeURIComponent(name)}`,
+        );
   }
   pods() {
     return this.call<Awaited<ReturnType<MkApi["pods"]>>>("GET", "/api/v1/pods");
@@ -129,6 +142,15 @@ export class RemoteApi implements MkApi {
   }
   node(name: string) {
     return this.call<Awaited<ReturnType<MkApi["node"]>>>("GET", `/api/v1/nodes/${encodeURIComponent(name)}`);
+  }
+  autoscalers() {
+    return this.call<Awaited<ReturnType<MkApi["autoscalers"]>>>("GET", "/api/v1/autoscalers");
+  }
+  autoscaler(name: string) {
+    return this.call<Awaited<ReturnType<MkApi["autoscaler"]>>>(
+      "GET",
+      `/api/v1/autoscalers/${encodeURIComponent(name)}`,
+    );
   }
   events(opts: { kind?: string; name?: string; limit?: number }) {
     const qs = new URLSearchParams();

@@ -9,6 +9,7 @@ import { pipeline } from "node:stream/promises";
 import { InvalidInputError, MkError, NotFoundError } from "../lib/errors.ts";
 import type { Logger } from "../lib/log.ts";
 import type { ObjectRef } from "../ops/commands.ts";
+import { OBJECT_KINDS } from "../ops/kube-objects.ts";
 import { authenticate, authMessage, sessionCookie, tokensEqual } from "./auth.ts";
 import { checkContentType, checkRequest } from "./guard.ts";
 import type { ManifestSource, MkApi } from "./types.ts";
@@ -95,7 +96,18 @@ const KIND_OF: Record<string, string> = {
   podsets: "PodSet",
   node: "Node",
   nodes: "Node",
+  autoscaler: "Autoscaler",
+  autoscalers: "Autoscaler",
+  hpa: "Autoscaler",
+  horizontalpodautoscaler: "Autoscaler",
+  horizontalpodautoscalers: "Autoscaler",
 };
+
+function objectKind(word: string | undefined): string {
+  const kind = OBJECT_KINDS[(word ?? "").toLowerCase()];
+  if (!kind) throw new NotFoundError("resource", word ?? "");
+  return kind;
+}
 
 export function routes(api: MkApi): Route[] {
   const r = (method: string, path: string, handler: Handler): Route => ({
@@ -114,9 +126,15 @@ export function routes(api: MkApi): Route[] {
     }),
     r("POST", "/api/v1/diff", (_q, _u, _p, b) => api.diff(sources(b))),
     r("POST", "/api/v1/refs", (_q, _u, _p, b) => api.refs(sources(b))),
-    r("POST", "/api/v1/delete", (_q, _u, _p, b) =>
-      api.delete(parseRequest(deleteBody, b, "body").refs as ObjectRef[]),
-    ),
+    r("POST", "/api/v1/delete", (_q, _u, _p, b) => {
+      const body = parseRequest(deleteBody, b, "body");
+      return api.delete(body.refs as ObjectRef[], {
+        ...(body.gracePeriodSeconds !== undefined ? { graceSeconds: body.gracePeriodSeconds } : {}),
+        ...(body.force === true ? { force: true } : {}),
+      });
+    }),
+    r("GET", "/api/v1/objects/:kind", (_q, _u, [k]) => api.objects(objectKind(k), undefined)),
+    r("GET", "/api/v1/objects/:kind/:name", (_q, _u, [k, n]) => api.objects(objectKind(k), n ?? "")),
     r("GET", "/api/v1/pods", () => api.pods()),
     r("GET", "/api/v1/pods/:name", (_q, _u, [n]) => api.pod(n ?? "")),
     r("GET", "/api/v1/podsets", () => api.podSets()),
@@ -124,6 +142,8 @@ export function routes(api: MkApi): Route[] {
     r("POST", "/api/v1/podsets/:name/scale", (_q, _u, [n], b) =>
       api.scale(n ?? "", parseRequest(scaleBody, b, "body").replicas),
     ),
+    r("GET", "/api/v1/autoscalers", () => api.autoscalers()),
+    r("GET", "/api/v1/autoscalers/:name", (_q, _u, [n]) => api.autoscaler(n ?? "")),
     r("GET", "/api/v1/nodes", () => api.nodes()),
     r("POST", "/api/v1/nodes", (_q, _u, _p, b) => {
       const body = parseRequest(nodeAddBody, b, "body");
@@ -174,7 +194,9 @@ export function routes(api: MkApi): Route[] {
         ? KIND_OF[(k ?? "").toLowerCase()]
         : undefined;
       if (!kind)
-        throw new InvalidInputError(`Cannot describe ${JSON.stringify(k)}: expected pod, podset or node`);
+        throw new InvalidInputError(
+          `Cannot describe ${JSON.stringify(k)}: expected pod, podset, node or autoscaler`,
+        );
       return api.describe(kind, n ?? "");
     }),
     r("POST", "/api/v1/sql", (_q, _u, _p, b) => {

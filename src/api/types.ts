@@ -2,7 +2,9 @@
 // remotely over the HTTP API of `mk server` (remote.ts), so each command works either way.
 import type { Readable } from "node:stream";
 import type { ApplyResult, DiffResult } from "../ops/apply.ts";
-import type { DeleteResult, NodeAddOptions, ObjectRef } from "../ops/commands.ts";
+import type { AutoscalerView } from "../ops/autoscaler-views.ts";
+import type { DeleteOptions, DeleteResult, NodeAddOptions, ObjectRef } from "../ops/commands.ts";
+import type { KubeObject } from "../ops/kube-objects.ts";
 import type { Described, SqlResult } from "../ops/queries.ts";
 import type { EventView, NodeView, PodSetView, PodView } from "../ops/views.ts";
 
@@ -25,13 +27,17 @@ export interface MkApi {
   diff(sources: ManifestSource[]): Promise<DiffResult[]>;
   /** The objects named in manifests, for delete -f. */
   refs(sources: ManifestSource[]): Promise<ObjectRef[]>;
-  delete(refs: ObjectRef[]): Promise<DeleteResult[]>;
+  delete(refs: ObjectRef[], opts?: DeleteOptions): Promise<DeleteResult[]>;
+  /** Kubernetes-shaped objects of a kind (Pod, PodSet, Node, Event, Autoscaler): all, or the one named. */
+  objects(kind: string, name?: string): Promise<KubeObject[]>;
   pods(): Promise<PodView[]>;
   pod(name: string): Promise<PodView>;
   podSets(): Promise<PodSetView[]>;
   podSet(name: string): Promise<PodSetView>;
   nodes(): Promise<NodeView[]>;
   node(name: string): Promise<NodeView>;
+  autoscalers(): Promise<AutoscalerView[]>;
+  autoscaler(name: string): Promise<AutoscalerView>;
   events(opts: { kind?: string; name?: string; limit?: number }): Promise<EventView[]>;
   describe(kind: string, name: string): Promise<Described>;
   scale(

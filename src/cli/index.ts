@@ -14,12 +14,19 @@ export const EXIT_CODES_HELP = `Exit codes:
 
 type Runner = (args: string[], opts: Record<string, unknown>) => Promise<number | undefined>;
 
+const SELECTOR: [string, string] = [
+  "-l, --selector <selector>",
+  "Label selector: app=web, app!=web, 'tier in (a,b)', 'tier notin (a)', key, !key; comma = and",
+];
+
 /** Every command of the product, with its one-line description (docs/cli.md is generated from this). */
 export const COMMANDS: {
   name: string;
   usage: string;
   description: string;
   options: [string, string, unknown?][];
+  /** Shown under "Examples" in `mk COMMAND --help` and docs/cli.md. */
+  examples?: string[];
   load: () => Promise<Runner>;
 }[] = [
   {
@@ -29,8 +36,14 @@ export const COMMANDS: {
     options: [
       ["-f, --filename <path>", "Manifest file, directory (recursive) or - for stdin; repeatable"],
       ["--dry-run", "Validate and show what would change; write nothing"],
-      ["--wait", "Wait until the pods run (default; --no-wait to return at once)", true],
-      ["--timeout <duration>", "How long --wait waits", "120s"],
+      ["--no-wait", "Return at once instead of waiting until the pods run (also --wait=false)"],
+      ["--timeout <duration>", "How long apply waits for the pods", "120s"],
+    ],
+    examples: [
+      "mk apply -f web.yaml                 # deployment.apps/web created, then waits for its pods",
+      "mk apply -f manifests/ --no-wait      # a whole directory, without waiting",
+      "mk get deploy web -o yaml | mk apply -f -   # re-applies what get printed: unchanged",
+      "mk apply -f web.yaml --dry-run -o json",
     ],
     load: async () => (await import("./commands/apply.ts")).runApply,
   },
@@ -39,41 +52,106 @@ export const COMMANDS: {
     usage: "diff",
     description: "Show what apply would change; exit 1 when something would",
     options: [["-f, --filename <path>", "Manifest file, directory or -; repeatable"]],
+    examples: ["mk diff -f web.yaml && echo 'nothing to change'"],
     load: async () => (await import("./commands/apply.ts")).runDiff,
   },
   {
     name: "get",
-    usage: "get <resource> [name]",
-    description: "List pods, podsets, nodes or events",
-    options: [["-w, --watch", "Redraw on every change"]],
+    usage: "get [type] [...names]",
+    description:
+      "List objects: pods (po), podsets (ps, deployments, deploy), nodes (no), events (ev), autoscalers (hpa), all",
+    options: [
+      SELECTOR,
+      [
+        "--field-selector <selector>",
+        "Field selector: metadata.name, status.phase, spec.nodeName (pods), with =, == or !=",
+      ],
+      ["--show-labels", "Add a LABELS column"],
+      [
+        "-L, --label-columns <keys>",
+        "Add a column with the value of each label key; repeatable or comma-separated",
+      ],
+      ["--sort-by <path>", "Sort by a JSONPath field, e.g. .metadata.creationTimestamp or .status.phase"],
+      ["--no-headers", "Print tables without the header line"],
+      ["-w, --watch", "After the list, print one line per object that changes (works piped)"],
+      ["--watch-only", "Like --watch, without the initial list"],
+      ["--output-watch-events", "With --watch: add an EVENT column (ADDED, MODIFIED, DELETED)"],
+    ],
+    examples: [
+      "mk get pods                          # every pod",
+      "mk get pod/web-1 deploy/web          # TYPE/NAME, several at once",
+      "mk get pods a b -o wide              # two pods, with IP, owner and next retry",
+      "mk get all                           # pods, podsets and autoscalers",
+      "mk get pods -l 'app=web,tier in (front,edge)' --show-labels",
+      "mk get pods --field-selector status.phase=Running,spec.nodeName=n1",
+      "mk get pods -L app --sort-by .metadata.creationTimestamp",
+      "mk get pod web -o yaml               # Kubernetes-shaped; apply it back with mk apply -f -",
+      'mk get pods -o jsonpath=\'{range .items[*]}{.metadata.name}{"\\t"}{.status.phase}{"\\n"}{end}\'',
+      "mk get pods -o name                  # pod/web-1, for xargs",
+      "mk get pods -w --output-watch-events",
+    ],
     load: async () => (await import("./commands/get.ts")).runGet,
   },
   {
     name: "describe",
-    usage: "describe <resource> <name>",
-    description: "Show one pod, podset or node in detail, with its recent events",
-    options: [],
+    usage: "describe [type] [...names]",
+    description: "Show pods, podsets, nodes or autoscalers (hpa) in detail, with their recent events",
+    options: [SELECTOR],
+    examples: [
+      "mk describe pod web-1",
+      "mk describe deployment/web           # shows 'Applied As: Deployment (apps/v1) -> podset/web'",
+      "mk describe nodes                    # every node, quantities as in get nodes",
+      "mk describe pods -l app=web",
+      "mk describe hpa web                  # metrics (current / target), conditions, rescale events",
+    ],
     load: async () => (await import("./commands/get.ts")).runDescribe,
   },
   {
     name: "delete",
-    usage: "delete [resource] [name]",
-    description: "Delete objects named in manifests (-f) or by kind and name; pods stop gracefully",
+    usage: "delete [type] [...names]",
+    description:
+      "Delete objects named in manifests (-f), by TYPE NAME or TYPE/NAME, or by selector; pods stop gracefully",
     options: [
       ["-f, --filename <path>", "Manifest file, directory or -; repeatable"],
-      ["--wait", "Wait until the containers are gone (default; --no-wait to return at once)", true],
-      ["--timeout <duration>", "How long --wait waits", "120s"],
+      SELECTOR,
+      ["--all", "Every object of the type"],
+      [
+        "--grace-period <seconds>",
+        "Seconds a pod has to stop (overrides its terminationGracePeriodSeconds); -1: its own",
+      ],
+      ["--now", "Same as --grace-period 1"],
+      [
+        "--force",
+        "With --grace-period 0: remove the pods from the state at once (their containers are killed)",
+      ],
+      ["--ignore-not-found", "Objects that do not exist are not an error"],
+      ["--no-wait", "Return at once instead of waiting until the containers are gone (also --wait=false)"],
+      ["--timeout <duration>", "How long delete waits", "120s"],
+    ],
+    examples: [
+      "mk delete pod web-1                  # waits, printing which pods are still stopping",
+      "mk delete deploy/web pod/hello",
+      "mk delete pods -l app=web --grace-period 5",
+      "mk delete pod stuck --force --grace-period 0",
+      "mk delete -f web.yaml --ignore-not-found --wait=false",
     ],
     load: async () => (await import("./commands/delete.ts")).runDelete,
   },
   {
     name: "logs",
-    usage: "logs <pod>",
-    description: "Print a pod container's logs",
+    usage: "logs [pod] [container]",
+    description: "Print a pod container's logs (POD, pod/POD, or every pod matching -l)",
     options: [
       ["-c, --container <name>", "Container (required when the pod has several)"],
       ["-f, --follow", "Stream new lines as they come"],
       ["--tail <n>", "Only the last n lines"],
+      SELECTOR,
+      ["--prefix", "Prefix each line with [pod/NAME/CONTAINER] (the default with -l)"],
+    ],
+    examples: [
+      "mk logs web-1",
+      "mk logs pod/web-1 -c sidecar --tail 20",
+      "mk logs -l app=web -f                # every matching pod, lines prefixed [pod/NAME/CONTAINER]",
     ],
     load: async () => (await import("./commands/logs.ts")).runLogs,
   },
@@ -83,9 +161,10 @@ export const COMMANDS: {
     description: "List recent events (aggregated); -w to keep watching",
     options: [
       ["-w, --watch", "Keep printing new events"],
-      ["--for <object>", "Only events of one object, e.g. pod/web-1"],
+      ["--for <object>", "Only events of one object, e.g. pod/web-1 or deploy/web"],
       ["--limit <n>", "How many events", 100],
     ],
+    examples: ["mk events --for pod/web-1", "mk events -w"],
     load: async () => (await import("./commands/events.ts")).runEvents,
   },
   {
@@ -113,6 +192,32 @@ export const COMMANDS: {
       ["--sql-timeout <duration>", "Longest mk sql query; it is stopped after this", "5s"],
       ["--sql-max-rows <n>", "Most rows an mk sql query may return", 10000],
       ["--no-local-node", "Do not register the local Docker engine as node local"],
+      ["--autoscaler-sync <duration>", "Autoscaler sync period (Kubernetes' HPA default)", "15s"],
+      [
+        "--autoscaler-window <duration>",
+        "CPU rate window of the autoscaler (Prometheus rate() or mk's samples)",
+        "1m",
+      ],
+      ["--autoscaler-tolerance <ratio>", "No rescale while usage/target is within 1 +- this", 0.1],
+      [
+        "--autoscaler-cpu-init <duration>",
+        "A pod's cpu counts as 0 on scale-up for this long after it starts",
+        "30s",
+      ],
+      [
+        "--prometheus <url>",
+        "Autoscale on CPU from this Prometheus (HTTP API); default: mk's own Docker stats",
+      ],
+      ["--prometheus-timeout <duration>", "Timeout of one Prometheus query", "5s"],
+      [
+        "--stats-interval <duration>",
+        "How often Docker stats are read per node (usage metrics, autoscaler)",
+        "10s",
+      ],
+    ],
+    examples: [
+      "mk server                            # 127.0.0.1:7070: API, /healthz, /livez, /readyz, /metrics, status page",
+      "mk server --listen 0.0.0.0:7070 --backoff-max 60s",
     ],
     load: async () => (await import("./commands/server.ts")).runServer,
   },
@@ -128,6 +233,11 @@ export const COMMANDS: {
       ["--taint <k=v:Effect>", "add: taint; repeatable"],
       ["--accept-new-host-key", "add: trust an unknown SSH host key on first contact"],
     ],
+    examples: [
+      "mk node add n1 --docker ssh://root@10.0.0.5 --identity ~/.ssh/id_ed25519 --accept-new-host-key",
+      "mk node cordon n1 && mk node drain n1",
+      "mk node ls",
+    ],
     load: async () => (await import("./commands/node.ts")).runNode,
   },
   {
@@ -138,6 +248,10 @@ export const COMMANDS: {
       ["--timeout <duration>", "Stop the query after this long (default 5s; a server may allow less)"],
       ["--max-rows <n>", "Refuse a result of more rows than this (default 10000; a server may allow fewer)"],
     ],
+    examples: [
+      'mk sql "select name, phase, node, restart_count from pods"',
+      'mk sql "pragma table_info(pods)" -o json',
+    ],
     load: async () => (await import("./commands/sql.ts")).runSql,
   },
   {
@@ -145,6 +259,7 @@ export const COMMANDS: {
     usage: "rollout <action> <object>",
     description: "Watch, pause or undo rolling updates of a podset",
     options: [],
+    examples: ["mk rollout status deploy/web", "mk rollout undo deploy/web"],
     load: async () => async () => {
       const { NotAvailableError } = await import("../lib/errors.ts");
       throw new NotAvailableError("mk rollout");
@@ -152,9 +267,10 @@ export const COMMANDS: {
   },
   {
     name: "scale",
-    usage: "scale <object>",
-    description: "Set the replicas of a podset: mk scale podset/web --replicas 5",
-    options: [["--replicas <n>", "Desired number of pods"]],
+    usage: "scale [type] [name]",
+    description: "Set the replicas of a podset (a Deployment): TYPE/NAME or TYPE NAME",
+    options: [["--replicas <n>", "Desired number of pods (0..1000)"]],
+    examples: ["mk scale deploy web --replicas 3", "mk scale podset/web --replicas 0"],
     load: async () => (await import("./commands/scale.ts")).runScale,
   },
   {
@@ -162,6 +278,7 @@ export const COMMANDS: {
     usage: "version",
     description: "Print version, commit, build date, Node, SQLite and Docker API versions",
     options: [],
+    examples: ["mk version -o json"],
     load: async () => (await import("./commands/version.ts")).runVersion,
   },
 ];
@@ -173,12 +290,17 @@ export function buildCli(onExit: (code: number) => void) {
     .option("--server <url>", "Talk to a running mk server instead of the state file (env MK_SERVER)")
     .option("--token-file <path>", "API token file: sent by the CLI, required by mk server (env MK_TOKEN)")
     .option("--ca-file <path>", "CA certificate (PEM) to trust for an https:// server (env MK_CA)")
-    .option("-o, --output <format>", "table, wide, json or yaml", { default: "table" })
+    .option("-o, --output <format>", "table, wide, json, yaml, name or jsonpath=TEMPLATE", {
+      default: "table",
+    })
+    .option("-n, --namespace <ns>", 'Accepted for kubectl scripts: mk has one namespace, "default"')
+    .option("-A, --all-namespaces", "Accepted for kubectl scripts: the one namespace")
     .option("--log-format <format>", "pretty or json (json when stdout is not a terminal)");
   for (const c of COMMANDS) {
     const cmd = cli.command(c.usage, c.description);
     for (const [flag, desc, def] of c.options)
       cmd.option(flag, desc, def === undefined ? undefined : { default: def });
+    for (const e of c.examples ?? []) cmd.example(`  $ ${e}`);
     cmd.action(async (...args: unknown[]) => {
       const opts = args.pop() as Record<string, unknown>;
       const positional = args.flatMap((a) =>
@@ -189,6 +311,17 @@ export function buildCli(onExit: (code: number) => void) {
     });
   }
   cli.help((sections) => {
+    // A command's help says what it does right under its usage line (cac prints only the usage).
+    const matched = COMMANDS.find((c) => c.name === cli.matchedCommandName);
+    if (matched) sections.splice(2, 0, { title: "Description", body: `  ${matched.description}` });
+    // A --no-X flag's "(default: true)" is cac's bookkeeping, not something to tell the user.
+    for (const s of sections) {
+      if (s.title !== "Options") continue;
+      s.body = s.body
+        .split("\n")
+        .map((l) => (/^\s+--no-/.test(l) ? l.replace(" (default: true)", "") : l).trimEnd())
+        .join("\n");
+    }
     sections.push({ title: "Exit codes", body: EXIT_CODES_HELP.split("\n").slice(1).join("\n") });
   });
   cli.version(VERSION);
@@ -202,6 +335,7 @@ export function globalOptions(opts: Record<string, unknown>): GlobalOptions {
     ...(str(opts.server) ? { server: str(opts.server) } : {}),
     ...(str(opts.output) ? { output: str(opts.output) } : {}),
     ...(str(opts.logFormat) ? { logFormat: str(opts.logFormat) } : {}),
+    ...(opts.namespace !== undefined ? { namespace: String(opts.namespace) } : {}),
     ...(str(opts.tokenFile) ? { tokenFile: str(opts.tokenFile) } : {}),
     ...(str(opts.caFile) ? { caFile: str(opts.caFile) } : {}),
   };
@@ -214,8 +348,7 @@ export async function runCli(argv: string[]): Promise<number> {
     code = c;
   });
   const jsonErrors = wantsJsonErrors(argv);
-  // "-f -" (stdin): the parser would read "-" as a missing value; "--filename=-" it reads right.
-  const args = argv.map((a, i) =>
+  const args = normalizeArgv(argv).map((a, i, argv) =>
     a === "-" && (argv[i - 1] === "-f" || argv[i - 1] === "--filename") ? "\0stdin" : a,
   );
   const fixed = args.flatMap((a, i) =>
@@ -233,8 +366,39 @@ export async function runCli(argv: string[]): Promise<number> {
     await cli.runMatchedCommand();
     return code;
   } catch (err) {
-    return reportError(err, jsonErrors);
+    return reportError(typedFlagError(err, argv), jsonErrors);
   }
+}
+
+/**
+ * kubectl spellings the parser does not read by itself: `mk help CMD` is `mk CMD --help`, and
+ * `--wait=false` / `--wait=true` are `--no-wait` / `--wait`.
+ */
+export function normalizeArgv(argv: readonly string[]): string[] {
+  // argv[0] is node, argv[1] the script (as process.argv).
+  const out = [...argv];
+  if (out[2] === "help") {
+    out.splice(2, 1);
+    out.push("--help");
+  }
+  const dd = out.indexOf("--");
+  return out.map((a, i) => {
+    if (dd >= 0 && i > dd) return a;
+    const m = /^--([a-z][a-z0-9-]*)=(true|false)$/.exec(a);
+    return m ? (m[2] === "true" ? `--${m[1]}` : `--no-${m[1]}`) : a;
+  });
+}
+
+/** cac reports an unknown flag camelCased (`--gracePeriod`): name it as the user typed it. */
+export function typedFlagError(err: unknown, argv: readonly string[]): unknown {
+  if (!(err instanceof Error) || err.name !== "CACError") return err;
+  const m = /^Unknown option `--([^`]+)`$/.exec(err.message);
+  if (!m) return err;
+  const camel = (s: string) => s.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+  const typed = argv.map((a) => /^--(?:no-)?([^=]+)/.exec(a)).find((x) => x && camel(x[1] ?? "") === m[1]);
+  const name = typed ? typed[0] : `--${m[1]}`;
+  const command = argv.slice(2).find((a) => !a.startsWith("-"));
+  return new UsageError(`Unknown flag ${name}; run mk ${command ? `${command} ` : ""}--help`);
 }
 
 export function reportError(err: unknown, json: boolean): number {

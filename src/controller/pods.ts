@@ -67,6 +67,7 @@ function newPodRow(
     startedAt: null,
     deletionAt: null,
     deletionReason: null,
+    deletionGraceSeconds: null,
   };
 }
 

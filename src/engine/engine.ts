@@ -3,6 +3,8 @@
 // is what `mk apply` does when no server runs.
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
+import { type AutoscalerSettings, runAutoscaler } from "../autoscaler/loop.ts";
+import { UsageHistory } from "../autoscaler/sources.ts";
 import { nextLifecycleDeadline, planNodeLifecycle } from "../controller/nodes.ts";
 import { planPods } from "../controller/pods.ts";
 import {
@@ -75,6 +77,10 @@ export interface EngineOptions {
   localNode?: boolean;
   ssh?: SshConnector;
   metrics?: Metrics;
+  /** Runs the autoscaler controller while leading (mk server); absent: no autoscaling. */
+  autoscaler?: AutoscalerSettings;
+  /** How often each node's Docker stats are read, for the usage metrics and the autoscaler (ms). */
+  statsIntervalMs?: number;
 }
 
 interface NodeHandle {
@@ -96,6 +102,8 @@ export class Engine {
   private readonly controllerTrigger = new Trigger();
   private rrCursor = 0;
   private readonly usage = new Map<string, PodUsage[]>();
+  /** Per-pod stats rounds: the autoscaler's cpu source when no Prometheus is configured. */
+  readonly usageHistory = new UsageHistory();
   private readonly ssh: SshConnector;
   private readonly opts: Required<
     Pick<
@@ -244,6 +252,7 @@ export class Engine {
         h.conn.close();
         this.nodes.delete(name);
         this.usage.delete(name);
+        this.usageHistory.forgetNode(name);
       } else if (row) h.row = row;
     }
     for (const row of rows) {
@@ -460,7 +469,11 @@ export class Engine {
     const unsubscribe = this.store.onCommit((muts) => {
       if (
         muts.some(
-          (m) => m.op !== "recordEvent" && m.op !== "replaceObservedContainers" && m.op !== "setNodeStatus",
+          (m) =>
+            m.op !== "recordEvent" &&
+            m.op !== "replaceObservedContainers" &&
+            m.op !== "setNodeStatus" &&
+            m.op !== "putAutoscalerStatus",
         )
       ) {
         this.controllerTrigger.fire();
@@ -509,6 +522,23 @@ export class Engine {
         }
       })(),
     );
+
+    const autoscaler = this.options.autoscaler;
+    if (autoscaler) {
+      const deps = {
+        store: this.store,
+        log: this.log.child("autoscaler"),
+        clock: this.clock,
+        history: this.usageHistory,
+      };
+      loops.push(
+        runAutoscaler(
+          autoscaler,
+          this.options.metrics ? { ...deps, metrics: this.options.metrics } : deps,
+          leader.signal,
+        ),
+      );
+    }
 
     let lastPrune = 0;
     try {
@@ -572,19 +602,21 @@ export class Engine {
     await Promise.allSettled([watch, beat, usage]);
   }
 
-  /** Docker stats of the node's pods, every 10 s, for the per-pod CPU and memory gauges. */
+  /** Docker stats of the node's pods, every 10 s, for the per-pod CPU and memory gauges and the autoscaler. */
   private async usageLoop(h: NodeHandle, stop: AbortSignal): Promise<void> {
     const metrics = this.options.metrics;
     if (!metrics) return;
     while (!stop.aborted) {
       try {
         const list = await h.conn.runtime.list({ "mk.managed": "true", "mk.cluster": this.cluster });
-        this.usage.set(h.row.name, await collectUsage(h.conn.runtime, h.row.name, list));
+        const round = await collectUsage(h.conn.runtime, h.row.name, list);
+        this.usage.set(h.row.name, round);
+        this.usageHistory.record(h.row.name, round, this.clock.now());
         metrics.setUsage([...this.usage.values()].flat());
       } catch {
         // node unreachable: its last numbers stay until it answers again or is removed
       }
-      await sleep(10_000, stop);
+      await sleep(this.options.statsIntervalMs ?? 10_000, stop);
     }
   }
 

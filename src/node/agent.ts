@@ -73,7 +73,11 @@ export function toDesiredPod(row: PodRow, spec: PodSpec = JSON.parse(row.spec) a
     uid: row.uid,
     ownerKind: row.ownerKind,
     ownerName: row.ownerName,
-    spec,
+    // delete --grace-period: the stop uses the grace stored with the deletion request.
+    spec:
+      row.deletionAt !== null && row.deletionGraceSeconds !== null
+        ? { ...spec, terminationGracePeriodSeconds: row.deletionGraceSeconds }
+        : spec,
     deleting: row.deletionAt !== null,
   };
 }

@@ -51,6 +51,7 @@ function pod(o: Partial<PodRow> = {}): PodRow {
     startedAt: 0,
     deletionAt: null,
     deletionReason: null,
+    deletionGraceSeconds: null,
     ...o,
   };
 }

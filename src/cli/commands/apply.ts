@@ -5,6 +5,7 @@ import { readManifestSources } from "../../manifest/read.ts";
 import { createContext } from "../context.ts";
 import { globalOptions } from "../index.ts";
 import { formatData } from "../output.ts";
+import { typeWord } from "../resource-ref.ts";
 import { applyProgress, waitFor } from "../wait.ts";
 import { printPods } from "./get.ts";
 
@@ -34,8 +35,16 @@ export async function runApply(_args: string[], opts: Record<string, unknown>): 
     const results = await api.apply(sources, { dryRun });
     if (ctx.output === "json" || ctx.output === "yaml") ctx.out(formatData(results, ctx.output));
     else
-      for (const r of results)
-        ctx.out(`${r.kind.toLowerCase()}/${r.name} ${r.action}${dryRun ? " (dry run)" : ""}`);
+      for (const r of results) {
+        // The kind the user wrote (deployment.apps/web); -o wide also names what mk stores.
+        const written = `${typeWord(r.kind, r.apiVersion)}/${r.name}`;
+        const stored = `${r.kind.toLowerCase()}/${r.name}`;
+        if (ctx.output === "name") ctx.out(written);
+        else
+          ctx.out(
+            `${written} ${r.action}${dryRun ? " (dry run)" : ""}${ctx.output === "wide" && written !== stored ? ` (stored as ${stored})` : ""}`,
+          );
+      }
     const targets = results.filter((r) => r.kind === "Pod" || r.kind === "PodSet");
     if (dryRun || opts.wait === false || targets.length === 0) return 0;
     const outcome = await waitFor(
@@ -76,7 +85,7 @@ export async function runDiff(_args: string[], opts: Record<string, unknown>): P
     else {
       for (const r of results) {
         if (r.action === "unchanged") continue;
-        ctx.out(`${r.kind.toLowerCase()}/${r.name} would be ${r.action}`);
+        ctx.out(`${typeWord(r.kind, r.apiVersion)}/${r.name} would be ${r.action}`);
         for (const c of r.changes) ctx.out(`  ${c}`);
       }
     }

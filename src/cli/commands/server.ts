@@ -15,6 +15,7 @@ import { statusPage } from "../../web/status-page.ts";
 import { createContext } from "../context.ts";
 import { globalOptions } from "../index.ts";
 import { integerFlag, parseServerTimings, SQL_MAX_ROWS } from "../timing-flags.ts";
+import { autoscalerSettings, statsInterval } from "./server-autoscaler.ts";
 
 export function parseListen(v: string): { host: string; port: number } {
   const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(v);
@@ -109,6 +110,8 @@ export async function runServer(_args: string[], opts: Record<string, unknown>):
     scheduler: strategy,
     localNode: opts.localNode !== false,
     metrics,
+    autoscaler: autoscalerSettings(opts),
+    statsIntervalMs: statsInterval(opts),
   });
   // The status page's live charts: 1 s samples, the last 10 minutes.
   const history = addDefaultSeries(new MetricsHistory({ intervalMs: 1000, capacity: 600 }), store, metrics);
