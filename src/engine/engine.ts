@@ -322,6 +322,16 @@ export class Engine {
     return this.local.runtime;
   }
 
+  /** The latest Docker stats of every node's pods (every 10 s, with metrics on): for mk top. */
+  usageSamples(): PodUsage[] {
+    return [...this.usage.values()].flat();
+  }
+
+  /** The agent's live connection to a node (exec, logs, port-forward share it), while leading. */
+  connection(name: string): NodeConnection | undefined {
+    return this.nodes.get(name)?.conn;
+  }
+
   agents(): NodeAgent[] {
     return [...this.nodes.values()].map((h) => h.agent);
   }

@@ -11,6 +11,8 @@ export interface PodUsage {
   node: string;
   cpuSeconds: number;
   memoryBytes: number;
+  /** CPU rate over Docker's last ~1 s sampling interval, in millicores (mk top). */
+  cpuMilli?: number;
 }
 
 /** mk_pod_restarts_total's reasons: the container exited and was started again, or was gone and made anew. */
