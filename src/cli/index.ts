@@ -144,7 +144,7 @@ export const COMMANDS: {
     description:
       "Print a pod container's logs, stdout and stderr in order (POD, pod/POD, or every pod matching -l); -p for the previous run's",
     options: [
-      ["-c, --container <name>", "Container (required when the pod has several)"],
+      ["-c, --container <name>", "Container (default: the pod's first, as kubectl)"],
       ["--all-containers", "Every container of the pod, one after the other"],
       ["-p, --previous", "The previous run's logs (the container that exited before the last restart)"],
       ["-f, --follow", "Stream new lines as they come"],
@@ -172,11 +172,13 @@ export const COMMANDS: {
     options: [
       ["--for <condition>", "condition=Ready (pods), condition=Available (podsets) or delete"],
       ["--timeout <duration>", "How long to wait", "30s"],
+      SELECTOR,
     ],
     examples: [
       "mk wait --for=condition=Ready pod/web-1 --timeout 60s",
       "mk wait --for=condition=Available deployment/web",
       "mk wait --for=delete pod/old --timeout 2m",
+      "mk wait --for=condition=Ready pods -l app=web",
     ],
     load: async () => (await import("./commands/wait.ts")).runWait,
   },
@@ -185,7 +187,7 @@ export const COMMANDS: {
     usage: "exec <pod> [...command]",
     description: "Run a command in a pod's container: mk exec web -it -- sh (exits with the command's code)",
     options: [
-      ["-c, --container <name>", "Container (required when the pod has several)"],
+      ["-c, --container <name>", "Container (default: the pod's first, as kubectl)"],
       ["-i, --stdin", "Pass stdin to the command"],
       ["-t, --tty", "Allocate a terminal (with -i, from a terminal)"],
     ],
