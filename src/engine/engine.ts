@@ -159,6 +159,11 @@ export class Engine {
       localNode: options.localNode ?? this.store.getMeta("local_node") !== "false",
     };
     this.leaderLoops.register("controller", (signal) => this.lead(signal));
+    options.metrics?.setSshChannelSource(() =>
+      [...this.nodes.values()].flatMap((h) =>
+        h.conn.channelCount ? [{ node: h.row.name, channels: h.conn.channelCount() }] : [],
+      ),
+    );
   }
 
   /** Adds a loop that runs only while this process leads, stopped the moment leadership ends. */
