@@ -121,6 +121,10 @@ export class NodeAgent {
   async pass(opts: { wait?: boolean } = {}): Promise<PassSummary> {
     const wait = opts.wait ?? true;
     const { store, runtime, node, cluster, clock, log } = this.opts;
+    // Pods busy when the containers were listed stay busy for this pass: an action that finishes
+    // while the list is in flight commits a container the list does not show, and taking it for
+    // one that disappeared would start a second container for the pod.
+    const busyAtList = new Set(this.inFlight.keys());
     const all = await runtime.list({ [LABEL.managed]: "true", [LABEL.cluster]: cluster });
     // Pods are read after the containers, so a container is never newer than the pods we know.
     // A pod row that does not parse is skipped, and so are its containers (left as they are, not
@@ -159,7 +163,7 @@ export class NodeAgent {
     const statuses = new Map<string, ContainerStatus>();
     const backoffOf = (pod: DesiredPod) => effectiveBackoff(this.opts.backoff, pod.spec.restartBackoff);
     for (const pod of pods) {
-      if (this.inFlight.has(pod.name)) {
+      if (this.inFlight.has(pod.name) || busyAtList.has(pod.name)) {
         for (const c of pod.spec.containers) {
           const prev = prevStatuses.get(containerKey(pod.name, c.name));
           if (prev) statuses.set(containerKey(pod.name, c.name), prev);
@@ -239,7 +243,7 @@ export class NodeAgent {
       statuses,
       images,
       livenessFailures: this.opts.probes?.livenessFailures(),
-    }).filter((a) => !this.inFlight.has(actionKey(a)));
+    }).filter((a) => !this.inFlight.has(actionKey(a)) && !busyAtList.has(actionKey(a)));
     const groups = new Map<string, Action[]>();
     for (const a of actions) {
       const list = groups.get(actionKey(a));
