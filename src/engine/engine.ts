@@ -4,14 +4,14 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { nextLifecycleDeadline, planNodeLifecycle } from "../controller/nodes.ts";
-import { planPods } from "../controller/pods.ts";
+import { planPodsDetailed } from "../controller/pods.ts";
+import { readPodsInput } from "../controller/pods-input.ts";
 import { type SchedulerStrategy, schedulePending } from "../controller/scheduling.ts";
 import type { Clock } from "../lib/clock.ts";
 import { sleep, systemClock } from "../lib/clock.ts";
 import { errorMessage, RuntimeError } from "../lib/errors.ts";
 import type { Logger } from "../lib/log.ts";
 import { Trigger } from "../lib/trigger.ts";
-import type { MkObjectBody } from "../manifest/types.ts";
 import type { Metrics, PodUsage } from "../metrics/registry.ts";
 import { collectUsage } from "../metrics/usage.ts";
 import { NodeAgent } from "../node/agent.ts";
@@ -177,14 +177,9 @@ export class Engine {
       taintedSince: new Map(this.store.listObjects("Node").map((o) => [o.name, o.updatedAt])),
     });
     this.store.commit(lifecycle);
-    const objects = this.store.listObjects().map((o) => JSON.parse(o.spec) as MkObjectBody);
-    const muts: Mutation[] = planPods({
-      objects,
-      pods: this.store.listPods(),
-      now,
-      random: Math.random,
-      newUid: randomUUID,
-    });
+    const planned = planPodsDetailed(readPodsInput(this.store, now));
+    const muts: Mutation[] = planned.mutations;
+    this.rolloutWakeAt = planned.nextWakeAt;
     this.store.commit(muts);
     this.countCreatedPods();
     const sched = schedulePending(this.store, now, {
@@ -197,6 +192,9 @@ export class Engine {
     for (const b of sched.bound) this.options.metrics?.schedulingLatency.observe(b.latencyMs / 1000);
     return lifecycle.length + muts.length + sched.mutations.length;
   }
+
+  /** When a rollout needs another look (minReadySeconds, a progress deadline); from the last pass. */
+  private rolloutWakeAt: number | null = null;
 
   /** Journal position already counted into mk_pods_created_total (set at start). */
   private journalSeq = 0;
@@ -514,6 +512,8 @@ export class Engine {
             now,
           );
           if (deadline !== null) waitMs = Math.min(waitMs, deadline - now);
+          if (this.rolloutWakeAt !== null)
+            waitMs = Math.min(waitMs, Math.max(10, this.rolloutWakeAt - now + 5));
         });
         this.options.metrics?.reconcileDuration.observe((performance.now() - t0) / 1000);
         await this.controllerTrigger.wait(waitMs, leader.signal);

@@ -189,7 +189,7 @@ export class NodeAgent {
           row.ip !== ps.ip ||
           row.startedAt !== ps.startedAt)
       ) {
-        muts.push({ op: "setPodStatus", name: pod.name, guard: { uid: pod.uid, node }, ...ps });
+        muts.push({ op: "setPodStatus", name: pod.name, guard: { uid: pod.uid, node }, ...ps, at: now });
         if (ps.phase === "Running" && row.startedAt === null && ps.startedAt !== null) {
           this.opts.onPodStarted?.(pod.name, now - row.createdAt);
         }

@@ -1,11 +1,11 @@
 // apply and diff: compare parsed objects with the desired state and write the difference in one
 // transaction. Objects are stored normalized (defaults filled), so re-applying the same files
 // changes nothing: same hash, same generation.
-import { randomUUID } from "node:crypto";
 import { planPods } from "../controller/pods.ts";
+import { readPodsInput } from "../controller/pods-input.ts";
 import { InvalidInputError } from "../lib/errors.ts";
 import type { MkObject, MkObjectBody } from "../manifest/types.ts";
-import { hashOf, stableJson } from "../reconcile/spec-hash.ts";
+import { objectHash, stableJson } from "../reconcile/spec-hash.ts";
 import type { Mutation } from "../store/mutations.ts";
 import type { Store } from "../store/store.ts";
 
@@ -27,9 +27,7 @@ export function objectBody(o: MkObject | MkObjectBody): MkObjectBody {
   return { kind: o.kind, metadata: o.metadata, spec: o.spec } as MkObjectBody;
 }
 
-export function objectHash(o: MkObjectBody): string {
-  return hashOf({ kind: o.kind, metadata: o.metadata, spec: o.spec });
-}
+export { objectHash };
 
 /** The mutations an apply makes, and what it says about each object. Pure over a store read. */
 export function planApply(
@@ -58,6 +56,12 @@ export function planApply(
       action,
       generation: !prev ? 1 : action === "configured" ? prev.generation + 1 : prev.generation,
     });
+    // spec.paused, when given, sets the rollout's paused state (even on an unchanged object).
+    if (o.kind === "PodSet" && o.spec.paused !== undefined) {
+      const paused = store.getPodSetStatus(o.metadata.name)?.paused ?? false;
+      if (paused !== o.spec.paused)
+        mutations.push({ op: "setPodSetPaused", podset: o.metadata.name, paused: o.spec.paused });
+    }
     if (action === "unchanged") continue;
     mutations.push({
       op: "putObject",
@@ -98,15 +102,7 @@ export function applyObjects(
     store.commit(mutations);
     // The pods the objects call for exist (Pending) as soon as apply returns, server or not; the
     // controller's next pass computes the same and finds nothing to do.
-    store.commit(
-      planPods({
-        objects: store.listObjects().map((o) => JSON.parse(o.spec) as MkObjectBody),
-        pods: store.listPods(),
-        now,
-        random: Math.random,
-        newUid: randomUUID,
-      }),
-    );
+    store.commit(planPods(readPodsInput(store, now)));
     return results;
   });
 }
