@@ -7,6 +7,7 @@ import type { SshConnector } from "../node/connect.ts";
 import { applyObjects, diffObjects } from "../ops/apply.ts";
 import { addNode, cordonNode, deleteObjects, drainNode, removeNode, scalePodSet } from "../ops/commands.ts";
 import * as q from "../ops/queries.ts";
+import * as rollout from "../ops/rollout.ts";
 import { LABEL } from "../runtime/labels.ts";
 import { readLease } from "../store/lease.ts";
 import type { Store } from "../store/store.ts";
@@ -60,6 +61,24 @@ export class LocalApi implements MkApi {
   }
   async sql(query: string) {
     return q.runSql(this.store.path, query);
+  }
+  async rolloutStatus(name: string) {
+    return rollout.rolloutStatus(this.store, name);
+  }
+  async rolloutHistory(name: string, revision?: number) {
+    return rollout.rolloutHistory(this.store, name, revision);
+  }
+  async rolloutUndo(name: string, toRevision?: number) {
+    return rollout.rolloutUndo(this.store, name, toRevision);
+  }
+  async rolloutPause(name: string, paused: boolean) {
+    return rollout.rolloutPause(this.store, name, paused);
+  }
+  async rolloutRestart(name: string) {
+    return rollout.rolloutRestart(this.store, name);
+  }
+  async setImage(name: string, images: Record<string, string>) {
+    return rollout.setImage(this.store, name, images);
   }
   async nodeAdd(opts: Parameters<MkApi["nodeAdd"]>[0]) {
     return addNode(this.store, opts);

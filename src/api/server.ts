@@ -5,6 +5,7 @@ import { pipeline } from "node:stream/promises";
 import { InvalidInputError, MkError, NotFoundError } from "../lib/errors.ts";
 import type { Logger } from "../lib/log.ts";
 import type { ObjectRef } from "../ops/commands.ts";
+import { rolloutRoutes } from "./rollout-routes.ts";
 import type { ManifestSource, MkApi } from "./types.ts";
 
 const MAX_BODY = 20 * 1024 * 1024;
@@ -17,9 +18,9 @@ export interface ServerDeps {
   page?: (path: string) => { contentType: string; body: string } | undefined;
 }
 
-type Handler = (req: IncomingMessage, url: URL, params: string[], body: unknown) => Promise<unknown>;
+export type Handler = (req: IncomingMessage, url: URL, params: string[], body: unknown) => Promise<unknown>;
 
-interface Route {
+export interface Route {
   method: string;
   pattern: RegExp;
   handler: Handler;
@@ -100,6 +101,7 @@ export function routes(api: MkApi): Route[] {
       if (typeof replicas !== "number") throw new InvalidInputError('Expected a body {"replicas": number}');
       return api.scale(n ?? "", replicas);
     }),
+    ...rolloutRoutes(api, r),
     r("GET", "/api/v1/nodes", () => api.nodes()),
     r("POST", "/api/v1/nodes", (_q, _u, _p, b) => {
       if (!isRecord(b) || typeof b.name !== "string" || typeof b.docker !== "string") {

@@ -4,6 +4,7 @@ import type { Readable } from "node:stream";
 import type { ApplyResult, DiffResult } from "../ops/apply.ts";
 import type { DeleteResult, NodeAddOptions, ObjectRef } from "../ops/commands.ts";
 import type { Described, SqlResult } from "../ops/queries.ts";
+import type { RevisionView, RolloutActionResult, RolloutStatusView } from "../ops/rollout.ts";
 import type { EventView, NodeView, PodSetView, PodView } from "../ops/views.ts";
 
 /** A manifest as read by the client: its name for error messages, and its text. */
@@ -39,6 +40,12 @@ export interface MkApi {
     replicas: number,
   ): Promise<{ kind: string; name: string; replicas: number; previous: number }>;
   sql(query: string): Promise<SqlResult>;
+  rolloutStatus(name: string): Promise<RolloutStatusView>;
+  rolloutHistory(name: string, revision?: number): Promise<RevisionView[]>;
+  rolloutUndo(name: string, toRevision?: number): Promise<RolloutActionResult>;
+  rolloutPause(name: string, paused: boolean): Promise<RolloutActionResult>;
+  rolloutRestart(name: string): Promise<RolloutActionResult>;
+  setImage(name: string, images: Record<string, string>): Promise<RolloutActionResult>;
   nodeAdd(opts: NodeAddOptions): Promise<{ name: string; action: string }>;
   nodeRemove(name: string): Promise<{ name: string }>;
   cordon(name: string, unschedulable: boolean): Promise<{ name: string; unschedulable: boolean }>;

@@ -131,13 +131,26 @@ export const COMMANDS: {
   },
   {
     name: "rollout",
-    usage: "rollout <action> <object>",
-    description: "Watch, pause or undo rolling updates of a podset",
+    usage: "rollout <action> [...object]",
+    description: "Rolling updates of a podset: status, history, undo, pause, resume, restart",
+    options: [
+      [
+        "-w, --watch",
+        "status: keep watching until the rollout ends (default; --no-watch for one look)",
+        true,
+      ],
+      ["--timeout <duration>", "status: give up after this long (exit 1); default: no limit"],
+      ["--revision <n>", "history: show one revision's pod template"],
+      ["--to-revision <n>", "undo: the revision to go back to (default: the previous one)"],
+    ],
+    load: async () => (await import("./commands/rollout.ts")).runRollout,
+  },
+  {
+    name: "set",
+    usage: "set <what> [...args]",
+    description: "Change a podset's template: mk set image podset/web app=nginx:1.27 (a new revision)",
     options: [],
-    load: async () => async () => {
-      const { NotAvailableError } = await import("../lib/errors.ts");
-      throw new NotAvailableError("mk rollout");
-    },
+    load: async () => (await import("./commands/rollout.ts")).runSet,
   },
   {
     name: "scale",

@@ -5,6 +5,7 @@ import type { MkObjectBody, PodSetObject } from "../manifest/types.ts";
 import { podRequests } from "../scheduler/schedule.ts";
 import { openSqlite } from "../store/db.ts";
 import type { Store } from "../store/store.ts";
+import { type ConditionView, type RevisionView, rolloutHistory, rolloutStatus } from "./rollout.ts";
 import {
   type EventView,
   eventView,
@@ -27,11 +28,22 @@ export function getPod(store: Store, name: string): PodView {
   return podView(p, store.containerStatuses(name));
 }
 
+function rolloutOf(store: Store, name: string) {
+  const st = store.getPodSetStatus(name);
+  return {
+    revision: st?.revision ?? store.listRevisions(name).at(-1)?.revision ?? 0,
+    paused: st?.paused ?? false,
+    now: store.clock.now(),
+  };
+}
+
 export function listPodSets(store: Store): PodSetView[] {
   const pods = store.listPods();
   return store
     .listObjects("PodSet")
-    .map((o) => podSetView(o, pods, templateHash(JSON.parse(o.spec) as PodSetObject)));
+    .map((o) =>
+      podSetView(o, pods, templateHash(JSON.parse(o.spec) as PodSetObject), rolloutOf(store, o.name)),
+    );
 }
 
 export function getPodSet(store: Store, name: string): PodSetView {
@@ -41,6 +53,7 @@ export function getPodSet(store: Store, name: string): PodSetView {
     o,
     store.listPods({ ownerKind: "PodSet", ownerName: name }),
     templateHash(JSON.parse(o.spec) as PodSetObject),
+    rolloutOf(store, name),
   );
 }
 
@@ -73,6 +86,8 @@ export interface Described {
   name: string;
   object: MkObjectBody | null;
   status: PodView | PodSetView | NodeView;
+  /** PodSets: rollout conditions and revisions. */
+  rollout?: { conditions: ConditionView[]; revisions: RevisionView[] };
   events: EventView[];
 }
 
@@ -100,8 +115,14 @@ export function describe(store: Store, kind: string, name: string): Described {
         events,
       };
     }
-    case "PodSet":
-      return { kind, name, object, status: getPodSet(store, name), events };
+    case "PodSet": {
+      const status = getPodSet(store, name);
+      const rollout = {
+        conditions: rolloutStatus(store, name).conditions,
+        revisions: rolloutHistory(store, name),
+      };
+      return { kind, name, object, status, rollout, events };
+    }
     case "Node":
       return { kind, name, object, status: getNode(store, name), events };
     default:

@@ -1,5 +1,6 @@
 // The records `mk get -o json`, `mk describe` and the HTTP API return: plain objects with stable
 // field names (scripts parse them). Times are ISO-8601 strings or null.
+import { isAvailable } from "../controller/rollout.ts";
 import type { Labels, MkObjectBody, PodSetSpec, PodSpec, Taint } from "../manifest/types.ts";
 import type { ContainerStatusRow, EventRow, NodeRow, ObjectRow, PodRow } from "../store/rows.ts";
 
@@ -41,6 +42,8 @@ export interface PodView {
   createdAt: string | null;
   scheduledAt: string | null;
   startedAt: string | null;
+  /** Ready without a break since (null when not ready): minReadySeconds counts from here. */
+  readySince: string | null;
   deletionRequestedAt: string | null;
   nextRestartAt: string | null;
   containers: ContainerView[];
@@ -93,6 +96,7 @@ export function podView(p: PodRow, statuses: readonly ContainerStatusRow[]): Pod
     createdAt: iso(p.createdAt),
     scheduledAt: iso(p.scheduledAt),
     startedAt: iso(p.startedAt),
+    readySince: iso(p.readySince),
     deletionRequestedAt: iso(p.deletionAt),
     nextRestartAt: iso(next.length ? Math.min(...next) : null),
     containers,
@@ -105,6 +109,12 @@ export interface PodSetView {
   current: number;
   ready: number;
   upToDate: number;
+  /** Ready for minReadySeconds. */
+  available: number;
+  /** The revision being rolled out (0 before the first pass). */
+  revision: number;
+  paused: boolean;
+  images: string[];
   templateHash: string;
   strategy: string;
   selector: Labels;
@@ -113,7 +123,16 @@ export interface PodSetView {
   updatedAt: string | null;
 }
 
-export function podSetView(o: ObjectRow, pods: readonly PodRow[], templateHash: string): PodSetView {
+export function podSetView(
+  o: ObjectRow,
+  pods: readonly PodRow[],
+  templateHash: string,
+  rollout: { revision: number; paused: boolean; now: number } = {
+    revision: 0,
+    paused: false,
+    now: Date.now(),
+  },
+): PodSetView {
   const body = JSON.parse(o.spec) as MkObjectBody & { spec: PodSetSpec };
   const mine = pods.filter(
     (p) => p.ownerKind === "PodSet" && p.ownerName === o.name && p.deletionAt === null,
@@ -124,6 +143,10 @@ export function podSetView(o: ObjectRow, pods: readonly PodRow[], templateHash: 
     current: mine.length,
     ready: mine.filter((p) => p.ready).length,
     upToDate: mine.filter((p) => p.templateHash === templateHash).length,
+    available: mine.filter((p) => isAvailable(p, body.spec.minReadySeconds, rollout.now)).length,
+    revision: rollout.revision,
+    paused: rollout.paused,
+    images: body.spec.template.spec.containers.map((c) => c.image),
     templateHash,
     strategy: body.spec.strategy.type,
     selector: body.spec.selector.matchLabels,

@@ -61,10 +61,22 @@ export function printPods(pods: readonly PodView[], wide: boolean): string {
   );
 }
 
-function printPodSets(sets: readonly PodSetView[]): string {
+function printPodSets(sets: readonly PodSetView[], wide: boolean): string {
+  const headers = ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"];
+  if (wide) headers.push("REVISION", "STRATEGY", "IMAGES");
   return table(
-    ["NAME", "DESIRED", "CURRENT", "READY", "UP-TO-DATE", "STRATEGY", "AGE"],
-    sets.map((s) => [s.name, s.replicas, s.current, s.ready, s.upToDate, s.strategy, age(s.createdAt)]),
+    headers,
+    sets.map((s) => {
+      const row: (string | number)[] = [
+        s.name,
+        `${s.ready}/${s.replicas}`,
+        s.upToDate,
+        s.available,
+        age(s.createdAt),
+      ];
+      if (wide) row.push(s.revision, s.paused ? `${s.strategy} (paused)` : s.strategy, s.images.join(","));
+      return row;
+    }),
   );
 }
 
@@ -122,7 +134,7 @@ function render(ctx: Context, resource: string, items: unknown[], single: boolea
     case "pods":
       return items.length ? printPods(items as PodView[], wide) : "No pods found";
     case "podsets":
-      return items.length ? printPodSets(items as PodSetView[]) : "No podsets found";
+      return items.length ? printPodSets(items as PodSetView[], wide) : "No podsets found";
     case "nodes":
       return items.length ? printNodes(items as NodeView[], wide) : "No nodes found";
     default:
@@ -207,6 +219,32 @@ function describeText(d: Described): string {
               .join(", ")
         : v;
     for (const [k, v] of Object.entries(s)) if (k !== "name") kv(title(k), flat(v));
+  }
+  if (d.rollout) {
+    lines.push("Conditions:");
+    lines.push(
+      ...table(
+        ["TYPE", "STATUS", "REASON", "MESSAGE"],
+        d.rollout.conditions.map((c) => [c.type, c.status, c.reason, c.message]),
+      )
+        .split("\n")
+        .map((l) => `  ${l}`),
+    );
+    lines.push("Revisions:");
+    lines.push(
+      ...table(
+        ["REVISION", "PODS", "CHANGE-CAUSE", "AGE", "IMAGES"],
+        d.rollout.revisions.map((r) => [
+          `${r.revision}${r.current ? " (current)" : ""}`,
+          r.pods,
+          r.changeCause,
+          age(r.createdAt),
+          r.images.join(","),
+        ]),
+      )
+        .split("\n")
+        .map((l) => `  ${l}`),
+    );
   }
   if (d.object) {
     lines.push("Spec:");
