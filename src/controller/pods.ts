@@ -321,11 +321,7 @@ function planPodSet(
       ),
     );
     const back = ps.spec.rollbackOnFailure
-      ? undoTarget(
-          revisions.filter((r) => r.revision !== target.revision),
-          undefined,
-          { skipFailed: true },
-        )
+      ? undoTarget(revisions, undefined, { skipFailed: true })
       : undefined;
     if (back && meta) {
       const next = withTemplate(obj, back);

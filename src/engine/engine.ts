@@ -177,10 +177,14 @@ export class Engine {
       taintedSince: new Map(this.store.listObjects("Node").map((o) => [o.name, o.updatedAt])),
     });
     this.store.commit(lifecycle);
-    const planned = planPodsDetailed(readPodsInput(this.store, now));
-    const muts: Mutation[] = planned.mutations;
-    this.rolloutWakeAt = planned.nextWakeAt;
-    this.store.commit(muts);
+    // Read, plan and commit in one transaction: an undo or apply committed between the read and
+    // the write would otherwise be planned against (and revisions numbered from) a stale snapshot.
+    const muts: Mutation[] = this.store.transaction(() => {
+      const planned = planPodsDetailed(readPodsInput(this.store, now));
+      this.rolloutWakeAt = planned.nextWakeAt;
+      this.store.commit(planned.mutations);
+      return planned.mutations;
+    });
     this.countCreatedPods();
     const sched = schedulePending(this.store, now, {
       strategy: this.opts.scheduler,

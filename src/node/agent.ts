@@ -19,7 +19,7 @@ import {
 import { identityOf, LABEL } from "../runtime/labels.ts";
 import type { ContainerRuntime, RuntimeContainer } from "../runtime/runtime.ts";
 import type { Mutation } from "../store/mutations.ts";
-import type { ObservedContainerRow, PodRow } from "../store/rows.ts";
+import type { ContainerStatusRow, ObservedContainerRow, PodRow } from "../store/rows.ts";
 import type { Store } from "../store/store.ts";
 
 /** What the agent asks of the probe workers (probes/); absent probes mean ready and started. */
@@ -38,6 +38,8 @@ export interface ProbeTarget {
   ip: string | null;
   spec: PodSpec["containers"][number];
   startedAt: number;
+  /** What the store last recorded for this very container (after a restart of mk). */
+  resume?: { ready: boolean; started: boolean };
 }
 
 export interface AgentOptions {
@@ -286,6 +288,7 @@ export class NodeAgent {
                       ip: obs.ip,
                       spec: c,
                       startedAt: obs.startedAt ?? now,
+                      ...resumeOf(prevStatuses.get(containerKey(p.name, c.name)), obs.id),
                     },
                   ]
                 : [];
@@ -353,6 +356,13 @@ export class NodeAgent {
       }
     }
   }
+}
+
+/** The last recorded probe state of a still-running container, for its new probe worker. */
+function resumeOf(prev: ContainerStatusRow | undefined, id: string): Pick<ProbeTarget, "resume"> {
+  return prev && prev.containerId === id && prev.state === "running"
+    ? { resume: { ready: prev.ready, started: prev.started } }
+    : {};
 }
 
 function observedRow(c: RuntimeContainer, node: string, now: number): ObservedContainerRow[] {
