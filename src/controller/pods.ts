@@ -309,6 +309,9 @@ function planPodSet(
     now,
   });
   if (st.changed) muts.push({ op: "setPodSetStatus", status: st.status });
+  const targetRow = revisions.find((r) => r.revision === target.revision);
+  if (st.complete && targetRow && targetRow.failedAt !== null)
+    muts.push({ op: "markRevisionFailed", podset: name, revision: target.revision, at: null });
   if (st.deadlineExceeded) {
     muts.push({ op: "markRevisionFailed", podset: name, revision: target.revision, at: now });
     muts.push(

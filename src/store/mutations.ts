@@ -102,7 +102,8 @@ export type Mutation =
       at: number;
     }
   | { op: "deleteRevision"; podset: string; revision: number }
-  | { op: "markRevisionFailed"; podset: string; revision: number; at: number }
+  /** `at` null: the revision rolled out after all (auto-rollback may return to it). */
+  | { op: "markRevisionFailed"; podset: string; revision: number; at: number | null }
   | { op: "setPodSetPaused"; podset: string; paused: boolean }
   | { op: "setPodSetStatus"; status: Omit<PodSetStatusRow, "paused"> }
   | { op: "setMeta"; key: string; value: string };

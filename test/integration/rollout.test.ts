@@ -68,6 +68,9 @@ ${o.extra ?? ""}  template:
           readinessProbe:
             exec: { command: ["test", "-f", "/tmp/ready"] }
             periodSeconds: 1
+            # Generous: on a loaded machine a docker exec can take over a second.
+            timeoutSeconds: 5
+            failureThreshold: 5
 `;
 }
 
@@ -100,8 +103,9 @@ function sampleBounds(
   const violations: string[] = [];
   const loop = (async () => {
     while (running) {
-      const now = Date.now();
       const list = (await pods(owner).catch(() => undefined)) ?? [];
+      // After the answer: a pod available when the server answered is available now.
+      const now = Date.now();
       if (list.length > 0) {
         samples++;
         const alive = list.filter((p) => !p.deletionRequestedAt);
@@ -111,7 +115,9 @@ function sampleBounds(
         if (alive.length > b.replicas + b.surge)
           violations.push(`${alive.length} pods > ${b.replicas} + ${b.surge}`);
         if (available.length < b.replicas - b.unavailable)
-          violations.push(`${available.length} available < ${b.replicas} - ${b.unavailable}`);
+          violations.push(
+            `${available.length} available < ${b.replicas} - ${b.unavailable}: ${alive.map((p) => `${p.labels.version}:${p.ready ? "ready" : "not-ready"}`).join(" ")}`,
+          );
       }
       await new Promise((r) => setTimeout(r, 250));
     }
