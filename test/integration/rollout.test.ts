@@ -42,7 +42,7 @@ interface PodSetOpts {
   progressDeadlineSeconds?: number;
 }
 
-/** A readiness-gated PodSet: a pod turns Ready about 1 s after it starts (or never). */
+/** A readiness-gated PodSet: a pod turns Ready about 1 s after it starts (or never: GET /ready is 404). */
 function podSet(o: PodSetOpts): string {
   const ready = o.ready ?? true;
   return `apiVersion: mk/v1
@@ -63,14 +63,13 @@ ${o.extra ?? ""}  template:
       containers:
         - name: app
           image: ${IMAGE}
-          command: ["sh", "-c", "${ready ? "sleep 1; touch /tmp/ready; " : ""}exec sleep 3600"]
+          command: ["sh", "-c", "mkdir -p /tmp/w; ${ready ? "sleep 1; touch /tmp/w/ready; " : ""}exec httpd -f -p 8080 -h /tmp/w"]
           env: [{ name: VERSION, value: "${o.version}" }]
+          # HTTP, not exec: a docker exec can take seconds on a loaded machine, a GET does not.
           readinessProbe:
-            exec: { command: ["test", "-f", "/tmp/ready"] }
+            httpGet: { path: /ready, port: 8080 }
             periodSeconds: 1
-            # Generous: on a loaded machine a docker exec can take over a second.
-            timeoutSeconds: 5
-            failureThreshold: 5
+            timeoutSeconds: 2
 `;
 }
 
