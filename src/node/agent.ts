@@ -140,6 +140,32 @@ export class NodeAgent {
       if (!cur || (c.state === "running" && cur.state !== "running")) byKey.set(key, c);
     }
 
+    // Probe workers first: one made for a container that was ready before an mk restart starts
+    // ready, so this pass does not report every pod unready.
+    this.opts.probes?.sync(
+      pods.flatMap((p) =>
+        p.deleting
+          ? []
+          : p.spec.containers.flatMap((c) => {
+              const obs = byKey.get(containerKey(p.name, c.name));
+              return obs && obs.state === "running" && identityOf(obs.labels)?.podUid === p.uid
+                ? [
+                    {
+                      pod: p.name,
+                      uid: p.uid,
+                      container: c.name,
+                      containerId: obs.id,
+                      ip: obs.ip,
+                      spec: c,
+                      startedAt: obs.startedAt ?? now,
+                      ...resumeOf(prevStatuses.get(containerKey(p.name, c.name)), obs.id),
+                    },
+                  ]
+                : [];
+            }),
+      ),
+    );
+
     const muts: Mutation[] = [];
     const statuses = new Map<string, ContainerStatus>();
     const backoffOf = (pod: DesiredPod) => effectiveBackoff(this.opts.backoff, pod.spec.restartBackoff);
@@ -271,30 +297,6 @@ export class NodeAgent {
     if (wait) {
       for (const results of await Promise.all(started)) failed += results.filter((r) => !r.ok).length;
     }
-
-    this.opts.probes?.sync(
-      pods.flatMap((p) =>
-        p.deleting
-          ? []
-          : p.spec.containers.flatMap((c) => {
-              const obs = byKey.get(containerKey(p.name, c.name));
-              return obs && obs.state === "running" && identityOf(obs.labels)?.podUid === p.uid
-                ? [
-                    {
-                      pod: p.name,
-                      uid: p.uid,
-                      container: c.name,
-                      containerId: obs.id,
-                      ip: obs.ip,
-                      spec: c,
-                      startedAt: obs.startedAt ?? now,
-                      ...resumeOf(prevStatuses.get(containerKey(p.name, c.name)), obs.id),
-                    },
-                  ]
-                : [];
-            }),
-      ),
-    );
 
     let nextWakeAt: number | null = null;
     for (const s of statuses.values()) {
