@@ -8,6 +8,16 @@ import type { PodRow, RevisionRow } from "../store/rows.ts";
 
 export const CHANGE_CAUSE = "kubernetes.io/change-cause";
 
+/** A revision's stored template, or undefined when the row does not parse (written by hand, torn). */
+export function parseTemplate(text: string): PodTemplate | undefined {
+  try {
+    const t = JSON.parse(text) as PodTemplate;
+    return Array.isArray(t?.spec?.containers) && typeof t.metadata === "object" ? t : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export interface RevisionTarget {
   revision: number;
   templateHash: string;
@@ -36,8 +46,12 @@ export function planRevisions(a: {
   now: number;
 }): RevisionPlan {
   const name = a.ps.metadata.name;
-  const sorted = [...a.revisions].sort((x, y) => x.revision - y.revision);
+  // A revision row that does not parse is left out: the template in the spec is rolled out instead.
+  const sorted = [...a.revisions]
+    .filter((r) => parseTemplate(r.template) !== undefined)
+    .sort((x, y) => x.revision - y.revision);
   const newest = sorted.at(-1);
+  const maxRevision = Math.max(0, ...a.revisions.map((r) => r.revision));
   const mutations: Mutation[] = [];
   let target: RevisionTarget;
   let created = false;
@@ -45,10 +59,10 @@ export function planRevisions(a: {
     target = {
       revision: newest.revision,
       templateHash: newest.templateHash,
-      template: JSON.parse(newest.template) as PodTemplate,
+      template: parseTemplate(newest.template) ?? a.ps.spec.template,
     };
   } else {
-    const revision = (newest?.revision ?? 0) + 1;
+    const revision = maxRevision + 1;
     const prev = sorted.find((r) => r.templateHash === a.specHash);
     mutations.push({
       op: "putRevision",
@@ -83,10 +97,10 @@ export function undoTarget(
 ): RevisionRow | undefined {
   const sorted = [...revisions].sort((x, y) => x.revision - y.revision);
   const current = sorted.at(-1);
-  if (to !== undefined && to > 0) return sorted.find((r) => r.revision === to);
+  if (to !== undefined && to > 0) return sorted.find((r) => r.revision === to && parseTemplate(r.template));
   return sorted
     .filter((r) => r !== current && r.templateHash !== current?.templateHash)
-    .filter((r) => !opts.skipFailed || r.failedAt === null)
+    .filter((r) => (!opts.skipFailed || r.failedAt === null) && parseTemplate(r.template) !== undefined)
     .at(-1);
 }
 
@@ -98,6 +112,6 @@ export function withTemplate(ps: PodSetObject, rev: RevisionRow): PodSetObject {
   return {
     ...ps,
     metadata: { ...ps.metadata, annotations },
-    spec: { ...ps.spec, template: JSON.parse(rev.template) as PodTemplate },
+    spec: { ...ps.spec, template: parseTemplate(rev.template) ?? ps.spec.template },
   };
 }

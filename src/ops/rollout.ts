@@ -5,7 +5,7 @@
 import { planPods } from "../controller/pods.ts";
 import { readPodsInput } from "../controller/pods-input.ts";
 import { parseConditions } from "../controller/podset-status.ts";
-import { undoTarget, withTemplate } from "../controller/revisions.ts";
+import { parseTemplate, undoTarget, withTemplate } from "../controller/revisions.ts";
 import { InvalidInputError, NotFoundError } from "../lib/errors.ts";
 import type { PodSetObject, PodTemplate } from "../manifest/types.ts";
 import { objectHash } from "../reconcile/spec-hash.ts";
@@ -152,17 +152,17 @@ export function rolloutHistory(store: Store, name: string, revision?: number): R
   const pods = store.listPods({ ownerKind: "PodSet", ownerName: name }).filter((p) => p.deletionAt === null);
   const newest = revisions.at(-1);
   const views = revisions.map((r): RevisionView => {
-    const template = JSON.parse(r.template) as PodTemplate;
+    const template = parseTemplate(r.template);
     return {
       revision: r.revision,
       templateHash: r.templateHash,
       changeCause: r.changeCause,
       createdAt: iso(r.createdAt),
-      images: template.spec.containers.map((c) => c.image),
+      images: template?.spec.containers.map((c) => c.image) ?? [],
       current: r === newest,
       failedAt: iso(r.failedAt),
       pods: pods.filter((p) => p.templateHash === r.templateHash).length,
-      ...(revision !== undefined ? { template } : {}),
+      ...(revision !== undefined && template ? { template } : {}),
     };
   });
   if (revision === undefined) return views;

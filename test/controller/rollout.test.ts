@@ -447,7 +447,7 @@ function rev(revision: number, hash: string, failedAt: number | null = null) {
     podset: "web",
     revision,
     templateHash: hash,
-    template: JSON.stringify({ metadata: { labels: {}, annotations: {} }, spec: { hash } }),
+    template: JSON.stringify({ metadata: { labels: {}, annotations: {} }, spec: { containers: [], hash } }),
     changeCause: `cause ${revision}`,
     createdAt: revision,
     failedAt,
@@ -540,4 +540,18 @@ test("undoTarget() picks the previous revision, a given one, or for auto-rollbac
   assert.equal(undoTarget(revisions, 1)?.revision, 1);
   assert.equal(undoTarget(revisions, 7), undefined);
   assert.equal(undoTarget(revisions, undefined, { skipFailed: true })?.revision, 1);
+});
+
+test("planRevisions() skips a revision row that does not parse and numbers past it", () => {
+  const broken = { ...rev(2, "b"), template: "{not json" };
+  const plan = planRevisions({
+    ps: podSetObj(),
+    specHash: "c",
+    revisions: [rev(1, "a"), broken],
+    pods: [],
+    paused: false,
+    now: 9,
+  });
+  assert.equal(plan.target.revision, 3);
+  assert.equal(undoTarget([rev(1, "a"), broken, rev(3, "c")], 2), undefined);
 });
