@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # release.sh — builds dist/mk and packs the release: dist/mk-<version>-linux-x64.tar.gz (mk and
-# README.md, LICENSE when present, at its top level), its .sha256 (sha256sum format), and the
-# Homebrew formula's url, version and sha256 filled in.
+# README.md, CHANGELOG.md, LICENSE when present, at its top level) with its .sha256 (sha256sum format),
+# the npm package mk-orchestrator-<version>.tgz (bin/mk.js + dist/mk.cjs), SHA256SUMS over both, and
+# the Homebrew formula's url, version and sha256 filled in.
 # Usage: scripts/release.sh [--skip-build] [--out DIR] [--formula FILE]
 #   --skip-build  pack the existing dist/mk
 #   --out         where the tarball and .sha256 go (default dist)
@@ -35,7 +36,7 @@ stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 cp dist/mk "$stage/mk"
 files=(mk)
-for f in README.md LICENSE; do
+for f in README.md CHANGELOG.md LICENSE; do
   if [ -f "$f" ]; then cp "$f" "$stage/"; files+=("$f"); fi
 done
 # Same inputs, same tarball: fixed owner, order and mtime (SOURCE_DATE_EPOCH or the last commit).
@@ -44,6 +45,13 @@ tar -C "$stage" --owner=0 --group=0 --numeric-owner --sort=name --mtime="@$epoch
   | gzip -n > "$out/$name.tar.gz"
 (cd "$out" && sha256sum "$name.tar.gz" > "$name.tar.gz.sha256")
 sha=$(cut -d' ' -f1 "$out/$name.tar.gz.sha256")
+
+# The npm package, from the bundle the build just made (scripts off: prepack would rebuild it, and
+# prepare would touch this checkout's git config).
+[ -f dist/mk.cjs ] || die "dist/mk.cjs is missing: run npm run build"
+npm_tgz=$(npm pack --ignore-scripts --silent --pack-destination "$out" | tail -n1)
+[ -f "$out/$npm_tgz" ] || die "npm pack made no tarball"
+(cd "$out" && sha256sum "$name.tar.gz" "$npm_tgz" > SHA256SUMS)
 
 url="https://github.com/mk-orchestrator/mk/releases/download/v$version/$name.tar.gz"
 [ -f "$formula" ] || die "$formula: no such file"
@@ -55,4 +63,6 @@ sed -i -E \
 grep -qF "$sha" "$formula" || die "could not fill sha256 into $formula"
 
 echo "$out/$name.tar.gz  $(du -h "$out/$name.tar.gz" | cut -f1)  sha256 $sha"
+echo "$out/$npm_tgz  $(du -h "$out/$npm_tgz" | cut -f1)"
+echo "$out/SHA256SUMS"
 echo "$formula: version $version, url $url"

@@ -5,14 +5,15 @@
 #   2. starts dockerd in the background when `docker info` does not answer, waits a bounded time;
 #   3. builds the base image mk.local/busybox:1 from busybox-static with `docker import`.
 # Usage: scripts/setup.sh [--extras] [--no-apt]
-# Env: MK_DOCKERD_WAIT (seconds, default 60), MK_IMAGE (default mk.local/busybox:1).
+# Env: MK_DOCKERD_WAIT (seconds, default 60), MK_IMAGE (default mk.local/busybox:1), MK_SETUP_APT=0 (same
+#      as --no-apt: CI installs its distribution's packages itself, see .github/workflows/ci.yml).
 set -euo pipefail
 
 t0=$EPOCHREALTIME
 el() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN{printf "%.2f", b-a}'; }
 log() { echo "[setup] $*"; }
 
-extras=0; apt=1
+extras=0; apt=${MK_SETUP_APT:-1}
 for a in "$@"; do
   case "$a" in
     --extras) extras=1 ;;

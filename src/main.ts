@@ -2,7 +2,7 @@
 // executable first loads the SQLite addon it carries, except for --version and --help.
 import { isSea } from "node:sea";
 import { reportError, runCli } from "./cli/index.ts";
-import { needsNativeAddon, wantsJsonErrors } from "./sea/argv.ts";
+import { needsNativeAddon, SQL_CHILD_COMMAND, wantsJsonErrors } from "./sea/argv.ts";
 
 async function main(argv: string[]): Promise<number> {
   if (isSea() && needsNativeAddon(argv.slice(2))) {
@@ -12,6 +12,10 @@ async function main(argv: string[]): Promise<number> {
     } catch (err) {
       return reportError(err, wantsJsonErrors(argv));
     }
+  }
+  if (argv[2] === SQL_CHILD_COMMAND) {
+    const { runSqlChild } = await import("./api/sql-child.ts");
+    return runSqlChild();
   }
   return runCli(argv);
 }

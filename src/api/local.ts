@@ -12,12 +12,19 @@ import { LABEL } from "../runtime/labels.ts";
 import { readLease } from "../store/lease.ts";
 import type { Store } from "../store/store.ts";
 import { VERSION } from "../version.ts";
+import { DEFAULT_SQL_LIMITS, runSqlIsolated, type SqlLimits } from "./sql-runner.ts";
 import type { ManifestSource, MkApi, ServerStatus } from "./types.ts";
 
 export class LocalApi implements MkApi {
   constructor(
     readonly store: Store,
-    private readonly opts: { identity?: string; ssh?: SshConnector; isLeader?: () => boolean } = {},
+    private readonly opts: {
+      identity?: string;
+      ssh?: SshConnector;
+      isLeader?: () => boolean;
+      /** The server's SQL limits (--sql-timeout, --sql-max-rows): callers may only lower them. */
+      sqlLimits?: SqlLimits;
+    } = {},
   ) {}
 
   async apply(sources: ManifestSource[], opts: { dryRun: boolean }) {
@@ -59,8 +66,11 @@ export class LocalApi implements MkApi {
   async scale(name: string, replicas: number) {
     return scalePodSet(this.store, name, replicas);
   }
-  async sql(query: string) {
-    return q.runSql(this.store.path, query);
+  async sql(query: string, limits: Partial<SqlLimits> = {}) {
+    const cap = this.opts.sqlLimits;
+    const pick = (k: keyof SqlLimits) =>
+      cap ? Math.min(cap[k], limits[k] ?? cap[k]) : (limits[k] ?? DEFAULT_SQL_LIMITS[k]);
+    return runSqlIsolated(this.store.path, query, { timeoutMs: pick("timeoutMs"), maxRows: pick("maxRows") });
   }
   async rolloutStatus(name: string) {
     return rollout.rolloutStatus(this.store, name);

@@ -1,7 +1,19 @@
 // MkApi over the HTTP API of a running `mk server` (--server URL / MK_SERVER).
+import { readFileSync } from "node:fs";
 import { Readable } from "node:stream";
-import { MkError, RuntimeError } from "../lib/errors.ts";
+import { MkError, RuntimeError, UsageError } from "../lib/errors.ts";
+import { isLoopbackHost } from "./auth.ts";
+import { caFetcher, type Fetcher, globalFetcher } from "./transport.ts";
 import type { ManifestSource, MkApi, ServerStatus } from "./types.ts";
+
+export interface RemoteOptions {
+  /** Sent as `Authorization: Bearer <token>`. */
+  token?: string;
+  /** A PEM CA file to trust for an https:// server. */
+  caFile?: string;
+  /** Where a warning goes (a token over plain HTTP off loopback). */
+  warn?: (message: string) => void;
+}
 
 class RemoteError extends MkError {
   constructor(code: string, message: string, status: number, details: Record<string, unknown>) {
@@ -11,19 +23,49 @@ class RemoteError extends MkError {
 
 export class RemoteApi implements MkApi {
   private readonly base: string;
+  private readonly fetch: Fetcher;
+  private readonly auth: Record<string, string>;
 
-  constructor(server: string) {
+  constructor(server: string, opts: RemoteOptions = {}) {
     this.base = server.replace(/\/+$/, "");
+    let url: URL;
+    try {
+      url = new URL(this.base);
+    } catch {
+      throw new UsageError(`--server ${server}: expected a URL such as http://127.0.0.1:7070`);
+    }
+    if (url.protocol !== "http:" && url.protocol !== "https:")
+      throw new UsageError(`--server ${server}: expected an http:// or https:// URL`);
+    if (opts.token !== undefined && url.protocol === "http:" && !isLoopbackHost(url.hostname))
+      opts.warn?.(
+        `the API token travels unencrypted to ${url.host}; serve HTTPS (mk server --tls-cert/--tls-key) and use https://`,
+      );
+    let ca: Buffer | undefined;
+    if (opts.caFile !== undefined) {
+      try {
+        ca = readFileSync(opts.caFile);
+      } catch (err) {
+        throw new UsageError(
+          `--ca-file ${opts.caFile}: cannot read it: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+        );
+      }
+    }
+    this.fetch = ca ? caFetcher(ca) : globalFetcher;
+    this.auth = opts.token !== undefined ? { authorization: `Bearer ${opts.token}` } : {};
   }
 
   private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
     let res: Response;
     try {
-      res = await fetch(`${this.base}${path}`, {
+      // Anything but GET says application/json, even without a body: the server refuses other
+      // state changes (a browser form could send them).
+      res = await this.fetch(`${this.base}${path}`, {
         method,
-        ...(body !== undefined
-          ? { body: JSON.stringify(body), headers: { "content-type": "application/json" } }
-          : {}),
+        headers: {
+          ...this.auth,
+          ...(method !== "GET" ? { "content-type": "application/json" } : {}),
+        },
+        ...(method !== "GET" ? { body: JSON.stringify(body ?? {}) } : {}),
       });
     } catch (err) {
       throw new RuntimeError(
@@ -108,8 +150,8 @@ export class RemoteApi implements MkApi {
       { replicas },
     );
   }
-  sql(query: string) {
-    return this.call<Awaited<ReturnType<MkApi["sql"]>>>("POST", "/api/v1/sql", { query });
+  sql(query: string, limits: { timeoutMs?: number; maxRows?: number } = {}) {
+    return this.call<Awaited<ReturnType<MkApi["sql"]>>>("POST", "/api/v1/sql", { query, ...limits });
   }
   private podSetPath(name: string, rest: string): string {
     return `/api/v1/podsets/${encodeURIComponent(name)}/${rest}`;
@@ -179,10 +221,17 @@ export class RemoteApi implements MkApi {
     if (opts.container) qs.set("container", opts.container);
     if (opts.follow) qs.set("follow", "1");
     if (opts.tail !== undefined) qs.set("tail", String(opts.tail));
-    const res = await fetch(
-      `${this.base}/api/v1/pods/${encodeURIComponent(pod)}/logs?${qs}`,
-      opts.signal ? { signal: opts.signal } : {},
-    );
+    let res: Response;
+    try {
+      res = await this.fetch(`${this.base}/api/v1/pods/${encodeURIComponent(pod)}/logs?${qs}`, {
+        headers: this.auth,
+        ...(opts.signal ? { signal: opts.signal } : {}),
+      });
+    } catch (err) {
+      throw new RuntimeError(
+        `Cannot reach mk server at ${this.base}: ${(err as Error & { cause?: Error }).cause?.message ?? (err as Error).message}`,
+      );
+    }
     if (!res.ok || !res.body) {
       const body = (await res.json().catch(() => ({}))) as { error?: { code?: string; message?: string } };
       throw new RemoteError(

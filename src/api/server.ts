@@ -1,14 +1,46 @@
-// The HTTP API of `mk server`: JSON routes over MkApi, plus /healthz, /readyz, /metrics and the
-// status page. Errors map to a status in one place (errorResponse).
+// The HTTP API of `mk server`: JSON routes over MkApi, plus /healthz, /livez, /readyz, /metrics and
+// the status page. Every request passes the browser guard (guard.ts) and the token check (auth.ts)
+// first, except the health routes; every body and parameter is validated (validate.ts) before a
+// handler runs. Errors map to a status in one place (errorResponse).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import { hostname } from "node:os";
 import { pipeline } from "node:stream/promises";
 import { InvalidInputError, MkError, NotFoundError } from "../lib/errors.ts";
 import type { Logger } from "../lib/log.ts";
 import type { ObjectRef } from "../ops/commands.ts";
+import { authenticate, authMessage, sessionCookie, tokensEqual } from "./auth.ts";
+import { checkContentType, checkRequest } from "./guard.ts";
 import { rolloutRoutes } from "./rollout-routes.ts";
 import type { ManifestSource, MkApi } from "./types.ts";
+import {
+  applyBody,
+  checkPathParams,
+  deleteBody,
+  eventsQuery,
+  logsQuery,
+  manifestsBody,
+  noBody,
+  nodeAddBody,
+  parseRequest,
+  queryObject,
+  scaleBody,
+  sqlBody,
+} from "./validate.ts";
 
-const MAX_BODY = 20 * 1024 * 1024;
+/** Largest request body (bytes); a larger one is refused with 413 before it is read. */
+export const MAX_BODY = 20 * 1024 * 1024;
+
+export interface SecurityOptions {
+  /** The API token (MK_TOKEN / --token-file); undefined: no authentication. */
+  token?: string;
+  /** The listen host, for the Host check. */
+  listenHost: string;
+  /** Other names the Host header may carry (this machine's name is always one). */
+  hostNames?: string[];
+  /** PEM certificate and key: serve HTTPS. */
+  tls?: { cert: string | Buffer; key: string | Buffer };
+}
 
 export interface ServerDeps {
   api: MkApi;
@@ -16,6 +48,10 @@ export interface ServerDeps {
   ready: () => boolean;
   metrics?: () => Promise<{ contentType: string; body: string }>;
   page?: (path: string) => { contentType: string; body: string } | undefined;
+  /** GET /api/v1/history: the in-memory metrics history the status page charts. */
+  history?: () => unknown;
+  /** Default: loopback, no token, plain HTTP. */
+  security?: SecurityOptions;
 }
 
 export type Handler = (req: IncomingMessage, url: URL, params: string[], body: unknown) => Promise<unknown>;
@@ -23,17 +59,21 @@ export type Handler = (req: IncomingMessage, url: URL, params: string[], body: u
 export interface Route {
   method: string;
   pattern: RegExp;
+  /** The names of the path's parameters, in order (":name" -> "name"). */
+  params: string[];
   handler: Handler;
 }
 
 class HttpError extends MkError {
-  constructor(status: number, message: string) {
-    super("http_error", message, { httpStatus: status });
+  constructor(status: number, message: string, code = "http_error", details: Record<string, unknown> = {}) {
+    super(code, message, { httpStatus: status, details });
   }
 }
 
 async function readBody(req: IncomingMessage): Promise<unknown> {
   if (req.method === "GET" || req.method === "HEAD") return undefined;
+  const declared = Number(req.headers["content-length"]);
+  if (declared > MAX_BODY) throw new HttpError(413, `Request body over ${MAX_BODY} bytes`);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const c of req) {
@@ -49,26 +89,6 @@ async function readBody(req: IncomingMessage): Promise<unknown> {
   }
 }
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-/** body[key] as a list of records whose `fields` are all strings, or a 400 naming the shape. */
-function stringRecords<T>(body: unknown, key: string, fields: readonly string[]): T[] {
-  const list = isRecord(body) ? body[key] : undefined;
-  if (
-    !Array.isArray(list) ||
-    !list.every((x) => isRecord(x) && fields.every((f) => typeof x[f] === "string"))
-  ) {
-    const shape = fields.map((f) => `"${f}": string`).join(", ");
-    throw new InvalidInputError(`Expected a body {"${key}": [{${shape}}, ...]}`);
-  }
-  return list as T[];
-}
-
-const sourcesOf = (body: unknown) => stringRecords<ManifestSource>(body, "manifests", ["file", "text"]);
-const refsOf = (body: unknown) => stringRecords<ObjectRef>(body, "refs", ["kind", "name"]);
-
 const KIND_OF: Record<string, string> = {
   pod: "Pod",
   pods: "Pod",
@@ -82,64 +102,119 @@ export function routes(api: MkApi): Route[] {
   const r = (method: string, path: string, handler: Handler): Route => ({
     method,
     pattern: new RegExp(`^${path.replace(/:[a-z]+/g, "([^/]+)")}$`),
+    params: [...path.matchAll(/:([a-z]+)/g)].map((m) => m[1] ?? ""),
     handler,
   });
+  const sources = (b: unknown) => parseRequest(manifestsBody, b, "body").manifests as ManifestSource[];
+  const none = (b: unknown) => parseRequest(noBody, b, "body");
   return [
     r("GET", "/api/v1/status", () => api.status()),
-    r("POST", "/api/v1/apply", (_q, _u, _p, b) =>
-      api.apply(sourcesOf(b), { dryRun: isRecord(b) && b.dryRun === true }),
+    r("POST", "/api/v1/apply", (_q, _u, _p, b) => {
+      const body = parseRequest(applyBody, b, "body");
+      return api.apply(body.manifests, { dryRun: body.dryRun === true });
+    }),
+    r("POST", "/api/v1/diff", (_q, _u, _p, b) => api.diff(sources(b))),
+    r("POST", "/api/v1/refs", (_q, _u, _p, b) => api.refs(sources(b))),
+    r("POST", "/api/v1/delete", (_q, _u, _p, b) =>
+      api.delete(parseRequest(deleteBody, b, "body").refs as ObjectRef[]),
     ),
-    r("POST", "/api/v1/diff", (_q, _u, _p, b) => api.diff(sourcesOf(b))),
-    r("POST", "/api/v1/refs", (_q, _u, _p, b) => api.refs(sourcesOf(b))),
-    r("POST", "/api/v1/delete", (_q, _u, _p, b) => api.delete(refsOf(b))),
     r("GET", "/api/v1/pods", () => api.pods()),
     r("GET", "/api/v1/pods/:name", (_q, _u, [n]) => api.pod(n ?? "")),
     r("GET", "/api/v1/podsets", () => api.podSets()),
     r("GET", "/api/v1/podsets/:name", (_q, _u, [n]) => api.podSet(n ?? "")),
-    r("POST", "/api/v1/podsets/:name/scale", (_q, _u, [n], b) => {
-      const replicas = isRecord(b) ? b.replicas : undefined;
-      if (typeof replicas !== "number") throw new InvalidInputError('Expected a body {"replicas": number}');
-      return api.scale(n ?? "", replicas);
-    }),
+    r("POST", "/api/v1/podsets/:name/scale", (_q, _u, [n], b) =>
+      api.scale(n ?? "", parseRequest(scaleBody, b, "body").replicas),
+    ),
     ...rolloutRoutes(api, r),
     r("GET", "/api/v1/nodes", () => api.nodes()),
     r("POST", "/api/v1/nodes", (_q, _u, _p, b) => {
-      if (!isRecord(b) || typeof b.name !== "string" || typeof b.docker !== "string") {
-        throw new InvalidInputError('Expected a body {"name": string, "docker": string, ...}');
-      }
-      return api.nodeAdd(b as unknown as Parameters<MkApi["nodeAdd"]>[0]);
+      const body = parseRequest(nodeAddBody, b, "body");
+      return api.nodeAdd({
+        name: body.name,
+        docker: body.docker,
+        ...(body.identityFile !== undefined ? { identityFile: body.identityFile } : {}),
+        ...(body.socketPath !== undefined ? { socketPath: body.socketPath } : {}),
+        ...(body.labels !== undefined ? { labels: body.labels } : {}),
+        ...(body.taints !== undefined
+          ? {
+              taints: body.taints.map((t) => ({
+                key: t.key,
+                ...(t.value !== undefined ? { value: t.value } : {}),
+                effect: t.effect,
+              })),
+            }
+          : {}),
+      });
     }),
     r("GET", "/api/v1/nodes/:name", (_q, _u, [n]) => api.node(n ?? "")),
-    r("DELETE", "/api/v1/nodes/:name", (_q, _u, [n]) => api.nodeRemove(n ?? "")),
-    r("POST", "/api/v1/nodes/:name/cordon", (_q, _u, [n]) => api.cordon(n ?? "", true)),
-    r("POST", "/api/v1/nodes/:name/uncordon", (_q, _u, [n]) => api.cordon(n ?? "", false)),
-    r("POST", "/api/v1/nodes/:name/drain", (_q, _u, [n]) => api.drain(n ?? "")),
+    r("DELETE", "/api/v1/nodes/:name", (_q, _u, [n], b) => {
+      none(b);
+      return api.nodeRemove(n ?? "");
+    }),
+    r("POST", "/api/v1/nodes/:name/cordon", (_q, _u, [n], b) => {
+      none(b);
+      return api.cordon(n ?? "", true);
+    }),
+    r("POST", "/api/v1/nodes/:name/uncordon", (_q, _u, [n], b) => {
+      none(b);
+      return api.cordon(n ?? "", false);
+    }),
+    r("POST", "/api/v1/nodes/:name/drain", (_q, _u, [n], b) => {
+      none(b);
+      return api.drain(n ?? "");
+    }),
     r("GET", "/api/v1/events", (_q, u) => {
-      const limit = u.searchParams.get("limit");
+      const q = parseRequest(eventsQuery, queryObject(u, IGNORED_QUERY), "query");
       return api.events({
-        ...(u.searchParams.get("kind") ? { kind: u.searchParams.get("kind") ?? "" } : {}),
-        ...(u.searchParams.get("name") ? { name: u.searchParams.get("name") ?? "" } : {}),
-        ...(limit ? { limit: Number(limit) } : {}),
+        ...(q.kind ? { kind: q.kind } : {}),
+        ...(q.name ? { name: q.name } : {}),
+        ...(q.limit !== undefined ? { limit: q.limit } : {}),
       });
     }),
     r("GET", "/api/v1/describe/:kind/:name", (_q, _u, [k, n]) => {
-      const kind = KIND_OF[(k ?? "").toLowerCase()];
-      if (!kind) throw new InvalidInputError(`Cannot describe ${k}: expected pod, podset or node`);
+      const kind = Object.hasOwn(KIND_OF, (k ?? "").toLowerCase())
+        ? KIND_OF[(k ?? "").toLowerCase()]
+        : undefined;
+      if (!kind)
+        throw new InvalidInputError(`Cannot describe ${JSON.stringify(k)}: expected pod, podset or node`);
       return api.describe(kind, n ?? "");
     }),
     r("POST", "/api/v1/sql", (_q, _u, _p, b) => {
-      const query = isRecord(b) ? b.query : undefined;
-      if (typeof query !== "string") throw new InvalidInputError('Expected a body {"query": string}');
-      return api.sql(query);
+      const body = parseRequest(sqlBody, b, "body");
+      return api.sql(body.query, {
+        ...(body.timeoutMs !== undefined ? { timeoutMs: body.timeoutMs } : {}),
+        ...(body.maxRows !== undefined ? { maxRows: body.maxRows } : {}),
+      });
     }),
   ];
 }
 
-function send(res: ServerResponse, status: number, body: unknown): void {
+/**
+ * Routes answered outside the JSON table (streams, text): listed so that a wrong method answers 405
+ * with Allow before the content-type check. Add a route here when it is special-cased below.
+ */
+export const STREAM_ROUTES: { method: string; pattern: RegExp }[] = [
+  { method: "GET", pattern: /^\/metrics$/ },
+  { method: "GET", pattern: /^\/api\/v1\/history$/ },
+  { method: "GET", pattern: /^\/api\/v1\/pods\/[^/]+\/logs$/ },
+];
+
+/** Query parameters no route reads as its own: the status page's one-time token. */
+const IGNORED_QUERY = ["token"];
+
+function send(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = JSON.stringify(body);
   res.writeHead(status, {
     "content-type": "application/json; charset=utf-8",
     "content-length": Buffer.byteLength(text),
+    "cache-control": "no-store",
+    "x-content-type-options": "nosniff",
+    ...headers,
   });
   res.end(text);
 }
@@ -155,9 +230,50 @@ export function errorResponse(err: unknown): {
   };
 }
 
+/** A path segment decoded, or a 400 (a malformed %-escape is the client's mistake, not a 500). */
+function decodeParam(p: string): string {
+  try {
+    return decodeURIComponent(p);
+  } catch {
+    throw new InvalidInputError(
+      `Invalid request: path parameter ${JSON.stringify(p)} is not valid percent-encoding`,
+    );
+  }
+}
+
+/**
+ * The `token` query parameter as typed: a base64 token's "+" stays a "+" (URLSearchParams would
+ * make it a space).
+ */
+function loginToken(search: string): string | undefined {
+  const m = /[?&]token=([^&]*)/.exec(search);
+  if (!m) return undefined;
+  try {
+    return decodeURIComponent(m[1] ?? "");
+  } catch {
+    return m[1] ?? "";
+  }
+}
+
+/** The health routes answer without the guard and the token: probes and load balancers call them. */
+function health(path: string, deps: ServerDeps): { status: number; text: string } | undefined {
+  if (path === "/healthz" || path === "/livez") return { status: 200, text: "ok\n" };
+  if (path === "/readyz") {
+    const ok = deps.ready();
+    return { status: ok ? 200 : 503, text: ok ? "ok\n" : "not leader yet\n" };
+  }
+  return undefined;
+}
+
 export function createApiServer(deps: ServerDeps): Server {
   const table = routes(deps.api);
   const log = deps.log.child("api");
+  const security = deps.security ?? { listenHost: "127.0.0.1" };
+  const guard = {
+    listenHost: security.listenHost,
+    hostNames: [hostname(), ...(security.hostNames ?? [])],
+    scheme: security.tls ? ("https" as const) : ("http" as const),
+  };
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const method = req.method ?? "GET";
     let url = new URL("http://mk/");
@@ -165,76 +281,145 @@ export function createApiServer(deps: ServerDeps): Server {
       try {
         url = new URL(req.url ?? "/", "http://mk");
       } catch {
-        throw new InvalidInputError(`Bad request URL ${JSON.stringify(req.url)}`);
+        // The URL is not echoed back: it may carry the status page's token.
+        throw new InvalidInputError("Invalid request: the request URL cannot be parsed");
       }
-      if (url.pathname === "/healthz") {
-        res.writeHead(200, { "content-type": "text/plain" }).end("ok\n");
+      const h = health(url.pathname, deps);
+      if (h) {
+        res.writeHead(h.status, { "content-type": "text/plain" }).end(h.text);
         return;
       }
-      if (url.pathname === "/readyz") {
-        const ok = deps.ready();
-        res.writeHead(ok ? 200 : 503, { "content-type": "text/plain" }).end(ok ? "ok\n" : "not leader yet\n");
+      const refusal = checkRequest({ method, path: url.pathname, headers: req.headers }, guard);
+      if (refusal) throw new HttpError(refusal.status, refusal.message, refusal.code);
+      // The status page's one-time login: /?token=... sets the cookie and drops the token from the URL.
+      const login = loginToken(url.search);
+      if (login !== undefined && method === "GET" && !url.pathname.startsWith("/api/")) {
+        if (security.token !== undefined && !tokensEqual(login, security.token))
+          throw unauthorized("invalid");
+        url.searchParams.delete("token");
+        res.writeHead(303, {
+          location: `${url.pathname}${url.search}`,
+          "cache-control": "no-store",
+          "referrer-policy": "no-referrer",
+          ...(security.token !== undefined
+            ? { "set-cookie": sessionCookie(security.token, req.socket.localPort ?? 0, !!security.tls) }
+            : {}),
+        });
+        res.end();
         return;
       }
+      const auth = authenticate(
+        { method, headers: req.headers, localPort: req.socket.localPort ?? 0 },
+        security.token,
+      );
+      if (!auth.ok) throw unauthorized(auth.reason);
+      const matching = [...table, ...STREAM_ROUTES].filter((r) => r.pattern.test(url.pathname));
+      if (matching.length > 0 && !matching.some((r) => r.method === method))
+        throw methodNotAllowed(
+          method,
+          url.pathname,
+          matching.map((r) => r.method),
+        );
+      const badType = checkContentType({ method, path: url.pathname, headers: req.headers });
+      if (badType) throw new HttpError(badType.status, badType.message, badType.code);
       if (url.pathname === "/metrics" && deps.metrics) {
+        if (method !== "GET" && method !== "HEAD") throw methodNotAllowed(method, url.pathname, ["GET"]);
         const m = await deps.metrics();
         res.writeHead(200, { "content-type": m.contentType }).end(m.body);
         return;
       }
+      if (url.pathname === "/api/v1/history" && deps.history) {
+        if (method !== "GET") throw methodNotAllowed(method, url.pathname, ["GET"]);
+        send(res, 200, deps.history());
+        return;
+      }
       const logs = /^\/api\/v1\/pods\/([^/]+)\/logs$/.exec(url.pathname);
-      if (logs && method === "GET") {
+      if (logs) {
+        if (method !== "GET") throw methodNotAllowed(method, url.pathname, ["GET"]);
+        const name = decodeParam(logs[1] ?? "");
+        checkPathParams(["name"], [name]);
+        const q = parseRequest(logsQuery, queryObject(url, IGNORED_QUERY), "query");
         const abort = new AbortController();
         res.on("close", () => abort.abort());
-        const tail = url.searchParams.get("tail");
-        const stream = await deps.api.logs(decodeURIComponent(logs[1] ?? ""), {
-          ...(url.searchParams.get("container")
-            ? { container: url.searchParams.get("container") ?? "" }
-            : {}),
-          follow: url.searchParams.get("follow") === "1",
-          ...(tail ? { tail: Number(tail) } : {}),
+        const stream = await deps.api.logs(name, {
+          ...(q.container !== undefined ? { container: q.container } : {}),
+          follow: q.follow === true,
+          ...(q.tail !== undefined ? { tail: q.tail } : {}),
           signal: abort.signal,
         });
         res.writeHead(200, { "content-type": "text/plain; charset=utf-8" });
         // pipeline, not pipe: a Docker stream that fails (node gone, daemon restarted) ends this
         // response instead of throwing from an unwatched stream.
         pipeline(stream, res).catch((err: Error) => {
-          log.warn(`logs of ${logs[1]} ended: ${err.message}`, { event: "http" });
+          log.warn(`logs of ${name} ended: ${err.message}`, { event: "http" });
           res.destroy();
         });
         return;
       }
-      for (const route of table) {
+      const route = table.find((r) => r.method === method && r.pattern.test(url.pathname));
+      if (route) {
         const m = route.pattern.exec(url.pathname);
-        if (!m || route.method !== method) continue;
+        const params = (m?.slice(1) ?? []).map(decodeParam);
+        checkPathParams(route.params, params);
         const body = await readBody(req);
-        const params = m.slice(1).map((p) => decodeURIComponent(p));
         send(res, 200, await route.handler(req, url, params, body));
         return;
       }
-      if (method === "GET" && deps.page) {
+      if ((method === "GET" || method === "HEAD") && deps.page) {
         const page = deps.page(url.pathname);
         if (page) {
           res.writeHead(200, { "content-type": page.contentType }).end(page.body);
           return;
         }
       }
-      if (table.some((r) => r.pattern.test(url.pathname)))
-        throw new HttpError(405, `Method ${method} not allowed on ${url.pathname}`);
       throw new NotFoundError("route", url.pathname);
     } catch (err) {
       const { status, body } = errorResponse(err);
       if (status >= 500)
         log.error(`${method} ${url.pathname} failed: ${body.error.message}`, { event: "http" });
-      if (!res.headersSent) send(res, status, body);
+      if (!res.headersSent) send(res, status, body, headersFor(err));
       else res.end();
     }
   };
-  return createServer((req, res) => {
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
     handle(req, res).catch((err: unknown) => {
       // Last resort: one bad request must never take the server down.
       log.error(`request failed: ${(err as Error)?.message ?? String(err)}`, { event: "http" });
       if (!res.headersSent) res.writeHead(500).end();
       else res.destroy();
     });
+  };
+  const server = security.tls
+    ? (createHttpsServer({ cert: security.tls.cert, key: security.tls.key }, listener) as unknown as Server)
+    : createServer(listener);
+  // A client that sends a broken request line or headers gets a 400, not a stack trace.
+  server.on("clientError", (_err, socket) => {
+    if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n");
+    else socket.destroy();
   });
+  return server;
+}
+
+function unauthorized(reason: "missing" | "invalid" | "cookie-needs-origin"): HttpError {
+  return new HttpError(401, authMessage(reason), "unauthorized");
+}
+
+function methodNotAllowed(method: string, path: string, allow: string[]): HttpError {
+  const list = [...new Set(allow)].join(", ");
+  return new HttpError(
+    405,
+    `Method ${method} not allowed on ${path}; allowed: ${list}`,
+    "method_not_allowed",
+    {
+      allow: list,
+    },
+  );
+}
+
+/** Extra response headers an error carries: WWW-Authenticate on 401, Allow on 405. */
+function headersFor(err: unknown): Record<string, string> {
+  if (!(err instanceof HttpError)) return {};
+  if (err.httpStatus === 405 && typeof err.details.allow === "string") return { allow: err.details.allow };
+  if (err.httpStatus === 401) return { "www-authenticate": 'Bearer realm="mk"' };
+  return {};
 }

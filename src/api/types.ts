@@ -39,7 +39,8 @@ export interface MkApi {
     name: string,
     replicas: number,
   ): Promise<{ kind: string; name: string; replicas: number; previous: number }>;
-  sql(query: string): Promise<SqlResult>;
+  /** One read-only query; `limits` may lower the server's time limit and row cap, never raise them. */
+  sql(query: string, limits?: { timeoutMs?: number; maxRows?: number }): Promise<SqlResult>;
   rolloutStatus(name: string): Promise<RolloutStatusView>;
   rolloutHistory(name: string, revision?: number): Promise<RevisionView[]>;
   rolloutUndo(name: string, toRevision?: number): Promise<RolloutActionResult>;

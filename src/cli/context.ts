@@ -11,6 +11,10 @@ export interface GlobalOptions {
   output?: string;
   o?: string;
   logFormat?: string;
+  /** --token-file: the API token (else MK_TOKEN). */
+  tokenFile?: string;
+  /** --ca-file: a CA to trust for https:// servers (else MK_CA). */
+  caFile?: string;
   /** Info-level logs (mk server). */
   verboseLog?: boolean;
 }
@@ -50,8 +54,17 @@ export function createContext(opts: GlobalOptions, env: NodeJS.ProcessEnv = proc
     out: (text) => process.stdout.write(`${text}\n`),
     async api() {
       if (server) {
-        const { RemoteApi } = await import("../api/remote.ts");
-        return new RemoteApi(server);
+        const [{ RemoteApi }, { readToken }] = await Promise.all([
+          import("../api/remote.ts"),
+          import("../api/auth.ts"),
+        ]);
+        const token = readToken(opts.tokenFile, env);
+        const caFile = opts.caFile ?? (env.MK_CA || undefined);
+        return new RemoteApi(server, {
+          ...(token !== undefined ? { token } : {}),
+          ...(caFile !== undefined ? { caFile } : {}),
+          warn: (m) => process.stderr.write(`warning: ${m}\n`),
+        });
       }
       const [{ Store }, { LocalApi }] = await Promise.all([
         import("../store/store.ts"),

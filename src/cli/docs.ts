@@ -4,6 +4,8 @@ import { COMMANDS, EXIT_CODES_HELP } from "./index.ts";
 const GLOBAL: [string, string][] = [
   ["--state <path>", "State database (env MK_STATE; default ./.mk/state.db)"],
   ["--server <url>", "Talk to a running mk server instead of the state file (env MK_SERVER)"],
+  ["--token-file <path>", "API token file: sent by the CLI, required by mk server (env MK_TOKEN)"],
+  ["--ca-file <path>", "CA certificate (PEM) to trust for an https:// server (env MK_CA)"],
   ["-o, --output <format>", "table, wide, json or yaml (default table)"],
   ["--log-format <format>", "pretty or json (json when stdout is not a terminal)"],
   ["-h, --help", "Show help"],

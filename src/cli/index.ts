@@ -104,6 +104,14 @@ export const COMMANDS: {
       ["--eviction-delay <duration>", "Pods of an Unknown node move after this long", "2s"],
       ["--settle <duration>", "A returning node gets new pods after being Ready this long", "3s"],
       ["--lease <duration>", "Controller lease duration", "15s"],
+      ["--tls-cert <file>", "Serve HTTPS with this PEM certificate (with --tls-key)"],
+      ["--tls-key <file>", "PEM private key of --tls-cert"],
+      [
+        "--allow-host <names>",
+        "Comma-separated host names clients may use besides IPs, localhost and this machine's name",
+      ],
+      ["--sql-timeout <duration>", "Longest mk sql query; it is stopped after this", "5s"],
+      ["--sql-max-rows <n>", "Most rows an mk sql query may return", 10000],
       ["--no-local-node", "Do not register the local Docker engine as node local"],
     ],
     load: async () => (await import("./commands/server.ts")).runServer,
@@ -125,8 +133,11 @@ export const COMMANDS: {
   {
     name: "sql",
     usage: "sql <query>",
-    description: "Run a read-only SQL query against the state",
-    options: [],
+    description: "Run a read-only SQL query against the state (in a process of its own, with limits)",
+    options: [
+      ["--timeout <duration>", "Stop the query after this long (default 5s; a server may allow less)"],
+      ["--max-rows <n>", "Refuse a result of more rows than this (default 10000; a server may allow fewer)"],
+    ],
     load: async () => (await import("./commands/sql.ts")).runSql,
   },
   {
@@ -173,6 +184,8 @@ export function buildCli(onExit: (code: number) => void) {
   cli
     .option("--state <path>", "State database (env MK_STATE)", { default: undefined })
     .option("--server <url>", "Talk to a running mk server instead of the state file (env MK_SERVER)")
+    .option("--token-file <path>", "API token file: sent by the CLI, required by mk server (env MK_TOKEN)")
+    .option("--ca-file <path>", "CA certificate (PEM) to trust for an https:// server (env MK_CA)")
     .option("-o, --output <format>", "table, wide, json or yaml", { default: "table" })
     .option("--log-format <format>", "pretty or json (json when stdout is not a terminal)");
   for (const c of COMMANDS) {
@@ -202,6 +215,8 @@ export function globalOptions(opts: Record<string, unknown>): GlobalOptions {
     ...(str(opts.server) ? { server: str(opts.server) } : {}),
     ...(str(opts.output) ? { output: str(opts.output) } : {}),
     ...(str(opts.logFormat) ? { logFormat: str(opts.logFormat) } : {}),
+    ...(str(opts.tokenFile) ? { tokenFile: str(opts.tokenFile) } : {}),
+    ...(str(opts.caFile) ? { caFile: str(opts.caFile) } : {}),
   };
 }
 

@@ -6,6 +6,7 @@ import type { NodeInfo, PodToSchedule, Strategy } from "../scheduler/types.ts";
 import type { Mutation } from "../store/mutations.ts";
 import type { NodeRow, PodRow } from "../store/rows.ts";
 import type { Store } from "../store/store.ts";
+import { type BadRow, goodNodes, goodPods } from "./row-check.ts";
 
 export type SchedulerStrategy = Strategy;
 
@@ -14,6 +15,8 @@ export interface SchedulingOutcome {
   rrCursor: number;
   /** Pod created -> bound, for the scheduling latency histogram. */
   bound: { pod: string; node: string; latencyMs: number }[];
+  /** Rows skipped because they do not parse (reported as Warning events by the caller). */
+  bad: BadRow[];
 }
 
 export function nodeInfos(
@@ -59,10 +62,11 @@ export function schedulePending(
   now: number,
   opts: { strategy: Strategy; rrCursor: number; settleMs: number },
 ): SchedulingOutcome {
-  const all = store.listPods();
+  const bad: BadRow[] = [];
+  const all = goodPods(store.listPods(), bad);
   const pending = all.filter((p) => p.node === null && p.deletionAt === null);
-  if (pending.length === 0) return { mutations: [], rrCursor: opts.rrCursor, bound: [] };
-  const nodes = nodeInfos(store.listNodes(), all, now, opts.settleMs);
+  if (pending.length === 0) return { mutations: [], rrCursor: opts.rrCursor, bound: [], bad };
+  const nodes = nodeInfos(goodNodes(store.listNodes(), bad), all, now, opts.settleMs);
   const byName = new Map(pending.map((p) => [p.name, p]));
   const toSchedule: PodToSchedule[] = pending
     .sort((a, b) => a.createdAt - b.createdAt || (a.name < b.name ? -1 : 1))
@@ -114,5 +118,5 @@ export function schedulePending(
       at: now,
     });
   }
-  return { mutations: muts, rrCursor: res.rrCursor, bound };
+  return { mutations: muts, rrCursor: res.rrCursor, bound, bad };
 }

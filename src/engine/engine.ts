@@ -6,6 +6,7 @@ import { hostname } from "node:os";
 import { nextLifecycleDeadline, planNodeLifecycle } from "../controller/nodes.ts";
 import { planPodsDetailed } from "../controller/pods.ts";
 import { readPodsInput } from "../controller/pods-input.ts";
+import { type BadRow, BadRowReporter, goodNodes, goodPods } from "../controller/row-check.ts";
 import { type SchedulerStrategy, schedulePending } from "../controller/scheduling.ts";
 import type { Clock } from "../lib/clock.ts";
 import { sleep, systemClock } from "../lib/clock.ts";
@@ -24,12 +25,11 @@ import { DEFAULT_BACKOFF } from "../reconcile/backoff.ts";
 import { releaseLease, tryLease } from "../store/lease.ts";
 import type { Mutation } from "../store/mutations.ts";
 import type { NodeRow, NodeState } from "../store/rows.ts";
-import type { Store } from "../store/store.ts";
+import { EVENT_TTL_MS, type Store } from "../store/store.ts";
 
 export const CONTROLLER_LEASE = "controller";
 
-/** How long events are kept. */
-export const EVENT_TTL_MS = 60 * 60 * 1000;
+export { EVENT_TTL_MS } from "../store/store.ts";
 
 /** Runs `fn`; a throw (SQLITE_BUSY, a full disk) is logged, never allowed to end a loop. */
 function guarded<T>(log: Logger, what: string, fn: () => T): T | undefined {
@@ -168,9 +168,11 @@ export class Engine {
   /** Pods from objects, then scheduling. Returns how many mutations it committed. */
   controllerPass(): number {
     const now = this.clock.now();
+    // A row that does not parse is skipped (with a Warning event), never allowed to stop the pass.
+    const bad: BadRow[] = [];
     const lifecycle = planNodeLifecycle({
-      nodes: this.store.listNodes(),
-      pods: this.store.listPods(),
+      nodes: goodNodes(this.store.listNodes(), bad),
+      pods: goodPods(this.store.listPods(), bad),
       now,
       graceMs: this.opts.nodeGraceMs,
       evictionDelayMs: this.opts.evictionDelayMs,
@@ -180,7 +182,7 @@ export class Engine {
     // Read, plan and commit in one transaction: an undo or apply committed between the read and
     // the write would otherwise be planned against (and revisions numbered from) a stale snapshot.
     const muts: Mutation[] = this.store.transaction(() => {
-      const planned = planPodsDetailed(readPodsInput(this.store, now));
+      const planned = planPodsDetailed(readPodsInput(this.store, now, bad));
       this.rolloutWakeAt = planned.nextWakeAt;
       this.store.commit(planned.mutations);
       return planned.mutations;
@@ -193,12 +195,22 @@ export class Engine {
     });
     this.rrCursor = sched.rrCursor;
     this.store.commit(sched.mutations);
+    this.reportBadRows([...bad, ...sched.bad], now);
     for (const b of sched.bound) this.options.metrics?.schedulingLatency.observe(b.latencyMs / 1000);
     return lifecycle.length + muts.length + sched.mutations.length;
   }
 
   /** When a rollout needs another look (minReadySeconds, a progress deadline); from the last pass. */
   private rolloutWakeAt: number | null = null;
+
+  private readonly badRows = new BadRowReporter();
+
+  private reportBadRows(bad: readonly BadRow[], now: number): void {
+    const events = this.badRows.report(bad, now);
+    for (const e of events)
+      if (e.op === "recordEvent") this.log.warn(e.message, { event: "InvalidRow", object: e.objectName });
+    this.store.commit(events);
+  }
 
   /** Journal position already counted into mk_pods_created_total (set at start). */
   private journalSeq = 0;

@@ -1,6 +1,7 @@
 // Every Prometheus metric mk exports, defined in one place. Gauges that mirror the state are
 // computed at scrape time from the store; counters and histograms are fed by the engine.
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import type { ProbeKind } from "../probes/worker.ts";
 import type { ActionResult } from "../reconcile/execute.ts";
 import type { Store } from "../store/store.ts";
 
@@ -9,6 +10,30 @@ export interface PodUsage {
   node: string;
   cpuSeconds: number;
   memoryBytes: number;
+}
+
+/** mk_pod_restarts_total's reasons: the container exited and was started again, or was gone and made anew. */
+export const RESTART_REASONS = ["exited", "container-gone"] as const;
+export const PROBE_KINDS = ["liveness", "readiness", "startup"] as const satisfies readonly ProbeKind[];
+export const ACTION_RESULTS = ["success", "failure"] as const;
+// A Record keyed by the union: a new action type that is not listed here fails to compile.
+const ACTION_TYPE_SET: Record<ActionResult["action"]["type"], true> = {
+  create: true,
+  start: true,
+  stop: true,
+  replace: true,
+  remove: true,
+  "remove-orphan": true,
+  finalize: true,
+};
+export const ACTION_TYPES = Object.keys(ACTION_TYPE_SET) as ActionResult["action"]["type"][];
+
+/**
+ * Labelled counters start at 0 for every known label value (Prometheus' advice), so a quiet
+ * cluster exports them and `rate()` and dashboards work before the first increment.
+ */
+function zeroInit<L extends string>(c: Counter<L>, combos: readonly Partial<Record<L, string>>[]): void {
+  for (const labels of combos) c.inc(labels, 0);
 }
 
 export class Metrics {
@@ -48,6 +73,18 @@ export class Metrics {
       labelNames: ["action", "result"],
       registers,
     });
+    zeroInit(
+      this.podRestarts,
+      RESTART_REASONS.map((reason) => ({ reason })),
+    );
+    zeroInit(
+      this.probeFailures,
+      PROBE_KINDS.map((probe) => ({ probe })),
+    );
+    zeroInit(
+      this.reconcileActions,
+      ACTION_TYPES.flatMap((action) => ACTION_RESULTS.map((result) => ({ action, result }))),
+    );
     this.schedulingLatency = new Histogram({
       name: "mk_scheduling_latency_seconds",
       help: "Time from a pod being created in the state to its binding to a node",
@@ -139,12 +176,19 @@ export class Metrics {
     this.usage = usage;
   }
 
+  /** The latest Docker stats per pod (the engine collects them every 10 s). */
+  podUsage(): readonly PodUsage[] {
+    return this.usage;
+  }
+
   recordActions(results: readonly ActionResult[]): void {
     for (const r of results) {
       this.reconcileActions.inc({ action: r.action.type, result: r.ok ? "success" : "failure" });
       if (!r.ok) continue;
       if ((r.action.type === "start" || r.action.type === "create") && r.action.restart) {
-        this.podRestarts.inc({ reason: r.action.type === "create" ? "container-gone" : "exited" });
+        const reason: (typeof RESTART_REASONS)[number] =
+          r.action.type === "create" ? "container-gone" : "exited";
+        this.podRestarts.inc({ reason });
       }
     }
   }

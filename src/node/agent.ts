@@ -2,6 +2,8 @@
 // events, plus a periodic resync), derives container and pod status, plans and executes the
 // actions that make the node match the pods bound to it, and reports into the store. It talks to
 // the controller only through the store's tables: pods bound to its node in, status out.
+import pLimit, { type LimitFunction } from "p-limit";
+import { BadRowReporter, checkPod, partitionRows } from "../controller/row-check.ts";
 import type { Clock } from "../lib/clock.ts";
 import { errorMessage } from "../lib/errors.ts";
 import type { Logger } from "../lib/log.ts";
@@ -67,13 +69,13 @@ export interface PassSummary {
   nextWakeAt: number | null;
 }
 
-export function toDesiredPod(row: PodRow): DesiredPod {
+export function toDesiredPod(row: PodRow, spec: PodSpec = JSON.parse(row.spec) as PodSpec): DesiredPod {
   return {
     name: row.name,
     uid: row.uid,
     ownerKind: row.ownerKind,
     ownerName: row.ownerName,
-    spec: JSON.parse(row.spec) as PodSpec,
+    spec,
     deleting: row.deletionAt !== null,
   };
 }
@@ -90,26 +92,21 @@ export class NodeAgent {
    * are busy (their status is left alone until the actions are done).
    */
   private readonly inFlight = new Map<string, Promise<ActionResult[]>>();
-  private running = 0;
-  private readonly queue: (() => void)[] = [];
+  /** At most `concurrency` pods' actions at a time (p-limit: see docs/architecture.md). */
+  private readonly limit: LimitFunction;
+  private readonly badRows = new BadRowReporter();
 
-  constructor(readonly opts: AgentOptions) {}
+  constructor(readonly opts: AgentOptions) {
+    this.limit = pLimit(opts.concurrency ?? 8);
+  }
 
   /** How many pods have actions running (for tests and shutdown). */
   busy(): number {
     return this.inFlight.size;
   }
 
-  private async slot<T>(fn: () => Promise<T>): Promise<T> {
-    const limit = this.opts.concurrency ?? 8;
-    if (this.running >= limit) await new Promise<void>((r) => this.queue.push(r));
-    this.running++;
-    try {
-      return await fn();
-    } finally {
-      this.running--;
-      this.queue.shift()?.();
-    }
+  private slot<T>(fn: () => Promise<T>): Promise<T> {
+    return this.limit(fn);
   }
 
   get node(): string {
@@ -121,10 +118,14 @@ export class NodeAgent {
   async pass(opts: { wait?: boolean } = {}): Promise<PassSummary> {
     const wait = opts.wait ?? true;
     const { store, runtime, node, cluster, clock, log } = this.opts;
-    const observed = await runtime.list({ [LABEL.managed]: "true", [LABEL.cluster]: cluster });
+    const all = await runtime.list({ [LABEL.managed]: "true", [LABEL.cluster]: cluster });
     // Pods are read after the containers, so a container is never newer than the pods we know.
-    const rows = store.listPods({ node });
-    const pods = rows.map(toDesiredPod);
+    // A pod row that does not parse is skipped, and so are its containers (left as they are, not
+    // taken for orphans): one bad row never stops the node's pass.
+    const checked = partitionRows(store.listPods({ node }), "Pod", checkPod);
+    const rows = checked.good.map((c) => c.row);
+    const pods = checked.good.map((c) => toDesiredPod(c.row, c.spec));
+    const skipped = new Set(checked.bad.map((b) => b.name));
     const prevStatuses = new Map(
       store.containerStatusesOnNode(node).map((s) => [containerKey(s.pod, s.container), s]),
     );
@@ -132,7 +133,7 @@ export class NodeAgent {
     const now = clock.now();
 
     const byKey = new Map<string, RuntimeContainer>();
-    for (const c of observed) {
+    for (const c of all) {
       const id = identityOf(c.labels);
       if (!id) continue;
       const key = containerKey(id.pod, id.container);
@@ -166,7 +167,10 @@ export class NodeAgent {
       ),
     );
 
-    const muts: Mutation[] = [];
+    const observed = skipped.size ? all.filter((c) => !skipped.has(identityOf(c.labels)?.pod ?? "")) : all;
+    const muts: Mutation[] = this.badRows.report(checked.bad, now, node);
+    for (const e of muts)
+      if (e.op === "recordEvent") log.warn(e.message, { pod: e.objectName, node, event: "InvalidRow" });
     const statuses = new Map<string, ContainerStatus>();
     const backoffOf = (pod: DesiredPod) => effectiveBackoff(this.opts.backoff, pod.spec.restartBackoff);
     for (const pod of pods) {
@@ -226,7 +230,7 @@ export class NodeAgent {
     muts.push({
       op: "replaceObservedContainers",
       node,
-      rows: observed.flatMap((c) => observedRow(c, node, now)),
+      rows: all.flatMap((c) => observedRow(c, node, now)),
     });
     store.commit(muts);
 

@@ -13,7 +13,8 @@ import type { Logger } from "../lib/log.ts";
 import type { Dialer } from "../probes/runners.ts";
 import { DockerRuntime } from "../runtime/docker.ts";
 import type { NodeConnection, NodeEndpoint, ParsedDockerUrl } from "./connect.ts";
-import { describeKey, parseKnownHosts, verifyHostKey } from "./known-hosts.ts";
+import { expandHome } from "./identity-path.ts";
+import { describeKey, parseKnownHosts, readKnownHosts, verifyHostKey } from "./known-hosts.ts";
 
 export interface SshOptions {
   knownHostsFile: string;
@@ -38,10 +39,10 @@ export function defaultKnownHosts(env: NodeJS.ProcessEnv = process.env): string 
   return env.MK_KNOWN_HOSTS ?? join(homedir(), ".ssh", "known_hosts");
 }
 
-/** The private key: --identity, else the usual files in ~/.ssh. */
+/** The private key: --identity (a leading ~/ is this user's home), else the usual files in ~/.ssh. */
 export function readIdentity(file: string | null | undefined): Buffer | undefined {
   const candidates = file
-    ? [file]
+    ? [expandHome(file)]
     : ["id_ed25519", "id_ecdsa", "id_rsa"].map((f) => join(homedir(), ".ssh", f));
   for (const c of candidates) {
     try {
@@ -73,11 +74,13 @@ export function sshConfig(
     keepaliveInterval: opts.keepaliveIntervalMs,
     keepaliveCountMax: opts.keepaliveCountMax,
     hostVerifier: (hostKey: Buffer) => {
-      let text = "";
+      let text: string;
       try {
-        text = readFileSync(opts.knownHostsFile, "utf8");
-      } catch {
-        // no file yet: every key is unknown
+        text = readKnownHosts(opts.knownHostsFile);
+      } catch (err) {
+        // An unreadable file is not "unknown host": refuse, and say why.
+        onVerdict?.(`unreadable: ${errorMessage(err)}`);
+        return false;
       }
       const { keyType, keyBase64 } = describeKey(hostKey);
       const verdict = verifyHostKey(parseKnownHosts(text), u.host, u.port, keyType, keyBase64);
@@ -187,9 +190,13 @@ export class SshDockerConnection implements NodeConnection {
         this.lastError =
           this.verdict === "changed"
             ? `host key of ${this.u.host} CHANGED: refusing to connect (possible man-in-the-middle); fix ${this.opts.knownHostsFile} if the host was reinstalled`
-            : this.verdict === "unknown"
-              ? `host key of ${this.u.host} is not in ${this.opts.knownHostsFile}: add the node with --accept-new-host-key`
-              : err.message;
+            : this.verdict === "revoked"
+              ? `host key of ${this.u.host} is REVOKED in ${this.opts.knownHostsFile}: refusing to connect`
+              : this.verdict === "unknown"
+                ? `host key of ${this.u.host} is not in ${this.opts.knownHostsFile}: add the node with --accept-new-host-key`
+                : this.verdict.startsWith("unreadable: ")
+                  ? this.verdict.slice("unreadable: ".length)
+                  : err.message;
         c.destroy();
         reject(new NodeUnreachableError(`Cannot reach node ${this.ep.name} over SSH: ${this.lastError}`));
       };

@@ -1,11 +1,17 @@
 // First contact with an SSH node (`mk node add --accept-new-host-key`): like ssh's accept-new,
 // an unknown host key is written to known_hosts, a known one passes, a changed one is refused.
-import { appendFileSync, mkdirSync, readFileSync } from "node:fs";
+import { appendFileSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { Client } from "ssh2";
 import { InvalidInputError, RuntimeError } from "../lib/errors.ts";
 import { parseDockerUrl } from "./connect.ts";
-import { describeKey, knownHostsLine, parseKnownHosts, verifyHostKey } from "./known-hosts.ts";
+import {
+  describeKey,
+  knownHostsLine,
+  parseKnownHosts,
+  readKnownHosts,
+  verifyHostKey,
+} from "./known-hosts.ts";
 import { defaultKnownHosts, readIdentity } from "./ssh-docker.ts";
 
 export async function trustHostOnAdd(
@@ -15,12 +21,7 @@ export async function trustHostOnAdd(
   const u = parseDockerUrl(docker);
   if (u.kind !== "ssh") return "known";
   const file = opts.knownHostsFile ?? defaultKnownHosts();
-  let text = "";
-  try {
-    text = readFileSync(file, "utf8");
-  } catch {
-    // no file yet
-  }
+  const text = readKnownHosts(file);
   const entries = parseKnownHosts(text);
   let seen: { keyType: string; keyBase64: string } | undefined;
   const key = readIdentity(opts.identityFile);
@@ -51,6 +52,11 @@ export async function trustHostOnAdd(
   if (!seen) throw new RuntimeError(`Cannot read the SSH host key of ${u.host}:${u.port}`);
   const verdict = verifyHostKey(entries, u.host, u.port, seen.keyType, seen.keyBase64);
   if (verdict === "known") return "known";
+  if (verdict === "revoked") {
+    throw new InvalidInputError(
+      `Host key of ${u.host}:${u.port} is REVOKED in ${file} (${seen.keyType}); refusing`,
+    );
+  }
   if (verdict === "changed") {
     throw new InvalidInputError(
       `Host key of ${u.host}:${u.port} has CHANGED (${seen.keyType}); refusing. If the host was reinstalled, remove its line from ${file}`,

@@ -102,6 +102,7 @@ export function applyObjects(
     store.commit(mutations);
     // The pods the objects call for exist (Pending) as soon as apply returns, server or not; the
     // controller's next pass computes the same and finds nothing to do.
+    // A bad row elsewhere in the state is the controller's to report; apply plans around it.
     store.commit(planPods(readPodsInput(store, now)));
     return results;
   });

@@ -3,7 +3,6 @@ import { templateHash } from "../controller/pods.ts";
 import { InvalidInputError, NotFoundError } from "../lib/errors.ts";
 import type { MkObjectBody, PodSetObject } from "../manifest/types.ts";
 import { podRequests } from "../scheduler/schedule.ts";
-import { openSqlite } from "../store/db.ts";
 import type { Store } from "../store/store.ts";
 import { type ConditionView, type RevisionView, rolloutHistory, rolloutStatus } from "./rollout.ts";
 import {
@@ -130,33 +129,5 @@ export function describe(store: Store, kind: string, name: string): Described {
   }
 }
 
-export interface SqlResult {
-  columns: string[];
-  rows: Record<string, unknown>[];
-}
-
-/** Runs one statement on a read-only connection: SQLite itself refuses writes. */
-export function runSql(path: string, query: string): SqlResult {
-  const sqlite = openSqlite(path, { readonly: true });
-  try {
-    let stmt: ReturnType<typeof sqlite.prepare<unknown[], Record<string, unknown>>>;
-    try {
-      stmt = sqlite.prepare<unknown[], Record<string, unknown>>(query);
-    } catch (err) {
-      throw new InvalidInputError(`Cannot run SQL: ${(err as Error).message}`);
-    }
-    if (!stmt.reader) {
-      throw new InvalidInputError(
-        "Cannot run SQL: mk sql is read-only; only statements that return rows (SELECT, WITH, PRAGMA reads) are allowed",
-      );
-    }
-    try {
-      const rows = stmt.all();
-      return { columns: stmt.columns().map((c) => c.name), rows };
-    } catch (err) {
-      throw new InvalidInputError(`Cannot run SQL: ${(err as Error).message}`);
-    }
-  } finally {
-    sqlite.close();
-  }
-}
+// mk sql lives in sql.ts (the query child process loads only that); re-exported for callers here.
+export { runSql, type SqlResult, SqlRowLimitError, writingPragma } from "./sql.ts";

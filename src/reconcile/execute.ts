@@ -1,6 +1,7 @@
 // executeActions(): performs a plan on one node's runtime with bounded concurrency. Actions on one
 // pod run in order; different pods run in parallel. A failed action is reported and recorded,
 // never thrown: the next pass plans it again (after a back-off where one applies).
+import pLimit from "p-limit";
 import { errorMessage } from "../lib/errors.ts";
 import type { ContainerRuntime } from "../runtime/runtime.ts";
 import type { Mutation } from "../store/mutations.ts";
@@ -57,22 +58,21 @@ export async function executeActions(actions: readonly Action[], deps: ExecuteDe
     if (list) list.push(a);
     else byPod.set(k, [a]);
   }
-  const queues = [...byPod.values()];
   const results: ActionResult[] = [];
-  let next = 0;
-  const worker = async () => {
-    while (next < queues.length) {
-      const queue = queues[next++] ?? [];
-      // One pod's actions run in order, and stop at the first failure (no finalize after a
-      // failed removal): the next pass plans the rest again.
-      for (const a of queue) {
-        const r = await executeOne(a, deps);
-        results.push(r);
-        if (!r.ok) break;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(deps.concurrency, queues.length)) }, worker));
+  const limit = pLimit(Math.max(1, deps.concurrency));
+  await Promise.all(
+    [...byPod.values()].map((queue) =>
+      limit(async () => {
+        // One pod's actions run in order, and stop at the first failure (no finalize after a
+        // failed removal): the next pass plans the rest again.
+        for (const a of queue) {
+          const r = await executeOne(a, deps);
+          results.push(r);
+          if (!r.ok) break;
+        }
+      }),
+    ),
+  );
   return results;
 }
 

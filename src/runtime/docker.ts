@@ -378,9 +378,12 @@ export class DockerRuntime implements ContainerRuntime {
     }
   }
 
-  async loadImage(tar: Readable): Promise<void> {
+  async loadImage(tar: Readable, opts: { signal?: AbortSignal } = {}): Promise<void> {
     try {
-      const res = (await this.docker.loadImage(tar)) as unknown as Readable;
+      const res = (await this.docker.loadImage(
+        tar,
+        opts.signal ? ({ abortSignal: opts.signal } as object) : undefined,
+      )) as unknown as Readable;
       let body = "";
       for await (const chunk of res) body += String(chunk);
       const m = /"error(?:Detail)?"\s*:\s*(\{[^}]*\}|"[^"]*")/.exec(body);

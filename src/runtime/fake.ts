@@ -1,7 +1,7 @@
 // An in-memory ContainerRuntime for unit tests only: containers are records whose state changes
 // when told to. The same behaviour is proven against real Docker in test/integration/.
 import { randomUUID } from "node:crypto";
-import { PassThrough, Readable } from "node:stream";
+import { Readable } from "node:stream";
 import type { Clock } from "../lib/clock.ts";
 import { systemClock } from "../lib/clock.ts";
 import { RuntimeError } from "../lib/errors.ts";
@@ -127,10 +127,21 @@ export class FakeRuntime implements ContainerRuntime {
     await new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
     this.listeners.delete(onEvent);
   }
-  async saveImage(): Promise<Readable> {
-    return new PassThrough().end();
+  async saveImage(ref: string): Promise<Readable> {
+    this.check("save");
+    if (!this.images.has(ref)) throw new RuntimeError(`No such image: ${ref}`);
+    return Readable.from([Buffer.from(`fake image ${ref}\n`)]);
   }
-  async loadImage(): Promise<void> {}
+  /** Reads the whole stream (like docker load), then knows the images named in it. */
+  async loadImage(tar: Readable, opts: { signal?: AbortSignal } = {}): Promise<void> {
+    this.check("load");
+    let text = "";
+    for await (const chunk of tar) {
+      if (opts.signal?.aborted) throw new RuntimeError("load aborted");
+      text += String(chunk);
+    }
+    for (const m of text.matchAll(/^fake image (\S+)$/gm)) if (m[1]) this.images.add(m[1]);
+  }
 
   /** Test helper: the container's process exits with `code`. */
   exit(id: string, code: number, opts: { oom?: boolean } = {}): void {

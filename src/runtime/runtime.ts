@@ -95,6 +95,6 @@ export interface ContainerRuntime {
   ): Promise<void>;
   /** `docker save` of one image, as a tar stream. */
   saveImage(ref: string): Promise<Readable>;
-  /** `docker load` of a tar stream. */
-  loadImage(tar: Readable): Promise<void>;
+  /** `docker load` of a tar stream; an aborted `signal` ends the upload at once (and rejects). */
+  loadImage(tar: Readable, opts?: { signal?: AbortSignal }): Promise<void>;
 }

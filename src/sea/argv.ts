@@ -16,3 +16,6 @@ export function wantsJsonErrors(args: readonly string[]): boolean {
       ((a === "-o" || a === "--output") && args[i + 1] === "json") || a === "--output=json" || a === "-ojson",
   );
 }
+
+/** argv[2] of the child process that runs one `mk sql` query (api/sql-runner.ts). Not a command. */
+export const SQL_CHILD_COMMAND = "__mk-sql-child";

@@ -18,14 +18,24 @@ import type {
 } from "./rows.ts";
 import * as s from "./schema.ts";
 
-/** How many journal entries are kept; older ones are trimmed (a replica further behind re-syncs). */
-const JOURNAL_KEEP = 10_000;
+/**
+ * How many journal entries are kept: every commit that journals trims what falls behind the newest
+ * JOURNAL_KEEP, in the same transaction (a replica further behind re-syncs from a snapshot).
+ */
+export const JOURNAL_KEEP = 10_000;
+
+/** How long events are kept after they were last seen. */
+export const EVENT_TTL_MS = 60 * 60 * 1000;
+
+/** Commits that record events prune expired ones at most this often (per process). */
+export const EVENT_PRUNE_INTERVAL_MS = 60_000;
 
 export type CommitListener = (muts: readonly Mutation[]) => void;
 
 export class Store {
   private readonly listeners = new Set<CommitListener>();
-  private journalWrites = 0;
+  /** When this process last pruned expired events (0: not yet, so its first event write does). */
+  private eventsPrunedAt = 0;
 
   constructor(
     readonly path: string,
@@ -33,6 +43,14 @@ export class Store {
     readonly db: Db,
     readonly clock: Clock = systemClock,
   ) {}
+
+  private get trimJournal() {
+    this.trimJournalStmt ??= this.sqlite.prepare(
+      "DELETE FROM journal WHERE seq <= (SELECT max(seq) FROM journal) - ?",
+    );
+    return this.trimJournalStmt;
+  }
+  private trimJournalStmt: ReturnType<Sqlite["prepare"]> | undefined;
 
   static open(path: string, opts: OpenOptions & { clock?: Clock } = {}): Store {
     const { sqlite, db } = openDb(path, opts);
@@ -47,7 +65,13 @@ export class Store {
   commit(muts: readonly Mutation[]): void {
     if (muts.length === 0) return;
     const at = this.clock.now();
+    // Trimming happens on every write path (CLI without a server included), not in a server loop:
+    // the journal keeps its last JOURNAL_KEEP entries, events live EVENT_TTL_MS after last seen.
+    const pruneEvents =
+      at - this.eventsPrunedAt >= EVENT_PRUNE_INTERVAL_MS && muts.some((m) => m.op === "recordEvent");
     const run = this.sqlite.transaction(() => {
+      let journaled = false;
+      if (pruneEvents) applyMutation(this.db, { op: "pruneEvents", before: at - EVENT_TTL_MS });
       for (const m of muts) {
         applyMutation(this.db, m);
         if (isJournaled(m)) {
@@ -55,17 +79,14 @@ export class Store {
             .insert(s.journal)
             .values({ at, op: m.op, args: JSON.stringify(m) })
             .run();
-          this.journalWrites++;
+          journaled = true;
         }
       }
+      // A rowid range: a cheap seek when there is nothing to trim.
+      if (journaled) this.trimJournal.run(JOURNAL_KEEP);
     });
     run.immediate();
-    if (this.journalWrites > 1000) {
-      this.journalWrites = 0;
-      this.sqlite
-        .prepare("DELETE FROM journal WHERE seq <= (SELECT max(seq) FROM journal) - ?")
-        .run(JOURNAL_KEEP);
-    }
+    if (pruneEvents) this.eventsPrunedAt = at;
     for (const l of this.listeners) l(muts);
   }
 

@@ -2,6 +2,7 @@
 // script, no CDN, nothing read from disk) that polls the JSON API and shows nodes, pods and recent
 // events. The markup here is static; status-script.ts fills it in the browser.
 import { createHash } from "node:crypto";
+import { CHART_CSS, CHART_SCRIPT } from "./status-charts.ts";
 import { STATUS_SCRIPT } from "./status-script.ts";
 import { STATUS_CSS } from "./status-style.ts";
 
@@ -11,8 +12,8 @@ const sha256 = (text: string): string => `'sha256-${createHash("sha256").update(
 // browser would still refuse to run or style it. connect-src 'self' is all the script needs.
 const CSP = [
   "default-src 'none'",
-  `script-src ${sha256(STATUS_SCRIPT)}`,
-  `style-src ${sha256(STATUS_CSS)}`,
+  `script-src ${sha256(STATUS_SCRIPT)} ${sha256(CHART_SCRIPT)}`,
+  `style-src ${sha256(STATUS_CSS)} ${sha256(CHART_CSS)}`,
   "connect-src 'self'",
   "img-src data:",
   "base-uri 'none'",
@@ -41,6 +42,7 @@ const HTML = `<!doctype html>
 <title>mk status</title>
 <link rel="icon" href="data:,">
 <style>${STATUS_CSS}</style>
+<style>${CHART_CSS}</style>
 </head>
 <body>
 <header class="top">
@@ -59,12 +61,17 @@ const HTML = `<!doctype html>
     ${tile("tile-restarts", "Container restarts")}
     ${tile("tile-warnings", "Recent warnings")}
   </section>
+  <section class="card" aria-labelledby="charts-title">
+    <div class="card-head"><h2 id="charts-title">Recent history</h2><span class="count" id="charts-span"></span></div>
+    <div class="charts" id="charts"></div>
+  </section>
   ${card("nodes", "Nodes", "No nodes registered")}
   ${card("pods", "Pods", "No pods: apply a manifest with <code>mk apply -f</code>")}
   ${card("events", "Recent events", "No events yet")}
 </main>
 <footer>Refreshes every second from <code>/api/v1</code>. Paused while this tab is hidden.</footer>
 <script>${STATUS_SCRIPT}</script>
+<script>${CHART_SCRIPT}</script>
 </body>
 </html>
 `;

@@ -85,7 +85,12 @@ test("unknown objects answer 404, wrong methods 405, bad bodies 400, SQL writes 
   assert.equal((await fetch(`${base}/api/v1/pods/nope`)).status, 404);
   assert.equal((await fetch(`${base}/api/v1/nope`)).status, 404);
   assert.equal((await fetch(`${base}/api/v1/pods`, { method: "DELETE" })).status, 405);
-  assert.equal((await fetch(`${base}/api/v1/apply`, { method: "POST", body: "{not json" })).status, 400);
+  const notJson = await fetch(`${base}/api/v1/apply`, {
+    method: "POST",
+    body: "{not json",
+    headers: { "content-type": "application/json" },
+  });
+  assert.equal(notJson.status, 400);
   assert.equal((await post("/api/v1/apply", { wrong: true })).status, 400);
   const sql = await post("/api/v1/sql", { query: "drop table pods" });
   assert.equal(sql.status, 400);

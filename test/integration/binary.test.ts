@@ -237,6 +237,20 @@ describe("dist/mk (single executable)", { timeout: 600_000 }, () => {
     );
   });
 
+  test("mk sql runs its query in a child of the executable itself: a runaway CTE stops at --timeout", async () => {
+    const r = await mk([
+      "sql",
+      "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c",
+      "--timeout",
+      "1s",
+    ]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.equal(
+      r.stderr.trim(),
+      "error: Cannot run SQL: the query ran longer than 1s and was stopped (the time limit: --timeout on mk sql, --sql-timeout on mk server)",
+    );
+  });
+
   test("a second start reuses the cached addon (same file, mtime unchanged)", async () => {
     const cache = join(HOME, ".cache/mk");
     const [file] = addonFiles(cache);
@@ -347,6 +361,15 @@ describe("dist/mk (single executable)", { timeout: 600_000 }, () => {
       assert.ok(list.includes("README.md"), list.join(","));
       const sum = sha256(tarball);
       assert.equal(readFileSync(`${tarball}.sha256`, "utf8"), `${sum}  mk-${VERSION}-linux-x64.tar.gz\n`);
+      assert.ok(list.includes("CHANGELOG.md"), list.join(","));
+      const npmTgz = `mk-orchestrator-${VERSION}.tgz`;
+      assert.equal(
+        readFileSync(join(out, "SHA256SUMS"), "utf8"),
+        `${sum}  mk-${VERSION}-linux-x64.tar.gz\n${sha256(join(out, npmTgz))}  ${npmTgz}\n`,
+      );
+      const npmList = spawnSync("tar", ["-tzf", join(out, npmTgz)], { encoding: "utf8" }).stdout;
+      assert.match(npmList, /package\/bin\/mk\.js/);
+      assert.match(npmList, /package\/dist\/mk\.cjs/);
       const rb = readFileSync(formula, "utf8");
       assert.match(rb, new RegExp(`sha256 "${sum}"`));
       assert.match(rb, new RegExp(`url ".*/v${VERSION}/mk-${VERSION}-linux-x64\\.tar\\.gz"`));

@@ -133,3 +133,54 @@ test("statusPage() shows an applied pod and its restart count rising after docke
   assert.deepEqual(problems, []);
   await page.close();
 });
+
+const chart = (page: Page, series: string) => page.locator(`figure[data-series="${series}"]`);
+
+async function chartLast(page: Page, series: string): Promise<Record<string, number | null>> {
+  const raw = await chart(page, series).getAttribute("data-last", { timeout: 1000 });
+  return JSON.parse(raw ?? "{}") as Record<string, number | null>;
+}
+
+test("status page charts move live: the restarts line rises after docker kill, without reload", async () => {
+  assert.ok(browser, "chromium did not start");
+  const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+  const problems: string[] = [];
+  page.on("pageerror", (err) => problems.push(`pageerror: ${err.message}`));
+  await page.goto(`${url}/`);
+  // Every default series has its chart, in the server's order.
+  await waitFor(async () => (await page.locator("figure[data-series]").count()) === 6, 15_000, "6 charts");
+  assert.deepEqual(
+    await page.evaluate<string[]>(
+      "Array.from(document.querySelectorAll('figure[data-series]')).map((e) => e.dataset.series)",
+    ),
+    ["pods_running", "nodes", "restarts", "scheduling_latency", "startup_latency", "pod_cpu"],
+  );
+  await waitFor(
+    async () => ((await chartLast(page, "pods_running")).local ?? 0) >= 3,
+    30_000,
+    "the running-pods chart shows the 3 pods on node local",
+  );
+  assert.equal((await chartLast(page, "nodes")).Ready, 1);
+  const before = (await chartLast(page, "restarts")).restarts ?? 0;
+  const path = chart(page, "restarts").locator("path.line");
+  const dBefore = await path.getAttribute("d");
+  assert.ok(dBefore?.startsWith("M"), `restarts line drawn: ${dBefore}`);
+  await page.screenshot({ path: join(SHOTS, "status-charts-1-steady.png"), fullPage: true });
+
+  const [victim] = (await box.containers({ "mk.owner": "web" })).filter((c) => c.State === "running");
+  assert.ok(victim, "no running container for podset web");
+  await docker.getContainer(victim.Id).kill();
+
+  await waitFor(
+    async () => ((await chartLast(page, "restarts")).restarts ?? 0) > before,
+    30_000,
+    `the restarts chart rises above ${before}`,
+  );
+  assert.notEqual(await path.getAttribute("d"), dBefore, "the restarts line was not redrawn");
+  await page.screenshot({ path: join(SHOTS, "status-charts-2-after-kill.png"), fullPage: true });
+  // The startup-latency chart has values once pods started within its window.
+  const startup = await chartLast(page, "startup_latency");
+  assert.ok((startup.p50 ?? 0) > 0 && (startup.p99 ?? 0) >= (startup.p50 ?? 0), JSON.stringify(startup));
+  assert.deepEqual(problems, []);
+  await page.close();
+});

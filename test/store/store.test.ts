@@ -12,7 +12,7 @@ import { applyObjects } from "../../src/ops/apply.ts";
 import { runSql } from "../../src/ops/queries.ts";
 import { readLease, releaseLease, tryLease } from "../../src/store/lease.ts";
 import { loadMigrations } from "../../src/store/migrations.ts";
-import { Store } from "../../src/store/store.ts";
+import { EVENT_TTL_MS, JOURNAL_KEEP, Store } from "../../src/store/store.ts";
 import { makePodSpec, makeStatus } from "../fixtures.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "mk-store-test-"));
@@ -177,5 +177,53 @@ test("stale agent writes are dropped: another uid, another node, or a finalize o
   assert.equal(s.containerStatuses("hello").length, 0, "the old incarnation's status is fenced off");
   s.commit([{ op: "deletePod", name: "hello", uid: pod.uid }]);
   assert.ok(s.getPod("hello"), "a finalize of the old uid does not delete the new incarnation");
+  s.close();
+});
+
+test("Store.commit() trims the journal and expired events on every write path (short-lived stores too)", () => {
+  const clock = new FakeClock(10 * EVENT_TTL_MS);
+  const file = join(dir, "trim.db");
+  const ev = (name: string, at: number) =>
+    ({
+      op: "recordEvent",
+      type: "Normal",
+      reason: "Scaled",
+      objectKind: "PodSet",
+      objectName: name,
+      node: null,
+      message: "m",
+      at,
+    }) as const;
+  const meta = (i: number) =>
+    ({
+      op: "upsertNode",
+      name: `n${i % 3}`,
+      docker: "unix:///x",
+      identityFile: null,
+      socketPath: null,
+      labels: "{}",
+      taints: "[]",
+      unschedulable: false,
+      at: i,
+    }) as const;
+  // Many processes, each writing a little (what `mk node add`/`mk scale` without a server do).
+  for (let p = 0; p < 30; p++) {
+    const s = Store.open(file, { clock });
+    s.commit(Array.from({ length: JOURNAL_KEEP / 20 }, (_, i) => meta(p * 1000 + i)));
+    s.commit([ev(`old-${p}`, clock.now())]);
+    s.close();
+    clock.step(EVENT_TTL_MS / 10);
+  }
+  const s = Store.open(file, { clock });
+  assert.equal(s.journalLength(), JOURNAL_KEEP, "the journal keeps exactly its last JOURNAL_KEEP entries");
+  const seqs = s.sqlite.prepare("select min(seq) lo, max(seq) hi from journal").get() as {
+    lo: number;
+    hi: number;
+  };
+  assert.equal(seqs.hi - seqs.lo + 1, JOURNAL_KEEP, "the newest ones");
+  s.commit([ev("new", clock.now())]);
+  const names = s.listEvents().map((e) => e.objectName);
+  assert.ok(names.length <= 11, `events older than the TTL are gone: ${names.join(" ")}`);
+  assert.ok(!names.includes("old-0") && names.includes("old-29") && names.includes("new"));
   s.close();
 });

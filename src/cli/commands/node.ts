@@ -1,6 +1,7 @@
 // mk node add|ls|cordon|uncordon|drain|rm
 import { UsageError } from "../../lib/errors.ts";
 import type { Taint, TaintEffect } from "../../manifest/types.ts";
+import { resolveIdentityPath } from "../../node/identity-path.ts";
 import { createContext } from "../context.ts";
 import { globalOptions } from "../index.ts";
 import { formatData } from "../output.ts";
@@ -43,7 +44,9 @@ export async function runNode(args: string[], opts: Record<string, unknown>): Pr
           throw new UsageError("mk node add needs --docker ssh://user@host[:port] or unix:///path");
         const taints = list(opts.taint).map(parseTaint);
         const labels = parseLabels(list(opts.label));
-        const identityFile = typeof opts.identity === "string" ? opts.identity : undefined;
+        // Resolved here: the server reading the key runs in another directory (or as another user).
+        const identityFile =
+          typeof opts.identity === "string" ? resolveIdentityPath(opts.identity) : undefined;
         const socketPath = typeof opts.socket === "string" ? opts.socket : undefined;
         if (opts.docker.startsWith("ssh://")) {
           const { trustHostOnAdd } = await import("../../node/ssh-trust.ts");

@@ -1,16 +1,20 @@
 // mk server: the controller, one agent per node and the HTTP API, under the controller lease.
 import { once } from "node:events";
+import { readFileSync } from "node:fs";
+import { HOW_TO_MAKE_A_TOKEN, isLoopbackHost, readToken } from "../../api/auth.ts";
 import { LocalApi } from "../../api/local.ts";
 import { createApiServer } from "../../api/server.ts";
 import { Engine } from "../../engine/engine.ts";
 import { UsageError } from "../../lib/errors.ts";
+import { MetricsHistory } from "../../metrics/history.ts";
+import { addDefaultSeries } from "../../metrics/history-series.ts";
 import { Metrics } from "../../metrics/registry.ts";
 import { validateBackoff } from "../../reconcile/backoff.ts";
 import { Store } from "../../store/store.ts";
 import { statusPage } from "../../web/status-page.ts";
 import { createContext } from "../context.ts";
 import { globalOptions } from "../index.ts";
-import { durationOpt } from "./apply.ts";
+import { integerFlag, parseServerTimings, SQL_MAX_ROWS } from "../timing-flags.ts";
 
 export function parseListen(v: string): { host: string; port: number } {
   const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(v);
@@ -21,8 +25,33 @@ export function parseListen(v: string): { host: string; port: number } {
   return { host: m[1] ?? (m[2] || "127.0.0.1"), port };
 }
 
+/** PEM files of --tls-cert and --tls-key: both or neither, both readable. */
+export function readTls(
+  opts: Record<string, unknown>,
+  read: (path: string) => Buffer = (p) => readFileSync(p),
+): { cert: Buffer; key: Buffer } | undefined {
+  const cert = typeof opts.tlsCert === "string" ? opts.tlsCert : undefined;
+  const key = typeof opts.tlsKey === "string" ? opts.tlsKey : undefined;
+  if (cert === undefined && key === undefined) return undefined;
+  if (cert === undefined || key === undefined)
+    throw new UsageError(
+      `${cert === undefined ? "--tls-key" : "--tls-cert"} needs ${cert === undefined ? "--tls-cert" : "--tls-key"} too`,
+    );
+  const load = (flag: string, file: string) => {
+    try {
+      return read(file);
+    } catch (err) {
+      throw new UsageError(
+        `${flag} ${file}: cannot read it: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      );
+    }
+  };
+  return { cert: load("--tls-cert", cert), key: load("--tls-key", key) };
+}
+
 export async function runServer(_args: string[], opts: Record<string, unknown>): Promise<number> {
-  const ctx = createContext({ ...globalOptions(opts), verboseLog: true });
+  const globals = globalOptions(opts);
+  const ctx = createContext({ ...globals, verboseLog: true });
   if (ctx.server)
     throw new UsageError("mk server runs against a state file; --server/MK_SERVER makes no sense here");
   const listen = parseListen(String(opts.listen ?? "127.0.0.1:7070"));
@@ -30,16 +59,39 @@ export async function runServer(_args: string[], opts: Record<string, unknown>):
   if (strategy !== "least-loaded" && strategy !== "round-robin") {
     throw new UsageError(`--scheduler ${strategy}: expected least-loaded or round-robin`);
   }
+  const t = parseServerTimings(opts);
+  const sqlMaxRows = integerFlag(
+    SQL_MAX_ROWS.flag,
+    opts.sqlMaxRows,
+    SQL_MAX_ROWS.default,
+    SQL_MAX_ROWS.min,
+    SQL_MAX_ROWS.max,
+  );
   let backoff: ReturnType<typeof validateBackoff>;
   try {
     backoff = validateBackoff({
-      initialMs: durationOpt(opts.backoffInitial ?? "10s", "--backoff-initial"),
-      maxMs: durationOpt(opts.backoffMax ?? "300s", "--backoff-max"),
-      resetMs: durationOpt(opts.backoffReset ?? "10m", "--backoff-reset"),
+      initialMs: t.backoffInitialMs,
+      maxMs: t.backoffMaxMs,
+      resetMs: t.backoffResetMs,
     });
   } catch (err) {
     throw err instanceof RangeError ? new UsageError(err.message) : err;
   }
+  const token = readToken(globals.tokenFile, process.env);
+  const tls = readTls(opts);
+  const loopback = isLoopbackHost(listen.host);
+  if (!loopback && token === undefined) {
+    throw new UsageError(
+      `Cannot listen on ${listen.host}:${listen.port} without an API token: anyone who can reach it could run containers, and a container on Docker is root on its host; ${HOW_TO_MAKE_A_TOKEN}`,
+    );
+  }
+  const allowHosts =
+    typeof opts.allowHost === "string"
+      ? opts.allowHost
+          .split(",")
+          .map((h) => h.trim())
+          .filter(Boolean)
+      : [];
   const log = ctx.log;
   const store = Store.open(ctx.statePath);
   const metrics = new Metrics(store);
@@ -48,17 +100,23 @@ export async function runServer(_args: string[], opts: Record<string, unknown>):
     store,
     log,
     backoff,
-    resyncMs: durationOpt(opts.resync ?? "5s", "--resync"),
-    leaseMs: durationOpt(opts.lease ?? "15s", "--lease"),
-    heartbeatMs: durationOpt(opts.heartbeat ?? "1s", "--heartbeat"),
-    nodeGraceMs: durationOpt(opts.nodeGrace ?? "4s", "--node-grace"),
-    evictionDelayMs: durationOpt(opts.evictionDelay ?? "2s", "--eviction-delay"),
-    settleMs: durationOpt(opts.settle ?? "3s", "--settle"),
+    resyncMs: t.resyncMs,
+    leaseMs: t.leaseMs,
+    heartbeatMs: t.heartbeatMs,
+    nodeGraceMs: t.nodeGraceMs,
+    evictionDelayMs: t.evictionDelayMs,
+    settleMs: t.settleMs,
     scheduler: strategy,
     localNode: opts.localNode !== false,
     metrics,
   });
-  const api = new LocalApi(store, { identity: engine.identity, isLeader: () => leader });
+  // The status page's live charts: 1 s samples, the last 10 minutes.
+  const history = addDefaultSeries(new MetricsHistory({ intervalMs: 1000, capacity: 600 }), store, metrics);
+  const api = new LocalApi(store, {
+    identity: engine.identity,
+    isLeader: () => leader,
+    sqlLimits: { timeoutMs: t.sqlTimeoutMs, maxRows: sqlMaxRows },
+  });
   const http = createApiServer({
     api,
     log,
@@ -68,15 +126,27 @@ export async function runServer(_args: string[], opts: Record<string, unknown>):
       body: await metrics.registry.metrics(),
     }),
     page: statusPage,
+    history: () => history.snapshot(),
+    security: {
+      ...(token !== undefined ? { token } : {}),
+      listenHost: listen.host,
+      hostNames: allowHosts,
+      ...(tls ? { tls } : {}),
+    },
   });
   http.listen(listen.port, listen.host);
   await once(http, "listening");
   const addr = http.address();
   const where = typeof addr === "object" && addr ? `${addr.address}:${addr.port}` : String(addr);
-  log.info(`mk server listening on http://${where} (state ${ctx.statePath})`, {
-    event: "listening",
-    state: ctx.statePath,
-  });
+  log.info(
+    `mk server listening on ${tls ? "https" : "http"}://${where} (state ${ctx.statePath}; ${token !== undefined ? "token required" : "no token"})`,
+    { event: "listening", state: ctx.statePath },
+  );
+  if (token !== undefined && !tls && !loopback)
+    log.warn(
+      `The API token travels unencrypted on ${where}: serve HTTPS with --tls-cert and --tls-key, or listen on loopback behind an SSH tunnel`,
+      { event: "listening" },
+    );
 
   const abort = new AbortController();
   const stop = (sig: string) => {
@@ -85,6 +155,7 @@ export async function runServer(_args: string[], opts: Record<string, unknown>):
   };
   process.once("SIGTERM", () => stop("SIGTERM"));
   process.once("SIGINT", () => stop("SIGINT"));
+  const sampling = history.run(abort.signal);
   try {
     await engine.run(
       abort.signal,
@@ -97,6 +168,8 @@ export async function runServer(_args: string[], opts: Record<string, unknown>):
     );
   } finally {
     leader = false;
+    abort.abort();
+    await sampling;
     http.close();
     http.closeAllConnections();
     store.close();
