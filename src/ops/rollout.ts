@@ -21,9 +21,10 @@ export const FATAL_REASONS = new Set([
   "ErrImagePull",
   "ImagePullBackOff",
   "ErrImageNeverPull",
-  "RunContainerError",
-  "CreateContainerError",
 ]);
+
+/** A container that could not start: fatal only once it failed again after a back-off (not a blip). */
+const REPEATED_REASONS = new Set(["RunContainerError", "CreateContainerError"]);
 
 export interface ConditionView {
   type: string;
@@ -78,10 +79,14 @@ export function rolloutStatus(store: Store, name: string): RolloutStatusView {
   const hash = newest?.templateHash ?? null;
   const failing: RolloutStatusView["failing"] = [];
   const statuses = store.containerStatuses();
+  const readyNodes = new Set(store.listNodes().flatMap((n) => (n.state === "Ready" ? [n.name] : [])));
   for (const p of store.listPods({ ownerKind: "PodSet", ownerName: name })) {
-    if (p.deletionAt !== null || p.templateHash !== hash) continue;
+    // A pod on a node that is not Ready is the node's trouble: it is replaced, not a failed rollout.
+    if (p.deletionAt !== null || p.templateHash !== hash || p.node === null || !readyNodes.has(p.node))
+      continue;
     for (const cs of statuses) {
-      if (cs.pod === p.name && cs.podUid === p.uid && cs.reason && FATAL_REASONS.has(cs.reason))
+      if (cs.pod !== p.name || cs.podUid !== p.uid || !cs.reason) continue;
+      if (FATAL_REASONS.has(cs.reason) || (REPEATED_REASONS.has(cs.reason) && cs.backoffStep >= 2))
         failing.push({ pod: p.name, container: cs.container, reason: cs.reason, message: cs.message });
     }
   }

@@ -279,6 +279,36 @@ test("restart makes a new revision with mk/restartedAt and replaces every pod; s
   );
 });
 
+test("rollout status fails fast naming the pod's reason when the new image cannot be pulled", async () => {
+  const o = { name: "badimage", replicas: 2, progressDeadlineSeconds: 600 };
+  await apply({ ...o, version: "1" }, true);
+  assert.match(
+    await box.ok(["set", "image", "podset/badimage", "app=mk.local/no-such-image:1", "--server", server.url]),
+    /podset\/badimage image updated/,
+  );
+  const t0 = Date.now();
+  const r = await status("badimage", ["--timeout", "60s"]);
+  assert.equal(r.code, 1);
+  assert.match(
+    r.stderr,
+    /error: podset "badimage" rollout failed: pod "badimage-[a-z0-9-]+" container "app" is in (ErrImagePull|ImagePullBackOff)/,
+  );
+  assert.ok(Date.now() - t0 < 30_000, "long before the 600 s deadline");
+  const history = await box.ok(["rollout", "history", "podset/badimage", "--server", server.url]);
+  assert.match(
+    history,
+    /mk set image podset\/badimage app=mk.local\/no-such-image:1\s+\S+\s+mk.local\/no-such-image:1/,
+  );
+  const serving = (await pods("badimage")).filter(
+    (p) => p.labels.version === "1" && p.ready && !p.deletionRequestedAt,
+  );
+  assert.equal(
+    serving.length,
+    1,
+    `replicas 2 - maxUnavailable 1 old pods keep serving: ${JSON.stringify(await runningVersions("badimage"))}`,
+  );
+});
+
 test("Recreate stops every old pod before a new one starts", async () => {
   const o = { name: "recreate", replicas: 3, strategy: "{ type: Recreate }" };
   await apply({ ...o, version: "1" }, true);
