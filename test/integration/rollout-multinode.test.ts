@@ -30,6 +30,7 @@ interface PodJson {
 
 let box: Sandbox;
 let url = "";
+let serverLogs: () => string = () => "";
 
 before(async () => {
   assert.equal(process.getuid?.(), 0, "the multi-node lab needs root");
@@ -82,7 +83,12 @@ async function versionsOn(i: number): Promise<string[]> {
 
 test("a node killed mid-rollout: its pods come back on the other node as the new revision, the surge bound held", async () => {
   box = new Sandbox();
-  url = (await box.server(["--lease", "3s", "--no-local-node", "--resync", "1s"], ENV)).url;
+  const server = await box.server(["--lease", "3s", "--no-local-node", "--resync", "1s"], ENV);
+  url = server.url;
+  serverLogs = server.logs;
+  server.proc.on("exit", (code, sig) =>
+    console.error(`mk server exited ${code} ${sig}:\n${serverLogs().split("\n").slice(-40).join("\n")}`),
+  );
   for (const i of [1, 2]) {
     await box.ok(
       [

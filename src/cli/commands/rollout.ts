@@ -5,7 +5,7 @@ import { stringify } from "yaml";
 import type { LocalApi } from "../../api/local.ts";
 import type { MkApi } from "../../api/types.ts";
 import { sleep } from "../../lib/clock.ts";
-import { MkError, UsageError } from "../../lib/errors.ts";
+import { MkError, RuntimeError, UsageError } from "../../lib/errors.ts";
 import { describeRollout, type RolloutStatusView } from "../../ops/rollout.ts";
 import { type Context, createContext } from "../context.ts";
 import { globalOptions } from "../index.ts";
@@ -148,7 +148,20 @@ async function status(
       }
     }
   } else {
-    while (!look(await api.rolloutStatus(name))) {
+    // A dropped connection (a keep-alive socket reset, a server restarting) is retried for a while,
+    // as kubectl's watch does, instead of ending the wait with an error.
+    let failingSince: number | undefined;
+    for (;;) {
+      let s: RolloutStatusView | undefined;
+      try {
+        s = await api.rolloutStatus(name);
+        failingSince = undefined;
+      } catch (err) {
+        if (!(err instanceof RuntimeError)) throw err;
+        failingSince ??= Date.now();
+        if (Date.now() - failingSince > 15_000) throw err;
+      }
+      if (s && look(s)) break;
       if (Date.now() >= deadline) break;
       await sleep(250);
     }
