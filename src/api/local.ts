@@ -1,14 +1,26 @@
 // MkApi over a local state file: the store for state, the pod's node's Docker engine for logs.
-import type { Readable } from "node:stream";
-import { InvalidInputError, NotFoundError } from "../lib/errors.ts";
+import type { Duplex, Readable } from "node:stream";
 import { parseManifestSources } from "../manifest/sources.ts";
-import type { PodSpec } from "../manifest/types.ts";
+import type { PodUsage } from "../metrics/registry.ts";
 import type { SshConnector } from "../node/connect.ts";
 import { applyObjects, diffObjects } from "../ops/apply.ts";
-import { addNode, cordonNode, deleteObjects, drainNode, removeNode, scalePodSet } from "../ops/commands.ts";
+import {
+  addNode,
+  cordonNode,
+  type DeleteOptions,
+  deleteObjects,
+  drainNode,
+  removeNode,
+  scalePodSet,
+} from "../ops/commands.ts";
+import { kubeObjects } from "../ops/kube-objects.ts";
+import { type ExecRequest, podDial, podExec } from "../ops/pod-exec.ts";
+import { type LogRequest, podLogs } from "../ops/pod-logs.ts";
+import { type NodeLease, type NodeOpener, openNodeFresh } from "../ops/pod-target.ts";
 import * as q from "../ops/queries.ts";
 import * as rollout from "../ops/rollout.ts";
-import { LABEL } from "../runtime/labels.ts";
+import { sampleUsage, type TopReport, topReport } from "../ops/top.ts";
+import type { ExecSession } from "../runtime/runtime.ts";
 import { readLease } from "../store/lease.ts";
 import type { Store } from "../store/store.ts";
 import { VERSION } from "../version.ts";
@@ -22,6 +34,8 @@ export class LocalApi implements MkApi {
       identity?: string;
       ssh?: SshConnector;
       isLeader?: () => boolean;
+      openNode?: NodeOpener;
+      usage?: () => PodUsage[];
       /** The server's SQL limits (--sql-timeout, --sql-max-rows): callers may only lower them. */
       sqlLimits?: SqlLimits;
     } = {},
@@ -36,8 +50,11 @@ export class LocalApi implements MkApi {
   async refs(sources: ManifestSource[]) {
     return parseManifestSources(sources).map((o) => ({ kind: o.kind, name: o.metadata.name }));
   }
-  async delete(refs: { kind: string; name: string }[]) {
-    return deleteObjects(this.store, refs);
+  async delete(refs: { kind: string; name: string }[], opts: DeleteOptions = {}) {
+    return deleteObjects(this.store, refs, opts);
+  }
+  async objects(kind: string, name?: string) {
+    return kubeObjects(this.store, kind, name);
   }
   async pods() {
     return q.listPods(this.store);
@@ -56,6 +73,12 @@ export class LocalApi implements MkApi {
   }
   async node(name: string) {
     return q.getNode(this.store, name);
+  }
+  async autoscalers() {
+    return q.listAutoscalers(this.store);
+  }
+  async autoscaler(name: string) {
+    return q.getAutoscaler(this.store, name);
   }
   async events(opts: { kind?: string; name?: string; limit?: number }) {
     return q.listEvents(this.store, opts);
@@ -103,45 +126,36 @@ export class LocalApi implements MkApi {
     return drainNode(this.store, name);
   }
 
-  async logs(
-    pod: string,
-    opts: { container?: string; follow?: boolean; tail?: number; signal?: AbortSignal },
-  ): Promise<Readable> {
-    const row = this.store.getPod(pod);
-    if (!row) throw new NotFoundError("pod", pod);
-    const spec = JSON.parse(row.spec) as PodSpec;
-    const names = spec.containers.map((c) => c.name);
-    const container = opts.container ?? (names.length === 1 ? names[0] : undefined);
-    if (!container) {
-      throw new InvalidInputError(
-        `Pod ${pod} has several containers: choose one with -c (${names.join(", ")})`,
-      );
+  /** Connections this API opened itself (no shared ones given): one per node, closed with it. */
+  private readonly own = new Map<string, NodeLease>();
+
+  /** How this API reaches a node's Docker: the server shares its agents' connections. */
+  private readonly openNode: NodeOpener = async (node) => {
+    if (this.opts.openNode) return this.opts.openNode(node);
+    let lease = this.own.get(node.name);
+    if (!lease) {
+      lease = await openNodeFresh(this.opts.ssh)(node);
+      this.own.set(node.name, lease);
     }
-    if (!names.includes(container)) throw new NotFoundError(`container of pod ${pod}`, container);
-    if (!row.node) throw new InvalidInputError(`Pod ${pod} is not scheduled yet: no logs`);
-    const node = this.store.getNode(row.node);
-    if (!node) throw new NotFoundError("node", row.node);
-    // Docker and SSH clients load only for logs: other commands start faster without them.
-    const { connectNode } = await import("../node/connect.ts");
-    const { defaultSshOptions, sshConnector } = await import("../node/ssh-docker.ts");
-    const { silentLogger } = await import("../lib/log.ts");
-    const conn = connectNode(node, this.opts.ssh ?? sshConnector(defaultSshOptions(silentLogger)));
-    const found = await conn.runtime.list({ [LABEL.podUid]: row.uid, [LABEL.container]: container });
-    const c = found.sort((a, b) => (b.startedAt ?? 0) - (a.startedAt ?? 0))[0];
-    if (!c) {
-      conn.close();
-      throw new InvalidInputError(
-        `Pod ${pod} container ${container} has no container on node ${row.node} yet`,
-      );
+    return { conn: lease.conn, release() {} };
+  };
+
+  async logs(pod: string, opts: LogRequest): Promise<Readable> {
+    return podLogs(this.store, pod, opts, this.openNode);
+  }
+  async exec(pod: string, req: ExecRequest): Promise<ExecSession> {
+    return podExec(this.store, pod, req, this.openNode);
+  }
+  async top(): Promise<TopReport> {
+    // The server's samples when it has them (every 10 s), else a fresh look at every node.
+    const samples = this.opts.usage?.();
+    if (samples && samples.length > 0) {
+      return topReport(samples, this.store.listNodes(), this.store.listPods());
     }
-    const stream = await conn.runtime.logs(c.id, {
-      ...(opts.follow !== undefined ? { follow: opts.follow } : {}),
-      ...(opts.tail !== undefined ? { tail: opts.tail } : {}),
-      ...(opts.signal ? { signal: opts.signal } : {}),
-    });
-    stream.on("close", () => conn.close());
-    stream.on("end", () => conn.close());
-    return stream;
+    return sampleUsage(this.store, this.openNode);
+  }
+  async dial(pod: string, port: number): Promise<Duplex> {
+    return podDial(this.store, pod, port, this.openNode);
   }
 
   async status(): Promise<ServerStatus> {
@@ -158,6 +172,8 @@ export class LocalApi implements MkApi {
   }
 
   close(): void {
+    for (const lease of this.own.values()) lease.release();
+    this.own.clear();
     this.store.close();
   }
 }

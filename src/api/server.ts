@@ -5,14 +5,17 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import { hostname } from "node:os";
+import type { Duplex } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { InvalidInputError, MkError, NotFoundError } from "../lib/errors.ts";
 import type { Logger } from "../lib/log.ts";
 import type { ObjectRef } from "../ops/commands.ts";
+import { OBJECT_KINDS } from "../ops/kube-objects.ts";
 import { authenticate, authMessage, sessionCookie, tokensEqual } from "./auth.ts";
 import { checkContentType, checkRequest } from "./guard.ts";
 import { rolloutRoutes } from "./rollout-routes.ts";
 import type { ManifestSource, MkApi } from "./types.ts";
+import { handleUpgrade, refuseUpgrade } from "./upgrade-routes.ts";
 import {
   applyBody,
   checkPathParams,
@@ -96,7 +99,18 @@ const KIND_OF: Record<string, string> = {
   podsets: "PodSet",
   node: "Node",
   nodes: "Node",
+  autoscaler: "Autoscaler",
+  autoscalers: "Autoscaler",
+  hpa: "Autoscaler",
+  horizontalpodautoscaler: "Autoscaler",
+  horizontalpodautoscalers: "Autoscaler",
 };
+
+function objectKind(word: string | undefined): string {
+  const kind = OBJECT_KINDS[(word ?? "").toLowerCase()];
+  if (!kind) throw new NotFoundError("resource", word ?? "");
+  return kind;
+}
 
 export function routes(api: MkApi): Route[] {
   const r = (method: string, path: string, handler: Handler): Route => ({
@@ -115,9 +129,15 @@ export function routes(api: MkApi): Route[] {
     }),
     r("POST", "/api/v1/diff", (_q, _u, _p, b) => api.diff(sources(b))),
     r("POST", "/api/v1/refs", (_q, _u, _p, b) => api.refs(sources(b))),
-    r("POST", "/api/v1/delete", (_q, _u, _p, b) =>
-      api.delete(parseRequest(deleteBody, b, "body").refs as ObjectRef[]),
-    ),
+    r("POST", "/api/v1/delete", (_q, _u, _p, b) => {
+      const body = parseRequest(deleteBody, b, "body");
+      return api.delete(body.refs as ObjectRef[], {
+        ...(body.gracePeriodSeconds !== undefined ? { graceSeconds: body.gracePeriodSeconds } : {}),
+        ...(body.force === true ? { force: true } : {}),
+      });
+    }),
+    r("GET", "/api/v1/objects/:kind", (_q, _u, [k]) => api.objects(objectKind(k), undefined)),
+    r("GET", "/api/v1/objects/:kind/:name", (_q, _u, [k, n]) => api.objects(objectKind(k), n ?? "")),
     r("GET", "/api/v1/pods", () => api.pods()),
     r("GET", "/api/v1/pods/:name", (_q, _u, [n]) => api.pod(n ?? "")),
     r("GET", "/api/v1/podsets", () => api.podSets()),
@@ -125,8 +145,11 @@ export function routes(api: MkApi): Route[] {
     r("POST", "/api/v1/podsets/:name/scale", (_q, _u, [n], b) =>
       api.scale(n ?? "", parseRequest(scaleBody, b, "body").replicas),
     ),
+    r("GET", "/api/v1/autoscalers", () => api.autoscalers()),
+    r("GET", "/api/v1/autoscalers/:name", (_q, _u, [n]) => api.autoscaler(n ?? "")),
     ...rolloutRoutes(api, r),
     r("GET", "/api/v1/nodes", () => api.nodes()),
+    r("GET", "/api/v1/top", () => api.top()),
     r("POST", "/api/v1/nodes", (_q, _u, _p, b) => {
       const body = parseRequest(nodeAddBody, b, "body");
       return api.nodeAdd({
@@ -176,7 +199,9 @@ export function routes(api: MkApi): Route[] {
         ? KIND_OF[(k ?? "").toLowerCase()]
         : undefined;
       if (!kind)
-        throw new InvalidInputError(`Cannot describe ${JSON.stringify(k)}: expected pod, podset or node`);
+        throw new InvalidInputError(
+          `Cannot describe ${JSON.stringify(k)}: expected pod, podset, node or autoscaler`,
+        );
       return api.describe(kind, n ?? "");
     }),
     r("POST", "/api/v1/sql", (_q, _u, _p, b) => {
@@ -265,15 +290,53 @@ function health(path: string, deps: ServerDeps): { status: number; text: string 
   return undefined;
 }
 
-export function createApiServer(deps: ServerDeps): Server {
-  const table = routes(deps.api);
-  const log = deps.log.child("api");
-  const security = deps.security ?? { listenHost: "127.0.0.1" };
-  const guard = {
+const LOOPBACK_ONLY: SecurityOptions = { listenHost: "127.0.0.1" };
+
+function guardOptions(security: SecurityOptions) {
+  return {
     listenHost: security.listenHost,
     hostNames: [hostname(), ...(security.hostNames ?? [])],
     scheme: security.tls ? ("https" as const) : ("http" as const),
   };
+}
+
+function refusalError(req: IncomingMessage, path: string, security: SecurityOptions): HttpError | undefined {
+  const refusal = checkRequest(
+    { method: req.method ?? "GET", path, headers: req.headers },
+    guardOptions(security),
+  );
+  return refusal ? new HttpError(refusal.status, refusal.message, refusal.code) : undefined;
+}
+
+function authError(req: IncomingMessage, security: SecurityOptions): HttpError | undefined {
+  const auth = authenticate(
+    { method: req.method ?? "GET", headers: req.headers, localPort: req.socket.localPort ?? 0 },
+    security.token,
+  );
+  return auth.ok ? undefined : unauthorized(auth.reason);
+}
+
+/**
+ * The browser checks and the token check for a request handled outside the JSON handler, such as
+ * an `upgrade` (exec, port-forward): every such handler must call this first and refuse on an error.
+ */
+export function admissionError(
+  req: IncomingMessage,
+  security: SecurityOptions = LOOPBACK_ONLY,
+): MkError | undefined {
+  let path = "/";
+  try {
+    path = new URL(req.url ?? "/", "http://mk").pathname;
+  } catch {
+    return new InvalidInputError("Invalid request: the request URL cannot be parsed");
+  }
+  return refusalError(req, path, security) ?? authError(req, security);
+}
+
+export function createApiServer(deps: ServerDeps): Server {
+  const table = routes(deps.api);
+  const log = deps.log.child("api");
+  const security = deps.security ?? LOOPBACK_ONLY;
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const method = req.method ?? "GET";
     let url = new URL("http://mk/");
@@ -289,8 +352,8 @@ export function createApiServer(deps: ServerDeps): Server {
         res.writeHead(h.status, { "content-type": "text/plain" }).end(h.text);
         return;
       }
-      const refusal = checkRequest({ method, path: url.pathname, headers: req.headers }, guard);
-      if (refusal) throw new HttpError(refusal.status, refusal.message, refusal.code);
+      const refused = refusalError(req, url.pathname, security);
+      if (refused) throw refused;
       // The status page's one-time login: /?token=... sets the cookie and drops the token from the URL.
       const login = loginToken(url.search);
       if (login !== undefined && method === "GET" && !url.pathname.startsWith("/api/")) {
@@ -308,13 +371,24 @@ export function createApiServer(deps: ServerDeps): Server {
         res.end();
         return;
       }
-      const auth = authenticate(
-        { method, headers: req.headers, localPort: req.socket.localPort ?? 0 },
-        security.token,
-      );
-      if (!auth.ok) throw unauthorized(auth.reason);
+      const denied = authError(req, security);
+      if (denied && method === "GET" && deps.page?.(url.pathname)) {
+        // A person opening the page: say how to log in, in words rather than JSON.
+        res
+          .writeHead(401, {
+            "content-type": "text/plain; charset=utf-8",
+            "www-authenticate": 'Bearer realm="mk"',
+          })
+          .end(
+            "This mk server needs its API token: open /?token=<token> once (the token file of mk server --token-file, or MK_TOKEN).\n",
+          );
+        return;
+      }
+      if (denied) throw denied;
+      // HEAD is GET without the body (node:http drops it).
+      const routeMethod = method === "HEAD" ? "GET" : method;
       const matching = [...table, ...STREAM_ROUTES].filter((r) => r.pattern.test(url.pathname));
-      if (matching.length > 0 && !matching.some((r) => r.method === method))
+      if (matching.length > 0 && !matching.some((r) => r.method === routeMethod))
         throw methodNotAllowed(
           method,
           url.pathname,
@@ -345,6 +419,10 @@ export function createApiServer(deps: ServerDeps): Server {
           ...(q.container !== undefined ? { container: q.container } : {}),
           follow: q.follow === true,
           ...(q.tail !== undefined ? { tail: q.tail } : {}),
+          ...(q.previous ? { previous: true } : {}),
+          ...(q.timestamps ? { timestamps: true } : {}),
+          ...(q.allContainers ? { allContainers: true } : {}),
+          ...(q.sinceTime !== undefined ? { sinceMs: Date.parse(q.sinceTime) } : {}),
           signal: abort.signal,
         });
         res.writeHead(200, { "content-type": "text/plain; charset=utf-8" });
@@ -356,7 +434,7 @@ export function createApiServer(deps: ServerDeps): Server {
         });
         return;
       }
-      const route = table.find((r) => r.method === method && r.pattern.test(url.pathname));
+      const route = table.find((r) => r.method === routeMethod && r.pattern.test(url.pathname));
       if (route) {
         const m = route.pattern.exec(url.pathname);
         const params = (m?.slice(1) ?? []).map(decodeParam);
@@ -396,6 +474,13 @@ export function createApiServer(deps: ServerDeps): Server {
   server.on("clientError", (_err, socket) => {
     if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n");
     else socket.destroy();
+  });
+  // exec and port-forward switch protocols on their connection (upgrade-routes.ts), after the
+  // same browser guard and token check as every other route.
+  server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const refused = admissionError(req, security);
+    if (refused) return refuseUpgrade(socket, refused);
+    handleUpgrade(deps.api, log, req, socket, head);
   });
   return server;
 }

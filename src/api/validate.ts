@@ -6,7 +6,7 @@ import * as v from "valibot";
 import { InvalidInputError } from "../lib/errors.ts";
 import { checkFields } from "../manifest/check-fields.ts";
 import { formatPath, type PathSegment } from "../manifest/errors.ts";
-import { MAX_REPLICAS } from "../manifest/limits.ts";
+import { MAX_REPLICAS, MAX_SECONDS } from "../manifest/limits.ts";
 import { describeValue, schemaMessage } from "../manifest/messages.ts";
 import { dns1123LabelError, labelKeyError, labelValueError } from "../manifest/names.ts";
 import { TAINT_EFFECTS } from "../manifest/pod-schema.ts";
@@ -140,6 +140,10 @@ export const applyBody = fields({
 
 export const deleteBody = fields({
   refs: boundedList(fields({ kind: nonEmpty("kind"), name: nonEmpty("name") }), MAX_REFS, "refs"),
+  /** mk delete --grace-period: overrides the pods' terminationGracePeriodSeconds. */
+  gracePeriodSeconds: opt(int(0, MAX_SECONDS)),
+  /** mk delete --force: the pods leave the state at once. */
+  force: opt(v.boolean()),
 });
 
 export const scaleBody = fields({ replicas: int(0, MAX_REPLICAS) });
@@ -180,6 +184,16 @@ export const logsQuery = fields({
   container: opt(text((n) => dns1123LabelError(n))),
   follow: opt(queryBool),
   tail: opt(queryInt(0, 1_000_000)),
+  previous: opt(queryBool),
+  timestamps: opt(queryBool),
+  allContainers: opt(queryBool),
+  sinceTime: opt(
+    text((t) =>
+      /^\d{4}-\d{2}-\d{2}T/.test(t) && !Number.isNaN(Date.parse(t))
+        ? undefined
+        : `expected an RFC 3339 time such as 2026-01-02T15:04:05Z, got ${JSON.stringify(t.slice(0, 40))}`,
+    ),
+  ),
 });
 
 /** Query parameters as one mapping; a parameter given twice is refused (it has one meaning). */

@@ -1,7 +1,7 @@
 // What every command needs: the global options resolved, and an MkApi (local state or server).
 import { resolve } from "node:path";
 import type { MkApi } from "../api/types.ts";
-import { UsageError } from "../lib/errors.ts";
+import { InvalidInputError, UsageError } from "../lib/errors.ts";
 import { createLogger, type LogFormat, type Logger } from "../lib/log.ts";
 import { type OutputFormat, parseOutput } from "./output.ts";
 
@@ -11,6 +11,9 @@ export interface GlobalOptions {
   output?: string;
   o?: string;
   logFormat?: string;
+  /** -n/--namespace and -A/--all-namespaces: mk has one namespace, "default". */
+  namespace?: string;
+  allNamespaces?: boolean;
   /** --token-file: the API token (else MK_TOKEN). */
   tokenFile?: string;
   /** --ca-file: a CA to trust for https:// servers (else MK_CA). */
@@ -23,6 +26,8 @@ export interface Context {
   statePath: string;
   server: string | undefined;
   output: OutputFormat;
+  /** The template of -o jsonpath=TEMPLATE. */
+  jsonpath: string | undefined;
   logFormat: LogFormat;
   log: Logger;
   out: (text: string) => void;
@@ -30,15 +35,25 @@ export interface Context {
   api(): Promise<MkApi>;
 }
 
+/** kubectl scripts pass -n default or -A: accepted; any other namespace is refused, not ignored. */
+export function checkNamespace(ns: string | undefined): void {
+  if (ns === undefined || ns === "default") return;
+  throw new InvalidInputError(
+    `Namespace "${ns}" does not exist: mk has one namespace, "default" (-n default and -A are accepted)`,
+  );
+}
+
 export function createContext(opts: GlobalOptions, env: NodeJS.ProcessEnv = process.env): Context {
   const statePath = resolve(opts.state ?? env.MK_STATE ?? ".mk/state.db");
   const server = opts.server ?? env.MK_SERVER ?? undefined;
   let output: OutputFormat;
+  const rawOutput = opts.output ?? opts.o ?? "table";
   try {
-    output = parseOutput(opts.output ?? opts.o ?? "table");
+    output = parseOutput(rawOutput);
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
+  checkNamespace(opts.namespace);
   const lf = opts.logFormat ?? (process.stdout.isTTY ? "pretty" : "json");
   if (lf !== "pretty" && lf !== "json") throw new UsageError(`--log-format ${lf}: expected pretty or json`);
   // Commands other than `mk server` log errors only (their own output says the rest), unless
@@ -49,6 +64,7 @@ export function createContext(opts: GlobalOptions, env: NodeJS.ProcessEnv = proc
     statePath,
     server: server || undefined,
     output,
+    jsonpath: output === "jsonpath" ? rawOutput.slice("jsonpath=".length) : undefined,
     logFormat: lf,
     log,
     out: (text) => process.stdout.write(`${text}\n`),

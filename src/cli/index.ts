@@ -14,12 +14,19 @@ export const EXIT_CODES_HELP = `Exit codes:
 
 type Runner = (args: string[], opts: Record<string, unknown>) => Promise<number | undefined>;
 
+const SELECTOR: [string, string] = [
+  "-l, --selector <selector>",
+  "Label selector: app=web, app!=web, 'tier in (a,b)', 'tier notin (a)', key, !key; comma = and",
+];
+
 /** Every command of the product, with its one-line description (docs/cli.md is generated from this). */
 export const COMMANDS: {
   name: string;
   usage: string;
   description: string;
   options: [string, string, unknown?][];
+  /** Shown under "Examples" in `mk COMMAND --help` and docs/cli.md. */
+  examples?: string[];
   load: () => Promise<Runner>;
 }[] = [
   {
@@ -29,8 +36,14 @@ export const COMMANDS: {
     options: [
       ["-f, --filename <path>", "Manifest file, directory (recursive) or - for stdin; repeatable"],
       ["--dry-run", "Validate and show what would change; write nothing"],
-      ["--wait", "Wait until the pods run (default; --no-wait to return at once)", true],
-      ["--timeout <duration>", "How long --wait waits", "120s"],
+      ["--no-wait", "Return at once instead of waiting until the pods run (also --wait=false)"],
+      ["--timeout <duration>", "How long apply waits for the pods", "120s"],
+    ],
+    examples: [
+      "mk apply -f web.yaml                 # deployment.apps/web created, then waits for its pods",
+      "mk apply -f manifests/ --no-wait      # a whole directory, without waiting",
+      "mk get deploy web -o yaml | mk apply -f -   # re-applies what get printed: unchanged",
+      "mk apply -f web.yaml --dry-run -o json",
     ],
     load: async () => (await import("./commands/apply.ts")).runApply,
   },
@@ -39,43 +52,167 @@ export const COMMANDS: {
     usage: "diff",
     description: "Show what apply would change; exit 1 when something would",
     options: [["-f, --filename <path>", "Manifest file, directory or -; repeatable"]],
+    examples: ["mk diff -f web.yaml && echo 'nothing to change'"],
     load: async () => (await import("./commands/apply.ts")).runDiff,
   },
   {
     name: "get",
-    usage: "get <resource> [name]",
-    description: "List pods, podsets, nodes or events",
-    options: [["-w, --watch", "Redraw on every change"]],
+    usage: "get [type] [...names]",
+    description:
+      "List objects: pods (po), podsets (ps, deployments, deploy), nodes (no), events (ev), autoscalers (hpa), all",
+    options: [
+      SELECTOR,
+      [
+        "--field-selector <selector>",
+        "Field selector: metadata.name, status.phase, spec.nodeName (pods), with =, == or !=",
+      ],
+      ["--show-labels", "Add a LABELS column"],
+      [
+        "-L, --label-columns <keys>",
+        "Add a column with the value of each label key; repeatable or comma-separated",
+      ],
+      ["--sort-by <path>", "Sort by a JSONPath field, e.g. .metadata.creationTimestamp or .status.phase"],
+      ["--no-headers", "Print tables without the header line"],
+      ["-w, --watch", "After the list, print one line per object that changes (works piped)"],
+      ["--watch-only", "Like --watch, without the initial list"],
+      ["--output-watch-events", "With --watch: add an EVENT column (ADDED, MODIFIED, DELETED)"],
+    ],
+    examples: [
+      "mk get pods                          # every pod",
+      "mk get pod/web-1 deploy/web          # TYPE/NAME, several at once",
+      "mk get pods a b -o wide              # two pods, with IP, owner and next retry",
+      "mk get all                           # pods, podsets and autoscalers",
+      "mk get pods -l 'app=web,tier in (front,edge)' --show-labels",
+      "mk get pods --field-selector status.phase=Running,spec.nodeName=n1",
+      "mk get pods -L app --sort-by .metadata.creationTimestamp",
+      "mk get pod web -o yaml               # Kubernetes-shaped; apply it back with mk apply -f -",
+      'mk get pods -o jsonpath=\'{range .items[*]}{.metadata.name}{"\\t"}{.status.phase}{"\\n"}{end}\'',
+      "mk get pods -o name                  # pod/web-1, for xargs",
+      "mk get pods -w --output-watch-events",
+    ],
     load: async () => (await import("./commands/get.ts")).runGet,
   },
   {
     name: "describe",
-    usage: "describe <resource> <name>",
-    description: "Show one pod, podset or node in detail, with its recent events",
-    options: [],
+    usage: "describe [type] [...names]",
+    description: "Show pods, podsets, nodes or autoscalers (hpa) in detail, with their recent events",
+    options: [SELECTOR],
+    examples: [
+      "mk describe pod web-1",
+      "mk describe deployment/web           # shows 'Applied As: Deployment (apps/v1) -> podset/web'",
+      "mk describe nodes                    # every node, quantities as in get nodes",
+      "mk describe pods -l app=web",
+      "mk describe hpa web                  # metrics (current / target), conditions, rescale events",
+    ],
     load: async () => (await import("./commands/get.ts")).runDescribe,
   },
   {
     name: "delete",
-    usage: "delete [resource] [name]",
-    description: "Delete objects named in manifests (-f) or by kind and name; pods stop gracefully",
+    usage: "delete [type] [...names]",
+    description:
+      "Delete objects named in manifests (-f), by TYPE NAME or TYPE/NAME, or by selector; pods stop gracefully",
     options: [
       ["-f, --filename <path>", "Manifest file, directory or -; repeatable"],
-      ["--wait", "Wait until the containers are gone (default; --no-wait to return at once)", true],
-      ["--timeout <duration>", "How long --wait waits", "120s"],
+      SELECTOR,
+      ["--all", "Every object of the type"],
+      [
+        "--grace-period <seconds>",
+        "Seconds a pod has to stop (overrides its terminationGracePeriodSeconds); -1: its own",
+      ],
+      ["--now", "Same as --grace-period 1"],
+      [
+        "--force",
+        "With --grace-period 0: remove the pods from the state at once (their containers are killed)",
+      ],
+      ["--ignore-not-found", "Objects that do not exist are not an error"],
+      ["--no-wait", "Return at once instead of waiting until the containers are gone (also --wait=false)"],
+      ["--timeout <duration>", "How long delete waits", "120s"],
+    ],
+    examples: [
+      "mk delete pod web-1                  # waits, printing which pods are still stopping",
+      "mk delete deploy/web pod/hello",
+      "mk delete pods -l app=web --grace-period 5",
+      "mk delete pod stuck --force --grace-period 0",
+      "mk delete -f web.yaml --ignore-not-found --wait=false",
     ],
     load: async () => (await import("./commands/delete.ts")).runDelete,
   },
   {
     name: "logs",
-    usage: "logs <pod>",
-    description: "Print a pod container's logs",
+    usage: "logs [pod] [container]",
+    description:
+      "Print a pod container's logs, stdout and stderr in order (POD, pod/POD, or every pod matching -l); -p for the previous run's",
     options: [
       ["-c, --container <name>", "Container (required when the pod has several)"],
+      ["--all-containers", "Every container of the pod, one after the other"],
+      ["-p, --previous", "The previous run's logs (the container that exited before the last restart)"],
       ["-f, --follow", "Stream new lines as they come"],
       ["--tail <n>", "Only the last n lines"],
+      ["--since <time>", "Only lines newer than a duration (10s, 5m, 1h) or an RFC 3339 time"],
+      ["--since-time <time>", "Only lines after an RFC 3339 time (kubectl's spelling)"],
+      ["--timestamps", "Prefix each line with its RFC 3339 timestamp"],
+      SELECTOR,
+      ["--prefix", "Prefix each line with [pod/NAME/CONTAINER] (the default with -l)"],
+    ],
+    examples: [
+      "mk logs web-1",
+      "mk logs pod/web-1 -c sidecar --tail 20",
+      "mk logs web-1 -p                     # the run before the last restart",
+      "mk logs web-1 --since 5m --timestamps",
+      "mk logs -l app=web -f                # every matching pod, lines prefixed [pod/NAME/CONTAINER]",
     ],
     load: async () => (await import("./commands/logs.ts")).runLogs,
+  },
+  {
+    name: "wait",
+    usage: "wait [...objects]",
+    description:
+      "Wait until pods are Running and Ready (--for=condition=Ready) or gone (--for=delete); fails at once on a stuck pod",
+    options: [
+      ["--for <condition>", "condition=Ready (pods), condition=Available (podsets) or delete"],
+      ["--timeout <duration>", "How long to wait", "30s"],
+    ],
+    examples: [
+      "mk wait --for=condition=Ready pod/web-1 --timeout 60s",
+      "mk wait --for=condition=Available deployment/web",
+      "mk wait --for=delete pod/old --timeout 2m",
+    ],
+    load: async () => (await import("./commands/wait.ts")).runWait,
+  },
+  {
+    name: "exec",
+    usage: "exec <pod> [...command]",
+    description: "Run a command in a pod's container: mk exec web -it -- sh (exits with the command's code)",
+    options: [
+      ["-c, --container <name>", "Container (required when the pod has several)"],
+      ["-i, --stdin", "Pass stdin to the command"],
+      ["-t, --tty", "Allocate a terminal (with -i, from a terminal)"],
+    ],
+    examples: [
+      "mk exec web-1 -- cat /etc/hostname",
+      "mk exec -it web-1 -- sh              # an interactive shell",
+      "echo hi | mk exec -i web-1 -c main -- wc -c",
+    ],
+    load: async () => (await import("./commands/exec.ts")).runExec,
+  },
+  {
+    name: "port-forward",
+    usage: "port-forward <pod> [...ports]",
+    description: "Forward local ports to a pod: mk port-forward web 8080:80 :443 (until interrupted)",
+    options: [["--address <list>", "Addresses to listen on, comma-separated", "127.0.0.1"]],
+    examples: [
+      "mk port-forward web-1 8080:80        # localhost:8080 -> the pod's port 80",
+      "mk port-forward pod/web-1 :80 9443:443   # a random local port, and 9443",
+    ],
+    load: async () => (await import("./commands/port-forward.ts")).runPortForward,
+  },
+  {
+    name: "top",
+    usage: "top <pods|nodes> [name]",
+    description: "CPU (millicores) and memory (Mi) of pods or nodes, from Docker's stats",
+    options: [["--sort-by <key>", "cpu or memory"]],
+    examples: ["mk top pods --sort-by cpu", "mk top nodes"],
+    load: async () => (await import("./commands/top.ts")).runTop,
   },
   {
     name: "events",
@@ -83,9 +220,10 @@ export const COMMANDS: {
     description: "List recent events (aggregated); -w to keep watching",
     options: [
       ["-w, --watch", "Keep printing new events"],
-      ["--for <object>", "Only events of one object, e.g. pod/web-1"],
+      ["--for <object>", "Only events of one object, e.g. pod/web-1 or deploy/web"],
       ["--limit <n>", "How many events", 100],
     ],
+    examples: ["mk events --for pod/web-1", "mk events -w"],
     load: async () => (await import("./commands/events.ts")).runEvents,
   },
   {
@@ -113,6 +251,32 @@ export const COMMANDS: {
       ["--sql-timeout <duration>", "Longest mk sql query; it is stopped after this", "5s"],
       ["--sql-max-rows <n>", "Most rows an mk sql query may return", 10000],
       ["--no-local-node", "Do not register the local Docker engine as node local"],
+      ["--autoscaler-sync <duration>", "Autoscaler sync period (Kubernetes' HPA default)", "15s"],
+      [
+        "--autoscaler-window <duration>",
+        "CPU rate window of the autoscaler (Prometheus rate() or mk's samples)",
+        "1m",
+      ],
+      ["--autoscaler-tolerance <ratio>", "No rescale while usage/target is within 1 +- this", 0.1],
+      [
+        "--autoscaler-cpu-init <duration>",
+        "A pod's cpu counts as 0 on scale-up for this long after it starts",
+        "30s",
+      ],
+      [
+        "--prometheus <url>",
+        "Autoscale on CPU from this Prometheus (HTTP API); default: mk's own Docker stats",
+      ],
+      ["--prometheus-timeout <duration>", "Timeout of one Prometheus query", "5s"],
+      [
+        "--stats-interval <duration>",
+        "How often Docker stats are read per node (usage metrics, autoscaler)",
+        "10s",
+      ],
+    ],
+    examples: [
+      "mk server                            # 127.0.0.1:7070: API, /healthz, /livez, /readyz, /metrics, status page",
+      "mk server --listen 0.0.0.0:7070 --backoff-max 60s",
     ],
     load: async () => (await import("./commands/server.ts")).runServer,
   },
@@ -128,6 +292,11 @@ export const COMMANDS: {
       ["--taint <k=v:Effect>", "add: taint; repeatable"],
       ["--accept-new-host-key", "add: trust an unknown SSH host key on first contact"],
     ],
+    examples: [
+      "mk node add n1 --docker ssh://root@10.0.0.5 --identity ~/.ssh/id_ed25519 --accept-new-host-key",
+      "mk node cordon n1 && mk node drain n1",
+      "mk node ls",
+    ],
     load: async () => (await import("./commands/node.ts")).runNode,
   },
   {
@@ -137,6 +306,10 @@ export const COMMANDS: {
     options: [
       ["--timeout <duration>", "Stop the query after this long (default 5s; a server may allow less)"],
       ["--max-rows <n>", "Refuse a result of more rows than this (default 10000; a server may allow fewer)"],
+    ],
+    examples: [
+      'mk sql "select name, phase, node, restart_count from pods"',
+      'mk sql "pragma table_info(pods)" -o json',
     ],
     load: async () => (await import("./commands/sql.ts")).runSql,
   },
@@ -154,6 +327,11 @@ export const COMMANDS: {
       ["--revision <n>", "history: show one revision's pod template"],
       ["--to-revision <n>", "undo: the revision to go back to (default: the previous one)"],
     ],
+    examples: [
+      "mk rollout status deploy/web",
+      "mk rollout undo deploy/web",
+      "mk rollout history podset/web --revision 2",
+    ],
     load: async () => (await import("./commands/rollout.ts")).runRollout,
   },
   {
@@ -161,13 +339,15 @@ export const COMMANDS: {
     usage: "set <what> [...args]",
     description: "Change a podset's template: mk set image podset/web app=nginx:1.27 (a new revision)",
     options: [],
+    examples: ["mk set image deploy/web web=nginx:1.27", "mk set image podset/web *=mk.local/busybox:1"],
     load: async () => (await import("./commands/rollout.ts")).runSet,
   },
   {
     name: "scale",
-    usage: "scale <object>",
-    description: "Set the replicas of a podset: mk scale podset/web --replicas 5",
-    options: [["--replicas <n>", "Desired number of pods"]],
+    usage: "scale [type] [name]",
+    description: "Set the replicas of a podset (a Deployment): TYPE/NAME or TYPE NAME",
+    options: [["--replicas <n>", "Desired number of pods (0..1000)"]],
+    examples: ["mk scale deploy web --replicas 3", "mk scale podset/web --replicas 0"],
     load: async () => (await import("./commands/scale.ts")).runScale,
   },
   {
@@ -175,6 +355,7 @@ export const COMMANDS: {
     usage: "version",
     description: "Print version, commit, build date, Node, SQLite and Docker API versions",
     options: [],
+    examples: ["mk version -o json"],
     load: async () => (await import("./commands/version.ts")).runVersion,
   },
 ];
@@ -186,12 +367,17 @@ export function buildCli(onExit: (code: number) => void) {
     .option("--server <url>", "Talk to a running mk server instead of the state file (env MK_SERVER)")
     .option("--token-file <path>", "API token file: sent by the CLI, required by mk server (env MK_TOKEN)")
     .option("--ca-file <path>", "CA certificate (PEM) to trust for an https:// server (env MK_CA)")
-    .option("-o, --output <format>", "table, wide, json or yaml", { default: "table" })
+    .option("-o, --output <format>", "table, wide, json, yaml, name or jsonpath=TEMPLATE", {
+      default: "table",
+    })
+    .option("-n, --namespace <ns>", 'Accepted for kubectl scripts: mk has one namespace, "default"')
+    .option("-A, --all-namespaces", "Accepted for kubectl scripts: the one namespace")
     .option("--log-format <format>", "pretty or json (json when stdout is not a terminal)");
   for (const c of COMMANDS) {
     const cmd = cli.command(c.usage, c.description);
     for (const [flag, desc, def] of c.options)
       cmd.option(flag, desc, def === undefined ? undefined : { default: def });
+    for (const e of c.examples ?? []) cmd.example(`  $ ${e}`);
     cmd.action(async (...args: unknown[]) => {
       const opts = args.pop() as Record<string, unknown>;
       const positional = args.flatMap((a) =>
@@ -202,6 +388,17 @@ export function buildCli(onExit: (code: number) => void) {
     });
   }
   cli.help((sections) => {
+    // A command's help says what it does right under its usage line (cac prints only the usage).
+    const matched = COMMANDS.find((c) => c.name === cli.matchedCommandName);
+    if (matched) sections.splice(2, 0, { title: "Description", body: `  ${matched.description}` });
+    // A --no-X flag's "(default: true)" is cac's bookkeeping, not something to tell the user.
+    for (const s of sections) {
+      if (s.title !== "Options") continue;
+      s.body = s.body
+        .split("\n")
+        .map((l) => (/^\s+--no-/.test(l) ? l.replace(" (default: true)", "") : l).trimEnd())
+        .join("\n");
+    }
     sections.push({ title: "Exit codes", body: EXIT_CODES_HELP.split("\n").slice(1).join("\n") });
   });
   cli.version(VERSION);
@@ -215,6 +412,7 @@ export function globalOptions(opts: Record<string, unknown>): GlobalOptions {
     ...(str(opts.server) ? { server: str(opts.server) } : {}),
     ...(str(opts.output) ? { output: str(opts.output) } : {}),
     ...(str(opts.logFormat) ? { logFormat: str(opts.logFormat) } : {}),
+    ...(opts.namespace !== undefined ? { namespace: String(opts.namespace) } : {}),
     ...(str(opts.tokenFile) ? { tokenFile: str(opts.tokenFile) } : {}),
     ...(str(opts.caFile) ? { caFile: str(opts.caFile) } : {}),
   };
@@ -227,8 +425,7 @@ export async function runCli(argv: string[]): Promise<number> {
     code = c;
   });
   const jsonErrors = wantsJsonErrors(argv);
-  // "-f -" (stdin): the parser would read "-" as a missing value; "--filename=-" it reads right.
-  const args = argv.map((a, i) =>
+  const args = normalizeArgv(argv).map((a, i, argv) =>
     a === "-" && (argv[i - 1] === "-f" || argv[i - 1] === "--filename") ? "\0stdin" : a,
   );
   const fixed = args.flatMap((a, i) =>
@@ -246,8 +443,39 @@ export async function runCli(argv: string[]): Promise<number> {
     await cli.runMatchedCommand();
     return code;
   } catch (err) {
-    return reportError(err, jsonErrors);
+    return reportError(typedFlagError(err, argv), jsonErrors);
   }
+}
+
+/**
+ * kubectl spellings the parser does not read by itself: `mk help CMD` is `mk CMD --help`, and
+ * `--wait=false` / `--wait=true` are `--no-wait` / `--wait`.
+ */
+export function normalizeArgv(argv: readonly string[]): string[] {
+  // argv[0] is node, argv[1] the script (as process.argv).
+  const out = [...argv];
+  if (out[2] === "help") {
+    out.splice(2, 1);
+    out.push("--help");
+  }
+  const dd = out.indexOf("--");
+  return out.map((a, i) => {
+    if (dd >= 0 && i > dd) return a;
+    const m = /^--([a-z][a-z0-9-]*)=(true|false)$/.exec(a);
+    return m ? (m[2] === "true" ? `--${m[1]}` : `--no-${m[1]}`) : a;
+  });
+}
+
+/** cac reports an unknown flag camelCased (`--gracePeriod`): name it as the user typed it. */
+export function typedFlagError(err: unknown, argv: readonly string[]): unknown {
+  if (!(err instanceof Error) || err.name !== "CACError") return err;
+  const m = /^Unknown option `--([^`]+)`$/.exec(err.message);
+  if (!m) return err;
+  const camel = (s: string) => s.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+  const typed = argv.map((a) => /^--(?:no-)?([^=]+)/.exec(a)).find((x) => x && camel(x[1] ?? "") === m[1]);
+  const name = typed ? typed[0] : `--${m[1]}`;
+  const command = argv.slice(2).find((a) => !a.startsWith("-"));
+  return new UsageError(`Unknown flag ${name}; run mk ${command ? `${command} ` : ""}--help`);
 }
 
 export function reportError(err: unknown, json: boolean): number {

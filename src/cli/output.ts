@@ -1,12 +1,18 @@
 // Printing results: aligned tables for people, JSON and YAML for scripts.
 import { stringify } from "yaml";
 
-export type OutputFormat = "table" | "wide" | "json" | "yaml";
+/** `-o`: jsonpath carries its template in Context.jsonpath; commands without a list print name as table. */
+export type OutputFormat = "table" | "wide" | "json" | "yaml" | "name" | "jsonpath";
+
+export const OUTPUT_FORMATS = "table, wide, json, yaml, name or jsonpath=TEMPLATE";
 
 export function parseOutput(v: unknown): OutputFormat {
   const s = String(v ?? "table");
-  if (s === "table" || s === "wide" || s === "json" || s === "yaml") return s;
-  throw new RangeError(`-o ${s}: expected table, wide, json or yaml`);
+  if (s === "table" || s === "wide" || s === "json" || s === "yaml" || s === "name") return s;
+  if (/^jsonpath=/.test(s)) return "jsonpath";
+  if (s === "jsonpath")
+    throw new RangeError("-o jsonpath needs a template: -o jsonpath='{.items[*].metadata.name}'");
+  throw new RangeError(`-o ${s}: expected ${OUTPUT_FORMATS}`);
 }
 
 export function table(headers: string[], rows: (string | number | null | undefined)[][]): string {

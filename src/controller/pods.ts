@@ -77,6 +77,7 @@ function newPodRow(
     readySince: null,
     deletionAt: null,
     deletionReason: null,
+    deletionGraceSeconds: null,
   };
 }
 

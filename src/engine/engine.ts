@@ -3,6 +3,8 @@
 // is what `mk apply` does when no server runs.
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
+import { type AutoscalerSettings, runAutoscaler } from "../autoscaler/loop.ts";
+import { UsageHistory } from "../autoscaler/sources.ts";
 import { nextLifecycleDeadline, planNodeLifecycle } from "../controller/nodes.ts";
 import { planPodsDetailed } from "../controller/pods.ts";
 import { readPodsInput } from "../controller/pods-input.ts";
@@ -70,6 +72,10 @@ export interface EngineOptions {
   localNode?: boolean;
   ssh?: SshConnector;
   metrics?: Metrics;
+  /** Runs the autoscaler controller while leading (mk server); absent: no autoscaling. */
+  autoscaler?: AutoscalerSettings;
+  /** How often each node's Docker stats are read, for the usage metrics and the autoscaler (ms). */
+  statsIntervalMs?: number;
 }
 
 interface NodeHandle {
@@ -91,6 +97,8 @@ export class Engine {
   private readonly controllerTrigger = new Trigger();
   private rrCursor = 0;
   private readonly usage = new Map<string, PodUsage[]>();
+  /** Per-pod stats rounds: the autoscaler's cpu source when no Prometheus is configured. */
+  readonly usageHistory = new UsageHistory();
   private readonly ssh: SshConnector;
   private readonly opts: Required<
     Pick<
@@ -241,6 +249,7 @@ export class Engine {
         h.conn.close();
         this.nodes.delete(name);
         this.usage.delete(name);
+        this.usageHistory.forgetNode(name);
       } else if (row) h.row = row;
     }
     for (const row of rows) {
@@ -308,6 +317,16 @@ export class Engine {
   localRuntime(): NodeConnection["runtime"] {
     this.local ??= connectNode({ name: "controller", docker: localDockerUrl() });
     return this.local.runtime;
+  }
+
+  /** The latest Docker stats of every node's pods (every 10 s, with metrics on): for mk top. */
+  usageSamples(): PodUsage[] {
+    return [...this.usage.values()].flat();
+  }
+
+  /** The agent's live connection to a node (exec, logs, port-forward share it), while leading. */
+  connection(name: string): NodeConnection | undefined {
+    return this.nodes.get(name)?.conn;
   }
 
   agents(): NodeAgent[] {
@@ -457,7 +476,11 @@ export class Engine {
     const unsubscribe = this.store.onCommit((muts) => {
       if (
         muts.some(
-          (m) => m.op !== "recordEvent" && m.op !== "replaceObservedContainers" && m.op !== "setNodeStatus",
+          (m) =>
+            m.op !== "recordEvent" &&
+            m.op !== "replaceObservedContainers" &&
+            m.op !== "setNodeStatus" &&
+            m.op !== "putAutoscalerStatus",
         )
       ) {
         this.controllerTrigger.fire();
@@ -506,6 +529,23 @@ export class Engine {
         }
       })(),
     );
+
+    const autoscaler = this.options.autoscaler;
+    if (autoscaler) {
+      const deps = {
+        store: this.store,
+        log: this.log.child("autoscaler"),
+        clock: this.clock,
+        history: this.usageHistory,
+      };
+      loops.push(
+        runAutoscaler(
+          autoscaler,
+          this.options.metrics ? { ...deps, metrics: this.options.metrics } : deps,
+          leader.signal,
+        ),
+      );
+    }
 
     let lastPrune = 0;
     try {
@@ -571,19 +611,21 @@ export class Engine {
     await Promise.allSettled([watch, beat, usage]);
   }
 
-  /** Docker stats of the node's pods, every 10 s, for the per-pod CPU and memory gauges. */
+  /** Docker stats of the node's pods, every 10 s, for the per-pod CPU and memory gauges and the autoscaler. */
   private async usageLoop(h: NodeHandle, stop: AbortSignal): Promise<void> {
     const metrics = this.options.metrics;
     if (!metrics) return;
     while (!stop.aborted) {
       try {
         const list = await h.conn.runtime.list({ "mk.managed": "true", "mk.cluster": this.cluster });
-        this.usage.set(h.row.name, await collectUsage(h.conn.runtime, h.row.name, list));
+        const round = await collectUsage(h.conn.runtime, h.row.name, list);
+        this.usage.set(h.row.name, round);
+        this.usageHistory.record(h.row.name, round, this.clock.now());
         metrics.setUsage([...this.usage.values()].flat());
       } catch {
         // node unreachable: its last numbers stay until it answers again or is removed
       }
-      await sleep(10_000, stop);
+      await sleep(this.options.statsIntervalMs ?? 10_000, stop);
     }
   }
 

@@ -2,10 +2,19 @@
 
 import * as v from "valibot";
 import { schemaMessage } from "./messages.ts";
-import { normalizeAutoscaler, normalizeNode, normalizePod, normalizePodSet } from "./normalize.ts";
+import {
+  normalizeAutoscaler,
+  normalizeHpaV1,
+  normalizeHpaV2,
+  normalizeNode,
+  normalizePod,
+  normalizePodSet,
+} from "./normalize.ts";
 import {
   autoscalerSchema,
   deploymentSchema,
+  hpaV1Schema,
+  hpaV2Schema,
   kubePodSchema,
   mkPodSchema,
   nodeSchema,
@@ -44,9 +53,12 @@ const HANDLERS: Record<string, Record<string, KindHandler>> = {
   },
   v1: { Pod: handler("Pod", kubePodSchema, normalizePod) },
   "apps/v1": { Deployment: handler("PodSet", deploymentSchema, normalizePodSet) },
+  "autoscaling/v1": { HorizontalPodAutoscaler: handler("Autoscaler", hpaV1Schema, normalizeHpaV1) },
+  "autoscaling/v2": { HorizontalPodAutoscaler: handler("Autoscaler", hpaV2Schema, normalizeHpaV2) },
 };
 
-const SUPPORTED = "Pod (mk/v1, v1), PodSet (mk/v1), Deployment (apps/v1), Node (mk/v1), Autoscaler (mk/v1)";
+const SUPPORTED =
+  "Pod (mk/v1, v1), PodSet (mk/v1), Deployment (apps/v1), Node (mk/v1), Autoscaler (mk/v1), HorizontalPodAutoscaler (autoscaling/v2, autoscaling/v1)";
 
 export function kindHandler(apiVersion: string, kind: string): KindHandler | undefined {
   const kinds = Object.hasOwn(HANDLERS, apiVersion) ? HANDLERS[apiVersion] : undefined;

@@ -4,11 +4,14 @@
 // (Deployment -> PodSet, quantities -> cpuMilli/memoryBytes). Typed object literals pin each schema
 // output to its types.ts counterpart at compile time.
 
+import { averageValueOf, type BehaviorInput, type MetricInput } from "./autoscaler-schema.ts";
 import { defaultPullPolicy } from "./names.ts";
 import { parseBackoffMs } from "./pod-schema.ts";
 import type {
   AutoscalerInput,
   DeploymentInput,
+  HpaV1Input,
+  HpaV2Input,
   KubePodInput,
   MkPodInput,
   NodeInput,
@@ -17,7 +20,9 @@ import type {
 import { BACKOFF_ANNOTATIONS, ROLLBACK_ANNOTATION } from "./schema.ts";
 import type {
   AutoscalerObject,
+  AutoscalerSpec,
   ContainerSpec,
+  MetricTarget,
   NodeObject,
   ObjectMeta,
   PodObject,
@@ -26,7 +31,9 @@ import type {
   PodSpec,
   Probe,
   ProbeHandler,
+  ResourceMetric,
   RestartBackoff,
+  ScalingRules,
 } from "./types.ts";
 
 type KubePodSpecInput = KubePodInput["spec"];
@@ -125,7 +132,7 @@ export function normalizePodSet(input: PodSetInput | DeploymentInput): PodSetObj
     ("rollbackOnFailure" in input.spec && input.spec.rollbackOnFailure) ||
     input.metadata.annotations[ROLLBACK_ANNOTATION] === "true";
   const spec: PodSetSpec = {
-    replicas,
+    replicas: replicas ?? 1,
     selector: { matchLabels: selector.matchLabels },
     template: {
       metadata: { labels: template.metadata.labels, annotations: template.metadata.annotations },
@@ -146,13 +153,104 @@ export function normalizePodSet(input: PodSetInput | DeploymentInput): PodSetObj
     paused,
     rollbackOnFailure,
   };
-  return compact({ kind: "PodSet", metadata: metaOf(input.metadata), spec });
+  const body: PodSetObject = { kind: "PodSet", metadata: metaOf(input.metadata), spec };
+  return compact(replicas === undefined ? { ...body, replicasOmitted: true } : body);
 }
 
 export function normalizeNode(input: NodeInput): NodeObject {
   return compact({ kind: "Node", metadata: metaOf(input.metadata), spec: input.spec });
 }
 
+// Kubernetes' defaults (pkg/apis/autoscaling/v2/defaults.go): scale up at once by up to 100 % or
+// 4 pods per 15 s, whichever is more; scale down to the highest recommendation of the last 300 s,
+// by up to 100 % per 15 s.
+const DEFAULT_SCALE_UP: ScalingRules = {
+  stabilizationWindowSeconds: 0,
+  selectPolicy: "Max",
+  policies: [
+    { type: "Pods", value: 4, periodSeconds: 15 },
+    { type: "Percent", value: 100, periodSeconds: 15 },
+  ],
+};
+const DEFAULT_SCALE_DOWN: ScalingRules = {
+  stabilizationWindowSeconds: 300,
+  selectPolicy: "Max",
+  policies: [{ type: "Percent", value: 100, periodSeconds: 15 }],
+};
+const DEFAULT_CPU_UTILIZATION = 80;
+
+function rulesOf(input: Partial<ScalingRules> | undefined, defaults: ScalingRules): ScalingRules {
+  return {
+    stabilizationWindowSeconds: input?.stabilizationWindowSeconds ?? defaults.stabilizationWindowSeconds,
+    selectPolicy: input?.selectPolicy ?? defaults.selectPolicy,
+    policies: input?.policies ?? defaults.policies,
+  };
+}
+
+function behaviorOf(input: BehaviorInput | undefined): AutoscalerSpec["behavior"] {
+  return {
+    scaleUp: rulesOf(input?.scaleUp, DEFAULT_SCALE_UP),
+    scaleDown: rulesOf(input?.scaleDown, DEFAULT_SCALE_DOWN),
+  };
+}
+
+function cpuUtilization(percent: number | undefined): ResourceMetric[] {
+  return [
+    {
+      type: "Resource",
+      resource: "cpu",
+      target: { type: "Utilization", averageUtilization: percent ?? DEFAULT_CPU_UTILIZATION },
+    },
+  ];
+}
+
+/** The schema has checked every metric: only Resource ones with a complete target remain. */
+function metricsOf(input: readonly MetricInput[] | undefined): ResourceMetric[] {
+  if (input === undefined || input.length === 0) return cpuUtilization(undefined);
+  return input.map((m) => {
+    const resource = m.resource?.name === "memory" ? "memory" : "cpu";
+    const t = m.resource?.target;
+    const target: MetricTarget =
+      t?.type === "AverageValue"
+        ? { type: "AverageValue", averageValue: averageValueOf(resource, t.averageValue ?? 0) }
+        : { type: "Utilization", averageUtilization: t?.averageUtilization ?? DEFAULT_CPU_UTILIZATION };
+    return { type: "Resource", resource, target };
+  });
+}
+
+function autoscalerOf(meta: AutoscalerInput["metadata"], spec: AutoscalerSpec): AutoscalerObject {
+  return compact({ kind: "Autoscaler", metadata: metaOf(meta), spec });
+}
+
 export function normalizeAutoscaler(input: AutoscalerInput): AutoscalerObject {
-  return compact({ kind: "Autoscaler", metadata: metaOf(input.metadata), spec: input.spec });
+  const s = input.spec;
+  return autoscalerOf(input.metadata, {
+    target: s.target,
+    minReplicas: s.minReplicas,
+    maxReplicas: s.maxReplicas,
+    metrics: s.metrics ? metricsOf(s.metrics) : cpuUtilization(s.targetCPUUtilizationPercentage),
+    behavior: behaviorOf(s.behavior),
+  });
+}
+
+export function normalizeHpaV1(input: HpaV1Input): AutoscalerObject {
+  const s = input.spec;
+  return autoscalerOf(input.metadata, {
+    target: s.scaleTargetRef,
+    minReplicas: s.minReplicas,
+    maxReplicas: s.maxReplicas,
+    metrics: cpuUtilization(s.targetCPUUtilizationPercentage),
+    behavior: behaviorOf(undefined),
+  });
+}
+
+export function normalizeHpaV2(input: HpaV2Input): AutoscalerObject {
+  const s = input.spec;
+  return autoscalerOf(input.metadata, {
+    target: s.scaleTargetRef,
+    minReplicas: s.minReplicas,
+    maxReplicas: s.maxReplicas,
+    metrics: metricsOf(s.metrics),
+    behavior: behaviorOf(s.behavior),
+  });
 }

@@ -74,13 +74,6 @@ function parseDocument(
   lineCounter: LineCounter,
   out: ParsedText,
 ): void {
-  const root = document.doc.contents;
-  const report = (located: Located) => {
-    const offset = locate(root, located.path, document.aliasTargets, located.at, document.doc.range[0]);
-    const { line, col } = lineCounter.linePos(offset);
-    out.issues.push({ file, line, column: col, path: formatPath(located.path), message: located.message });
-  };
-
   for (const problem of document.problems) {
     const { line, col } = lineCounter.linePos(problem.offset);
     out.issues.push({ file, line, column: col, path: "", message: problem.message });
@@ -88,6 +81,31 @@ function parseDocument(
   const value = document.value;
   // `---` with nothing after it, or only comments: kubectl skips such documents too.
   if (value === undefined || value === null) return;
+  // A `kind: List` (what `mk get -o yaml` prints for several objects): each item is an object,
+  // and issues name it by its path, e.g. items[1].spec.replicas.
+  if (isMapping(value) && value.apiVersion === "v1" && value.kind === "List" && Array.isArray(value.items)) {
+    for (const [i, item] of value.items.entries())
+      parseObject(item, ["items", i], document, file, lineCounter, out);
+    return;
+  }
+  parseObject(value, [], document, file, lineCounter, out);
+}
+
+function parseObject(
+  value: unknown,
+  prefix: PathSegment[],
+  document: YamlDocument,
+  file: string,
+  lineCounter: LineCounter,
+  out: ParsedText,
+): void {
+  const root = document.doc.contents;
+  const report = (located: Located) => {
+    const path = [...prefix, ...located.path];
+    const offset = locate(root, path, document.aliasTargets, located.at, document.doc.range[0]);
+    const { line, col } = lineCounter.linePos(offset);
+    out.issues.push({ file, line, column: col, path: formatPath(path), message: located.message });
+  };
   if (!isMapping(value)) {
     report({
       path: [],
@@ -132,13 +150,23 @@ function parseDocument(
   // Names are compared even when the rest of the document is invalid: one run reports everything.
   const name = isMapping(value.metadata) ? value.metadata.name : undefined;
   if (typeof name === "string") {
-    const offset = locate(root, ["metadata", "name"], document.aliasTargets, "value", document.doc.range[0]);
+    const offset = locate(
+      root,
+      [...prefix, "metadata", "name"],
+      document.aliasTargets,
+      "value",
+      document.doc.range[0],
+    );
     const { line, col } = lineCounter.linePos(offset);
     out.identities.push({ kind: handler.kind, writtenKind: kind, name, file, line, column: col });
   }
   const body = result.issues === undefined ? result.body : undefined;
   if (body && out.issues.length === before && document.problems.length === 0) {
-    const line = lineCounter.linePos(root?.range[0] ?? document.doc.range[0]).line;
+    const start =
+      prefix.length > 0
+        ? locate(root, prefix, document.aliasTargets, "value", document.doc.range[0])
+        : (root?.range[0] ?? document.doc.range[0]);
+    const line = lineCounter.linePos(start).line;
     out.objects.push({ ...body, source: { file, line, doc: document.index, apiVersion } });
   }
 }

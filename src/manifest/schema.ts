@@ -5,6 +5,7 @@
 // (docs/manifests.md explains each). Rules across fields that Kubernetes enforces are `checked`.
 
 import * as v from "valibot";
+import { hpaV1Spec, hpaV2Spec, mkAutoscalerSpec } from "./autoscaler-schema.ts";
 import { MAX_POD_SET_NAME, MAX_REPLICAS, MAX_SECONDS } from "./limits.ts";
 import { describeValue } from "./messages.ts";
 import { dns1123LabelError, labelKeyError, labelValueError } from "./names.ts";
@@ -90,8 +91,10 @@ function metadata(opts: { podLevel: boolean; maxName?: number; why?: string }) {
         "generation",
         "managedFields",
         "selfLink",
+        // mk prints it on a PodSet's pods (`mk get pod -o yaml`); ownership is mk's to decide.
+        "ownerReferences",
       ],
-      unsupported: notSupported(["generateName", "ownerReferences", "finalizers", "deletionTimestamp"], {
+      unsupported: notSupported(["generateName", "finalizers", "deletionTimestamp"], {
         generateName: "generateName is not supported by mk: give the object a name",
       }),
     },
@@ -248,7 +251,8 @@ const kubeTemplate = checkedWhere(
 );
 
 const podSetEntries = {
-  replicas: def(int(0, MAX_REPLICAS), 1),
+  // Absent stays absent: apply then keeps the live count (normalize.ts fills 1 for a new object).
+  replicas: opt(int(0, MAX_REPLICAS)),
   selector,
   strategy: def(strategy, () => ({})),
   minReadySeconds: def(int(0, MAX_SECONDS), 0),
@@ -354,36 +358,15 @@ const nodeSpec = checked(
 /** apiVersion mk/v1, kind Node. */
 export const nodeSchema = object(metadata({ podLevel: false }), nodeSpec);
 
-// ---- Autoscaler ---------------------------------------------------------------------------------
+// ---- Autoscaler and HorizontalPodAutoscaler (fields in autoscaler-schema.ts) --------------------
 
-const autoscalerTarget = fields(
-  {
-    // A Deployment is a PodSet once applied, so either kind names the same object.
-    kind: v.pipe(
-      v.picklist(["PodSet", "Deployment"]),
-      v.transform(() => "PodSet" as const),
-    ),
-    name: text((name) => dns1123LabelError(name)),
-  },
-  { ignored: ["apiVersion"] },
-);
-
-const autoscalerSpec = checked(
-  fields({
-    target: autoscalerTarget,
-    minReplicas: def(int(1, MAX_REPLICAS), 1),
-    maxReplicas: int(1, MAX_REPLICAS),
-    targetCPUUtilizationPercentage: def(int(1, 1000), 80),
-  }),
-  (spec, report) => {
-    if (spec.maxReplicas < spec.minReplicas) {
-      report(`expected at least minReplicas (${spec.minReplicas}), got ${spec.maxReplicas}`, "maxReplicas");
-    }
-  },
-);
-
+const autoscalerMetadata = metadata({ podLevel: false });
 /** apiVersion mk/v1, kind Autoscaler. */
-export const autoscalerSchema = object(metadata({ podLevel: false }), autoscalerSpec);
+export const autoscalerSchema = object(autoscalerMetadata, mkAutoscalerSpec);
+/** apiVersion autoscaling/v1, kind HorizontalPodAutoscaler: becomes an Autoscaler. */
+export const hpaV1Schema = object(autoscalerMetadata, hpaV1Spec);
+/** apiVersion autoscaling/v2, kind HorizontalPodAutoscaler: becomes an Autoscaler. */
+export const hpaV2Schema = object(autoscalerMetadata, hpaV2Spec);
 
 export type MkPodInput = v.InferOutput<typeof mkPodSchema>;
 export type KubePodInput = v.InferOutput<typeof kubePodSchema>;
@@ -391,3 +374,5 @@ export type PodSetInput = v.InferOutput<typeof podSetSchema>;
 export type DeploymentInput = v.InferOutput<typeof deploymentSchema>;
 export type NodeInput = v.InferOutput<typeof nodeSchema>;
 export type AutoscalerInput = v.InferOutput<typeof autoscalerSchema>;
+export type HpaV1Input = v.InferOutput<typeof hpaV1Schema>;
+export type HpaV2Input = v.InferOutput<typeof hpaV2Schema>;

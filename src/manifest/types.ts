@@ -127,11 +127,41 @@ export interface NodeSpec {
   unschedulable: boolean;
 }
 
+/** What a metric is compared with: a percentage of the pods' requests, or an average amount. */
+export type MetricTarget =
+  | { type: "Utilization"; averageUtilization: number }
+  /** Millicores for cpu, bytes for memory. */
+  | { type: "AverageValue"; averageValue: number };
+
+export interface ResourceMetric {
+  type: "Resource";
+  resource: "cpu" | "memory";
+  target: MetricTarget;
+}
+
+export interface ScalingPolicy {
+  type: "Pods" | "Percent";
+  value: number;
+  periodSeconds: number;
+}
+
+/** One direction of HorizontalPodAutoscaler behavior, with Kubernetes' defaults filled in. */
+export interface ScalingRules {
+  stabilizationWindowSeconds: number;
+  selectPolicy: "Max" | "Min" | "Disabled";
+  policies: ScalingPolicy[];
+}
+
+/**
+ * mk/v1 Autoscaler, autoscaling/v1 and autoscaling/v2 HorizontalPodAutoscaler all normalize to
+ * this: Kubernetes' v2 model with every default filled in.
+ */
 export interface AutoscalerSpec {
   target: { kind: "PodSet"; name: string };
   minReplicas: number; // default 1
   maxReplicas: number;
-  targetCPUUtilizationPercentage: number; // default 80
+  metrics: ResourceMetric[]; // default: cpu at 80 % of the request
+  behavior: { scaleUp: ScalingRules; scaleDown: ScalingRules };
 }
 
 /** Where an object came from: for error messages and `mk describe`. */
@@ -144,7 +174,13 @@ export interface SourceRef {
 }
 
 export type PodObject = { kind: "Pod"; metadata: ObjectMeta; spec: PodSpec };
-export type PodSetObject = { kind: "PodSet"; metadata: ObjectMeta; spec: PodSetSpec };
+export type PodSetObject = {
+  kind: "PodSet";
+  metadata: ObjectMeta;
+  spec: PodSetSpec;
+  /** The manifest left spec.replicas out: apply keeps the live count (an autoscaler's, mk scale's). */
+  replicasOmitted?: true;
+};
 export type NodeObject = { kind: "Node"; metadata: ObjectMeta; spec: NodeSpec };
 export type AutoscalerObject = { kind: "Autoscaler"; metadata: ObjectMeta; spec: AutoscalerSpec };
 

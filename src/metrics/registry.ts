@@ -4,12 +4,15 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom
 import type { ProbeKind } from "../probes/worker.ts";
 import type { ActionResult } from "../reconcile/execute.ts";
 import type { Store } from "../store/store.ts";
+import { autoscalerGauges } from "./autoscaler-gauges.ts";
 
 export interface PodUsage {
   pod: string;
   node: string;
   cpuSeconds: number;
   memoryBytes: number;
+  /** CPU rate over Docker's last ~1 s sampling interval, in millicores (mk top). */
+  cpuMilli?: number;
 }
 
 /** mk_pod_restarts_total's reasons: the container exited and was started again, or was gone and made anew. */
@@ -45,6 +48,7 @@ export class Metrics {
   readonly schedulingLatency: Histogram<string>;
   readonly podStartupLatency: Histogram<string>;
   readonly reconcileDuration: Histogram<string>;
+  readonly autoscalerRescales: Counter<"autoscaler" | "direction">;
   private usage: PodUsage[] = [];
 
   constructor(store: Store) {
@@ -130,6 +134,41 @@ export class Metrics {
         this.reset();
         for (const s of ["Ready", "NotReady", "Unknown"]) this.set({ state: s }, 0);
         for (const r of store.nodeCounts()) this.set({ state: r.state }, r.n);
+      },
+    });
+    const autoscalers = () => autoscalerGauges(store);
+    new Gauge({
+      name: "mk_autoscaler_desired_replicas",
+      help: "Replicas the autoscaler last decided on for its target",
+      labelNames: ["autoscaler"],
+      registers,
+      collect() {
+        this.reset();
+        for (const a of autoscalers())
+          if (a.desired !== undefined) this.set({ autoscaler: a.name }, a.desired);
+      },
+    });
+    new Gauge({
+      name: "mk_autoscaler_utilization_ratio",
+      help: "Current metric value over its target (the highest of the autoscaler's metrics); 1 is on target",
+      labelNames: ["autoscaler"],
+      registers,
+      collect() {
+        this.reset();
+        for (const a of autoscalers()) if (a.ratio !== undefined) this.set({ autoscaler: a.name }, a.ratio);
+      },
+    });
+    this.autoscalerRescales = new Counter({
+      name: "mk_autoscaler_rescales_total",
+      help: "Replica changes made by the autoscaler, by direction",
+      labelNames: ["autoscaler", "direction"],
+      registers,
+      collect() {
+        // Known autoscalers are exported at 0 in both directions, so rate() and alerts see them.
+        for (const a of autoscalers()) {
+          this.inc({ autoscaler: a.name, direction: "up" }, 0);
+          this.inc({ autoscaler: a.name, direction: "down" }, 0);
+        }
       },
     });
     const usage = () => this.usage;

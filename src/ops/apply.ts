@@ -4,10 +4,12 @@
 import { planPods } from "../controller/pods.ts";
 import { readPodsInput } from "../controller/pods-input.ts";
 import { InvalidInputError } from "../lib/errors.ts";
-import type { MkObject, MkObjectBody } from "../manifest/types.ts";
+import type { MkObject, MkObjectBody, PodSetObject } from "../manifest/types.ts";
 import { objectHash, stableJson } from "../reconcile/spec-hash.ts";
 import type { Mutation } from "../store/mutations.ts";
+import type { ObjectRow } from "../store/rows.ts";
 import type { Store } from "../store/store.ts";
+import { liveBody } from "./kube-objects.ts";
 
 export type ApplyAction = "created" | "configured" | "unchanged";
 
@@ -16,6 +18,8 @@ export interface ApplyResult {
   name: string;
   action: ApplyAction;
   generation: number;
+  /** The apiVersion of the document applied (apps/v1 for a Deployment, which is stored as a PodSet). */
+  apiVersion: string;
 }
 
 export interface DiffResult extends ApplyResult {
@@ -25,6 +29,18 @@ export interface DiffResult extends ApplyResult {
 
 export function objectBody(o: MkObject | MkObjectBody): MkObjectBody {
   return { kind: o.kind, metadata: o.metadata, spec: o.spec } as MkObjectBody;
+}
+
+/**
+ * The body apply stores: a PodSet whose manifest leaves `replicas` out keeps the live count (set
+ * by `mk scale` or an autoscaler), as `kubectl apply` leaves a field alone that neither the last
+ * applied manifest nor the new one sets. A manifest that states replicas resets it.
+ */
+export function appliedBody(o: MkObject, prev: ObjectRow | undefined): MkObjectBody {
+  const body = objectBody(o);
+  if (body.kind !== "PodSet" || o.kind !== "PodSet" || !o.replicasOmitted || !prev) return body;
+  const live = (JSON.parse(prev.spec) as PodSetObject).spec.replicas;
+  return { ...body, spec: { ...body.spec, replicas: live } };
 }
 
 export { objectHash };
@@ -38,9 +54,21 @@ export function planApply(
   const results: ApplyResult[] = [];
   const mutations: Mutation[] = [];
   for (const o of objects) {
-    const body = objectBody(o);
-    const hash = objectHash(body);
     const prev = store.getObject(o.kind, o.metadata.name);
+    const body = appliedBody(o, prev);
+    const hash = objectHash(body);
+    // A PodSet's pod or a node as `mk get -o yaml` printed it: nothing to do when it is unchanged.
+    const live = liveBody(store, o.kind, o.metadata.name);
+    if (live && objectHash(live) === hash) {
+      results.push({
+        kind: o.kind,
+        name: o.metadata.name,
+        action: "unchanged",
+        generation: prev?.generation ?? 1,
+        apiVersion: o.source.apiVersion,
+      });
+      continue;
+    }
     if (o.kind === "Pod") {
       const pod = store.getPod(o.metadata.name);
       if (pod && pod.ownerKind !== "Pod") {
@@ -55,6 +83,7 @@ export function planApply(
       name: o.metadata.name,
       action,
       generation: !prev ? 1 : action === "configured" ? prev.generation + 1 : prev.generation,
+      apiVersion: o.source.apiVersion,
     });
     // spec.paused, when given, sets the rollout's paused state (even on an unchanged object).
     if (o.kind === "PodSet" && o.spec.paused !== undefined) {
@@ -130,7 +159,7 @@ export function diffObjects(store: Store, objects: readonly MkObject[]): DiffRes
     const o = objects[i];
     const prev = store.getObject(r.kind, r.name);
     const before = prev ? (JSON.parse(prev.spec) as unknown) : undefined;
-    const changes = o && r.action !== "unchanged" ? diffValues(before, objectBody(o)) : [];
+    const changes = o && r.action !== "unchanged" ? diffValues(before, appliedBody(o, prev)) : [];
     return { ...r, changes };
   });
 }

@@ -5,6 +5,7 @@ import { InvalidInputError, NotFoundError } from "../lib/errors.ts";
 import type { NodeObject, PodSetObject, Taint } from "../manifest/types.ts";
 import { parseDockerUrl } from "../node/docker-url.ts";
 import type { Mutation } from "../store/mutations.ts";
+import type { ObjectRow } from "../store/rows.ts";
 import type { Store } from "../store/store.ts";
 import { objectHash } from "./apply.ts";
 
@@ -13,22 +14,53 @@ export interface ObjectRef {
   name: string;
 }
 
-export interface DeleteResult extends ObjectRef {
-  action: "deleted" | "not-found";
+export interface DeleteOptions {
+  /** Overrides the pods' terminationGracePeriodSeconds (`mk delete --grace-period N`). */
+  graceSeconds?: number;
+  /** Removes the pods from the state at once; their node agents remove the containers as orphans. */
+  force?: boolean;
 }
 
-export function deleteObjects(store: Store, refs: readonly ObjectRef[]): DeleteResult[] {
+export interface DeleteResult extends ObjectRef {
+  action: "deleted" | "not-found";
+  /** The apiVersion the object was applied with (apps/v1 for a Deployment), when it had one. */
+  apiVersion?: string;
+}
+
+/** Stops a pod: with the grace period asked for, or at once from the state (force). */
+function podDeletion(name: string, now: number, opts: DeleteOptions): Mutation {
+  if (opts.force) return { op: "deletePod", name };
+  return {
+    op: "requestPodDeletion",
+    name,
+    at: now,
+    reason: "deleted by the user",
+    ...(opts.graceSeconds !== undefined ? { graceSeconds: opts.graceSeconds } : {}),
+  };
+}
+
+export function deleteObjects(
+  store: Store,
+  refs: readonly ObjectRef[],
+  opts: DeleteOptions = {},
+): DeleteResult[] {
+  if (opts.graceSeconds !== undefined && (!Number.isInteger(opts.graceSeconds) || opts.graceSeconds < 0))
+    throw new InvalidInputError(
+      `Cannot delete: gracePeriodSeconds must be an integer >= 0, got ${opts.graceSeconds}`,
+    );
   return store.transaction(() => {
     const now = store.clock.now();
     const muts: Mutation[] = [];
     const results: DeleteResult[] = refs.map((r) => {
       const obj = store.getObject(r.kind, r.name);
-      if (r.kind === "Pod" && !obj) {
+      const apiVersion = obj ? { apiVersion: obj.apiVersion } : {};
+      if (r.kind === "Pod") {
         // A PodSet's pod: deleting it makes the PodSet create a replacement.
         const pod = store.getPod(r.name);
-        if (!pod) return { ...r, action: "not-found" };
-        muts.push({ op: "requestPodDeletion", name: r.name, at: now, reason: "deleted by the user" });
-        return { ...r, action: "deleted" };
+        if (!pod && !obj) return { ...r, action: "not-found" };
+        if (obj) muts.push({ op: "deleteObject", kind: r.kind, name: r.name });
+        if (pod) muts.push(podDeletion(r.name, now, opts));
+        return { ...r, ...apiVersion, action: "deleted" };
       }
       if (r.kind === "Node") {
         const node = store.getNode(r.name);
@@ -38,7 +70,13 @@ export function deleteObjects(store: Store, refs: readonly ObjectRef[]): DeleteR
       }
       if (!obj) return { ...r, action: "not-found" };
       muts.push({ op: "deleteObject", kind: r.kind, name: r.name });
-      return { ...r, action: "deleted" };
+      // The controller would stop the PodSet's pods with their own grace; an override or force
+      // has to reach them now.
+      if (r.kind === "PodSet" && (opts.force || opts.graceSeconds !== undefined)) {
+        for (const p of store.listPods({ ownerKind: "PodSet", ownerName: r.name }))
+          muts.push(podDeletion(p.name, now, opts));
+      }
+      return { ...r, ...apiVersion, action: "deleted" };
     });
     store.commit(muts);
     return results;
@@ -69,6 +107,22 @@ function removeNodeMutations(store: Store, name: string, now: number): Mutation[
   return muts;
 }
 
+/** A PodSet row with new replicas: the one write `mk scale` and the autoscaler both make. */
+export function replicasMutation(row: ObjectRow, replicas: number, now: number): Mutation {
+  const body = JSON.parse(row.spec) as PodSetObject;
+  const next: PodSetObject = { ...body, spec: { ...body.spec, replicas } };
+  return {
+    op: "putObject",
+    kind: "PodSet",
+    name: row.name,
+    apiVersion: row.apiVersion,
+    spec: JSON.stringify(next),
+    specHash: objectHash(next),
+    sourceFile: row.sourceFile,
+    at: now,
+  };
+}
+
 export function scalePodSet(
   store: Store,
   name: string,
@@ -82,21 +136,10 @@ export function scalePodSet(
   return store.transaction(() => {
     const row = store.getObject("PodSet", name);
     if (!row) throw new NotFoundError("podset", name);
-    const body = JSON.parse(row.spec) as PodSetObject;
-    const previous = body.spec.replicas;
-    const next: PodSetObject = { ...body, spec: { ...body.spec, replicas } };
+    const previous = (JSON.parse(row.spec) as PodSetObject).spec.replicas;
     const now = store.clock.now();
     store.commit([
-      {
-        op: "putObject",
-        kind: "PodSet",
-        name,
-        apiVersion: row.apiVersion,
-        spec: JSON.stringify(next),
-        specHash: objectHash(next),
-        sourceFile: row.sourceFile,
-        at: now,
-      },
+      replicasMutation(row, replicas, now),
       {
         op: "recordEvent",
         type: "Normal",

@@ -4,6 +4,7 @@ import { InvalidInputError, NotFoundError } from "../lib/errors.ts";
 import type { MkObjectBody, PodSetObject } from "../manifest/types.ts";
 import { podRequests } from "../scheduler/schedule.ts";
 import type { Store } from "../store/store.ts";
+import { type AutoscalerView, autoscalerView } from "./autoscaler-views.ts";
 import { type ConditionView, type RevisionView, rolloutHistory, rolloutStatus } from "./rollout.ts";
 import {
   type EventView,
@@ -67,6 +68,28 @@ export function getNode(store: Store, name: string): NodeView {
   return nodeView(n, store.listPods({ node: name }), podRequests);
 }
 
+/** The autoscaler's target PodSet: its replicas, and the kind it was applied as (kubectl's REFERENCE). */
+function targetOf(store: Store, o: { spec: string }): { replicas: number; kind: string } | undefined {
+  const target = (JSON.parse(o.spec) as { spec: { target: { name: string } } }).spec.target.name;
+  const row = store.getObject("PodSet", target);
+  if (!row) return undefined;
+  const replicas = (JSON.parse(row.spec) as PodSetObject).spec.replicas;
+  return { replicas, kind: row.apiVersion === "apps/v1" ? "Deployment" : "PodSet" };
+}
+
+export function listAutoscalers(store: Store): AutoscalerView[] {
+  const statuses = new Map(store.listAutoscalerStatus().map((s) => [s.name, s]));
+  return store
+    .listObjects("Autoscaler")
+    .map((o) => autoscalerView(o, statuses.get(o.name), targetOf(store, o)));
+}
+
+export function getAutoscaler(store: Store, name: string): AutoscalerView {
+  const o = store.getObject("Autoscaler", name);
+  if (!o) throw new NotFoundError("autoscaler", name);
+  return autoscalerView(o, store.getAutoscalerStatus(name), targetOf(store, o));
+}
+
 export function listEvents(
   store: Store,
   opts: { kind?: string; name?: string; limit?: number } = {},
@@ -83,8 +106,10 @@ export function listEvents(
 export interface Described {
   kind: string;
   name: string;
+  /** The apiVersion the object was applied with (apps/v1 for a Deployment); null for a PodSet's pod. */
+  apiVersion?: string | null;
   object: MkObjectBody | null;
-  status: PodView | PodSetView | NodeView;
+  status: PodView | PodSetView | NodeView | AutoscalerView;
   /** PodSets: rollout conditions and revisions. */
   rollout?: { conditions: ConditionView[]; revisions: RevisionView[] };
   events: EventView[];
@@ -101,6 +126,7 @@ export function describe(store: Store, kind: string, name: string): Described {
       return {
         kind,
         name,
+        apiVersion: obj?.apiVersion ?? null,
         object:
           object ??
           (row
@@ -114,18 +140,39 @@ export function describe(store: Store, kind: string, name: string): Described {
         events,
       };
     }
-    case "PodSet": {
-      const status = getPodSet(store, name);
-      const rollout = {
-        conditions: rolloutStatus(store, name).conditions,
-        revisions: rolloutHistory(store, name),
+    case "PodSet":
+      return {
+        kind,
+        name,
+        apiVersion: obj?.apiVersion ?? null,
+        object,
+        status: getPodSet(store, name),
+        rollout: {
+          conditions: rolloutStatus(store, name).conditions,
+          revisions: rolloutHistory(store, name),
+        },
+        events,
       };
-      return { kind, name, object, status, rollout, events };
-    }
     case "Node":
-      return { kind, name, object, status: getNode(store, name), events };
+      return {
+        kind,
+        name,
+        apiVersion: obj?.apiVersion ?? null,
+        object,
+        status: getNode(store, name),
+        events,
+      };
+    case "Autoscaler":
+      return {
+        kind,
+        name,
+        apiVersion: obj?.apiVersion ?? null,
+        object,
+        status: getAutoscaler(store, name),
+        events,
+      };
     default:
-      throw new InvalidInputError(`Cannot describe ${kind}: expected pod, podset or node`);
+      throw new InvalidInputError(`Cannot describe ${kind}: expected pod, podset, node or autoscaler`);
   }
 }
 

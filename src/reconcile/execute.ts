@@ -137,7 +137,7 @@ async function runOne(a: Action, deps: ExecuteDeps): Promise<ActionResult> {
         if (failed) return failed;
         let id: string;
         try {
-          id = await rt.create(toCreateSpec(a.pod, a.container, deps.node, deps.cluster));
+          id = await rt.create(toCreateSpec(a.pod, a.container, deps.node, deps.cluster, a.attempt));
         } catch (err) {
           const reason = /No such image/i.test(errorMessage(err))
             ? a.container.imagePullPolicy === "Never"
@@ -212,7 +212,9 @@ async function runOne(a: Action, deps: ExecuteDeps): Promise<ActionResult> {
         await rt.stop(a.id, a.pod.spec.terminationGracePeriodSeconds);
         const id = await limited(async () => {
           await rt.remove(a.id, { force: true });
-          const created = await rt.create(toCreateSpec(a.pod, a.container, deps.node, deps.cluster));
+          const created = await rt.create(
+            toCreateSpec(a.pod, a.container, deps.node, deps.cluster, a.attempt),
+          );
           await rt.start(created);
           return created;
         });
@@ -230,9 +232,11 @@ async function runOne(a: Action, deps: ExecuteDeps): Promise<ActionResult> {
       case "remove":
         await rt.stop(a.id, a.graceSeconds);
         await rt.remove(a.id, { force: true });
-        muts.push(
-          event(deps, a.pod.name, "Normal", "Removed", `Removed container ${a.container}: ${a.reason}`),
-        );
+        if (!a.quiet) {
+          muts.push(
+            event(deps, a.pod.name, "Normal", "Removed", `Removed container ${a.container}: ${a.reason}`),
+          );
+        }
         return done(true);
       case "remove-orphan":
         await rt.stop(a.id, a.graceSeconds);

@@ -1,7 +1,7 @@
 // An in-memory ContainerRuntime for unit tests only: containers are records whose state changes
 // when told to. The same behaviour is proven against real Docker in test/integration/.
 import { randomUUID } from "node:crypto";
-import { Readable } from "node:stream";
+import { PassThrough, Readable } from "node:stream";
 import type { Clock } from "../lib/clock.ts";
 import { systemClock } from "../lib/clock.ts";
 import { RuntimeError } from "../lib/errors.ts";
@@ -11,6 +11,8 @@ import type {
   ContainerStats,
   EngineInfo,
   ExecResult,
+  ExecSession,
+  ExecStreamOptions,
   RuntimeContainer,
   RuntimeEvent,
 } from "./runtime.ts";
@@ -114,6 +116,26 @@ export class FakeRuntime implements ContainerRuntime {
   }
   async exec(): Promise<ExecResult> {
     return { exitCode: 0, output: "" };
+  }
+  /** Echoes stdin to stdout (or prints the command when there is no stdin) and exits 0. */
+  async execStream(id: string, opts: ExecStreamOptions): Promise<ExecSession> {
+    this.check("execStream");
+    const c = this.get(id);
+    if (c.state !== "running") throw new RuntimeError(`Container ${id} is not running`);
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    const stdin = opts.stdin ? new PassThrough() : undefined;
+    const exitCode = new Promise<number>((resolve) => {
+      if (stdin) {
+        stdin.pipe(stdout);
+        stdin.on("end", () => resolve(0));
+      } else {
+        stdout.end(`${opts.cmd.join(" ")}\n`);
+        resolve(0);
+      }
+    });
+    void exitCode.then(() => stderr.end());
+    return { stdout, stderr, stdin, resize: async () => {}, exitCode, close: () => stdin?.destroy() };
   }
   async stats(): Promise<ContainerStats> {
     return { cpuTotalNs: 0, memoryBytes: 0 };

@@ -1,9 +1,10 @@
 // The one write API: every change to the state is a Mutation (data), applied by applyMutation
 // inside a transaction. Desired-state mutations are journaled so an HA mode can replicate them
 // through a consensus store and replay them into each replica's SQLite.
-import { and, eq, isNull, lt, or, sql } from "drizzle-orm";
+import { and, eq, gt, isNull, lt, or, sql } from "drizzle-orm";
 import type { Db } from "./db.ts";
 import type {
+  AutoscalerStatusRow,
   ContainerStatusRow,
   EventType,
   NodeState,
@@ -37,7 +38,14 @@ export type Mutation =
   | { op: "bindPod"; name: string; node: string; at: number }
   /** A rescheduled pod is a new incarnation: a new uid fences off writes about the old one. */
   | { op: "unbindPod"; name: string; reason: string; newUid: string }
-  | { op: "requestPodDeletion"; name: string; at: number; reason: string }
+  | {
+      op: "requestPodDeletion";
+      name: string;
+      at: number;
+      reason: string;
+      /** A grace period overriding the pod's (delete --grace-period); a shorter one wins later too. */
+      graceSeconds?: number;
+    }
   /** `uid` set: only that incarnation (an agent finalizing what it removed). */
   | { op: "deletePod"; name: string; uid?: string }
   | {
@@ -106,6 +114,9 @@ export type Mutation =
   | { op: "markRevisionFailed"; podset: string; revision: number; at: number | null }
   | { op: "setPodSetPaused"; podset: string; paused: boolean }
   | { op: "setPodSetStatus"; status: Omit<PodSetStatusRow, "paused"> }
+  /** The autoscaler controller's status of one Autoscaler (journaled: its history must survive). */
+  | { op: "putAutoscalerStatus"; status: AutoscalerStatusRow }
+  | { op: "deleteAutoscalerStatus"; name: string }
   | { op: "setMeta"; key: string; value: string };
 
 const JOURNALED = new Set<Mutation["op"]>([
@@ -124,6 +135,8 @@ const JOURNALED = new Set<Mutation["op"]>([
   "deleteRevision",
   "markRevisionFailed",
   "setPodSetPaused",
+  "putAutoscalerStatus",
+  "deleteAutoscalerStatus",
 ]);
 
 export function isJournaled(m: Mutation): boolean {
@@ -210,9 +223,21 @@ export function applyMutation(db: Db, m: Mutation): void {
       return;
     case "requestPodDeletion":
       db.update(s.pods)
-        .set({ deletionAt: m.at, deletionReason: m.reason })
+        .set({ deletionAt: m.at, deletionReason: m.reason, deletionGraceSeconds: m.graceSeconds ?? null })
         .where(and(eq(s.pods.name, m.name), isNull(s.pods.deletionAt)))
         .run();
+      if (m.graceSeconds !== undefined) {
+        // Like Kubernetes, a second delete may shorten the grace period of one in progress.
+        db.update(s.pods)
+          .set({ deletionGraceSeconds: m.graceSeconds })
+          .where(
+            and(
+              eq(s.pods.name, m.name),
+              or(isNull(s.pods.deletionGraceSeconds), gt(s.pods.deletionGraceSeconds, m.graceSeconds)),
+            ),
+          )
+          .run();
+      }
       return;
     case "deletePod": {
       const cond =
@@ -400,5 +425,14 @@ export function applyMutation(db: Db, m: Mutation): void {
         .run();
       return;
     }
+    case "putAutoscalerStatus":
+      db.insert(s.autoscalerStatus)
+        .values(m.status)
+        .onConflictDoUpdate({ target: s.autoscalerStatus.name, set: { ...m.status } })
+        .run();
+      return;
+    case "deleteAutoscalerStatus":
+      db.delete(s.autoscalerStatus).where(eq(s.autoscalerStatus.name, m.name)).run();
+      return;
   }
 }

@@ -10,6 +10,7 @@ export type EventRow = typeof s.events.$inferSelect;
 export type LeaseRow = typeof s.leases.$inferSelect;
 export type RevisionRow = typeof s.podsetRevisions.$inferSelect;
 export type PodSetStatusRow = typeof s.podsetStatus.$inferSelect;
+export type AutoscalerStatusRow = typeof s.autoscalerStatus.$inferSelect;
 
 export type PodPhase = "Pending" | "Running" | "Succeeded" | "Failed" | "Unknown";
 export type NodeState = "Ready" | "NotReady" | "Unknown";

@@ -50,6 +50,8 @@ export const pods = sqliteTable(
     /** Set when the pod is to be stopped and removed; the agent deletes the row when done. */
     deletionAt: integer("deletion_at"),
     deletionReason: text("deletion_reason"),
+    /** `mk delete --grace-period N`: overrides the spec's terminationGracePeriodSeconds for the stop. */
+    deletionGraceSeconds: integer("deletion_grace_seconds"),
   },
   (t) => [index("pods_node").on(t.node), index("pods_owner").on(t.ownerKind, t.ownerName)],
 );
@@ -210,4 +212,27 @@ export const journal = sqliteTable("journal", {
   at: integer("at").notNull(),
   op: text("op").notNull(),
   args: text("args").notNull(),
+});
+
+/**
+ * What the autoscaler controller last decided for each Autoscaler object: Kubernetes' HPA status,
+ * plus the history its behavior needs (recommendations of the stabilization window, recent scale
+ * events for the policies), so a restarted controller continues where the last one stopped.
+ */
+export const autoscalerStatus = sqliteTable("autoscaler_status", {
+  name: text("name").primaryKey(),
+  /** The objects row's generation this status was computed for. */
+  observedGeneration: integer("observed_generation").notNull(),
+  currentReplicas: integer("current_replicas").notNull(),
+  desiredReplicas: integer("desired_replicas").notNull(),
+  /** JSON [{resource, utilization?, averageValue}]. */
+  currentMetrics: text("current_metrics").notNull(),
+  lastScaleTime: integer("last_scale_time"),
+  /** JSON [{type, status, reason, message, lastTransitionTime}]. */
+  conditions: text("conditions").notNull(),
+  /** JSON [{replicas, at}]: unstabilized recommendations still inside a stabilization window. */
+  recommendations: text("recommendations").notNull(),
+  /** JSON {up: [{change, at}], down: [...]}: rescales still inside a policy period. */
+  scaleEvents: text("scale_events").notNull(),
+  syncedAt: integer("synced_at").notNull(),
 });

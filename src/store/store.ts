@@ -7,6 +7,7 @@ import { systemClock } from "../lib/clock.ts";
 import { type Db, type OpenOptions, openDb, type Sqlite } from "./db.ts";
 import { applyMutation, isJournaled, type Mutation } from "./mutations.ts";
 import type {
+  AutoscalerStatusRow,
   ContainerStatusRow,
   EventRow,
   NodeRow,
@@ -248,6 +249,16 @@ export class Store {
 
   getNode(name: string): NodeRow | undefined {
     return this.db.select().from(s.nodes).where(eq(s.nodes.name, name)).get();
+  }
+
+  // ---- autoscalers
+
+  listAutoscalerStatus(): AutoscalerStatusRow[] {
+    return this.db.select().from(s.autoscalerStatus).orderBy(asc(s.autoscalerStatus.name)).all();
+  }
+
+  getAutoscalerStatus(name: string): AutoscalerStatusRow | undefined {
+    return this.db.select().from(s.autoscalerStatus).where(eq(s.autoscalerStatus.name, name)).get();
   }
 
   // ---- events

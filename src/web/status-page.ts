@@ -1,6 +1,6 @@
 // The live status page `mk server` serves at "/": one self-contained HTML document (inline CSS and
-// script, no CDN, nothing read from disk) that polls the JSON API and shows nodes, pods and recent
-// events. The markup here is static; status-script.ts fills it in the browser.
+// script, no CDN, nothing read from disk) that polls the JSON API and shows nodes, pods, autoscalers
+// and recent events. The markup here is static; status-script.ts fills it in the browser.
 import { createHash } from "node:crypto";
 import { CHART_CSS, CHART_SCRIPT } from "./status-charts.ts";
 import { STATUS_SCRIPT } from "./status-script.ts";
@@ -67,6 +67,7 @@ const HTML = `<!doctype html>
   </section>
   ${card("nodes", "Nodes", "No nodes registered")}
   ${card("pods", "Pods", "No pods: apply a manifest with <code>mk apply -f</code>")}
+  ${card("autoscalers", "Autoscalers", "No autoscalers: apply a <code>HorizontalPodAutoscaler</code>")}
   ${card("events", "Recent events", "No events yet")}
 </main>
 <footer>Refreshes every second from <code>/api/v1</code>. Paused while this tab is hidden.</footer>

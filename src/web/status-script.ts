@@ -28,6 +28,14 @@ export const STATUS_SCRIPT = String.raw`
     { field: "node", label: "Node" },
     { field: "age", label: "Age", num: true }
   ];
+  var HPA_COLUMNS = [
+    { field: "name", label: "Autoscaler" },
+    { field: "reference", label: "Reference" },
+    { field: "targets", label: "Targets" },
+    { field: "range", label: "Min / max", num: true },
+    { field: "replicas", label: "Replicas", num: true },
+    { field: "active", label: "Scaling" }
+  ];
   var EVENT_COLUMNS = [
     { field: "age", label: "Last seen" },
     { field: "type", label: "Type" },
@@ -233,6 +241,22 @@ export const STATUS_SCRIPT = String.raw`
     tile("tile-restarts", restarts, undefined, restarts > 0 ? "bad" : "");
   }
 
+  function renderAutoscalers(list) {
+    sync("autoscalers", "data-hpa", HPA_COLUMNS, list, function (a) { return a.name; }, function (a) {
+      var active = a.conditions.filter(function (c) { return c.type === "ScalingActive"; })[0];
+      return {
+        name: a.name,
+        reference: a.reference,
+        targets: { text: a.targets, flash: true },
+        range: a.minReplicas + " / " + a.maxReplicas,
+        replicas: { text: a.currentReplicas === null ? "-" : String(a.currentReplicas), flash: true },
+        active: active
+          ? { text: active.status === "True" ? "Active" : active.reason, badge: true, title: active.message, flash: true }
+          : { text: "not synced", cls: "muted" }
+      };
+    });
+  }
+
   function renderEvents(events) {
     // The API answers oldest first; the page reads newest first.
     events.reverse();
@@ -285,12 +309,14 @@ export const STATUS_SCRIPT = String.raw`
       getJson("api/v1/status"),
       getJson("api/v1/nodes"),
       getJson("api/v1/pods"),
-      getJson("api/v1/events?limit=" + EVENT_LIMIT)
+      getJson("api/v1/events?limit=" + EVENT_LIMIT),
+      getJson("api/v1/autoscalers")
     ]).then(function (r) {
       renderStatus(r[0]);
       renderNodes(r[1]);
       renderPods(r[2]);
       renderEvents(r[3]);
+      renderAutoscalers(r[4]);
       failures = 0;
       setConnection("live", "Live \u00b7 " + new Date().toLocaleTimeString());
     }).catch(function (err) {
@@ -306,6 +332,7 @@ export const STATUS_SCRIPT = String.raw`
   head(byId("nodes"), NODE_COLUMNS);
   head(byId("pods"), POD_COLUMNS);
   head(byId("events"), EVENT_COLUMNS);
+  head(byId("autoscalers"), HPA_COLUMNS);
   document.addEventListener("visibilitychange", function () {
     if (!document.hidden) { clearTimeout(timer); tick(); }
   });

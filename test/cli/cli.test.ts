@@ -37,7 +37,10 @@ test("usage errors exit 2; an unknown podset exits 1 naming it", () => {
   assert.equal(mk(["frobnicate"]).code, 2);
   const bad = mk(["get", "pods", "--bogus"]);
   assert.equal(bad.code, 2);
-  assert.match(bad.stderr, /Unknown option `--bogus`/);
+  assert.match(bad.stderr, /Unknown flag --bogus; run mk get --help/);
+  const typed = mk(["delete", "pod", "x", "--grace-perod", "3"]);
+  assert.equal(typed.code, 2);
+  assert.match(typed.stderr, /Unknown flag --grace-perod/, "named as typed, not camelCased");
   assert.equal(mk(["apply"]).code, 2);
   const noAction = mk(["rollout", "frobnicate", "podset/web"]);
   assert.equal(noAction.code, 2);
@@ -102,13 +105,27 @@ test("duplicate names across files are refused, naming both places", () => {
   assert.match(r.stderr, /b\.yaml:\d+:\d+.*(duplicate|already)/i);
 });
 
-test("get -o json is an array of plain records; sql refuses writes", () => {
+test("get -o json is a Kubernetes List whose items carry the flat record as status; sql refuses writes", () => {
   const state = join(dir, "json.db");
   mk(["apply", "-f", "-", "--no-wait"], POD, state);
-  const pods = JSON.parse(mk(["get", "pods", "-o", "json"], "", state).stdout) as Record<string, unknown>[];
-  assert.equal(pods.length, 1);
-  assert.equal(pods[0]?.name, "web");
-  assert.ok("phase" in (pods[0] ?? {}) && "restarts" in (pods[0] ?? {}) && "containers" in (pods[0] ?? {}));
+  const list = JSON.parse(mk(["get", "pods", "-o", "json"], "", state).stdout) as {
+    kind: string;
+    items: {
+      apiVersion: string;
+      kind: string;
+      metadata: { name: string };
+      status: Record<string, unknown>;
+    }[];
+  };
+  assert.equal(list.kind, "List");
+  assert.equal(list.items.length, 1);
+  const pod = list.items[0];
+  assert.equal(pod?.apiVersion, "v1");
+  assert.equal(pod?.kind, "Pod");
+  assert.equal(pod?.metadata.name, "web");
+  assert.equal(pod?.status.name, "web");
+  const status = pod?.status ?? {};
+  assert.ok("phase" in status && "restarts" in status && "containers" in status);
   const w = mk(["sql", "delete from objects"], "", state);
   assert.equal(w.code, 1);
   assert.match(w.stderr, /read-only/);

@@ -11,6 +11,14 @@ test("docs/cli.md matches the CLI definition (regenerate: npx tsx scripts/gen-cl
   assert.equal(committed, cliMarkdown());
 });
 
+test("every command has a description and examples for mk COMMAND --help", () => {
+  for (const c of COMMANDS) {
+    assert.ok(c.description.length > 10, `${c.name}: description`);
+    assert.ok((c.examples ?? []).length > 0, `${c.name}: examples`);
+    for (const e of c.examples ?? []) assert.ok(e.includes(`mk ${c.name}`), `${c.name}: example "${e}"`);
+  }
+});
+
 test("COMMANDS lists every command of the product", () => {
   const names = COMMANDS.map((c) => c.name).sort();
   for (const n of [...PRODUCT_COMMANDS, "version"]) {

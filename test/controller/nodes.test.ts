@@ -52,6 +52,7 @@ function pod(o: Partial<PodRow> = {}): PodRow {
     readySince: 0,
     deletionAt: null,
     deletionReason: null,
+    deletionGraceSeconds: null,
     ...o,
   };
 }

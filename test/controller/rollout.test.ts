@@ -116,6 +116,7 @@ function row(hash: string, o: Partial<PodRow> = {}): PodRow {
     readySince: 0,
     deletionAt: null,
     deletionReason: null,
+    deletionGraceSeconds: null,
     ...o,
   };
 }

@@ -191,7 +191,11 @@ describe("dist/mk (single executable)", { timeout: 600_000 }, () => {
   test("mk apply -f runs a pod on the Docker engine and get pods shows it Running", async () => {
     const out = await mkOk(["apply", "-f", "pod.yaml", "--timeout", "90s"]);
     assert.match(out, new RegExp(`pod/${POD} created`));
-    const pods = JSON.parse(await mkOk(["get", "pods", "-o", "json"])) as { name: string; phase: string }[];
+    const pods = (
+      JSON.parse(await mkOk(["get", "pods", "-o", "json"])) as {
+        items: { status: { name: string; phase: string } }[];
+      }
+    ).items.map((i) => i.status);
     assert.equal(pods.find((p) => p.name === POD)?.phase, "Running", JSON.stringify(pods));
     const containers = await docker.listContainers({ filters: { label: [`mk.pod=${POD}`] } });
     assert.equal(containers.length, 1);

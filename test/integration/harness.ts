@@ -78,8 +78,17 @@ export class Sandbox {
     return r.stdout;
   }
 
+  /**
+   * `mk ... -o json`, parsed. For `mk get` the flat records (the API's views): `get -o json` prints
+   * Kubernetes-shaped objects whose `status` is that record, so a List gives its items' statuses
+   * and one object its status. Use ok([... "-o", "json"]) for the objects themselves.
+   */
   async json<T>(args: string[]): Promise<T> {
-    return JSON.parse(await this.ok([...args, "-o", "json"])) as T;
+    const value = JSON.parse(await this.ok([...args, "-o", "json"])) as unknown;
+    if (args[0] !== "get" || typeof value !== "object" || value === null) return value as T;
+    const v = value as { kind?: string; items?: { status?: unknown }[]; status?: unknown };
+    if (v.kind === "List" && Array.isArray(v.items)) return v.items.map((i) => i.status) as T;
+    return ("status" in v ? v.status : value) as T;
   }
 
   /** Starts `mk server` on a free loopback port and waits for /readyz. */

@@ -65,6 +65,14 @@ spec:
           image: ${IMAGE}
           command: ["sleep", "3600"]
           resources: { requests: { cpu: 250m, memory: 64Mi } }
+---
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: { name: web }
+spec:
+  scaleTargetRef: { apiVersion: apps/v1, kind: Deployment, name: web }
+  minReplicas: 2
+  maxReplicas: 4
 `;
 
 const cell = (page: Page, pod: string, field: string) =>
@@ -112,6 +120,10 @@ test("statusPage() shows an applied pod and its restart count rising after docke
   assert.equal(marker, 1, "the page reloaded instead of updating in place");
   assert.equal(await page.locator('[data-node] td[data-field="state"]').first().textContent(), "Ready");
   assert.ok((await page.locator("tr[data-event]").count()) > 0, "no events shown");
+  const hpa = (field: string) => page.locator(`tr[data-hpa="web"] td[data-field="${field}"]`);
+  assert.equal((await hpa("reference").textContent())?.trim(), "PodSet/web");
+  assert.match((await hpa("targets").textContent())?.trim() ?? "", /^(\d+%|<unknown>)\/80%$/);
+  assert.equal((await hpa("range").textContent())?.trim(), "2 / 4");
 
   // Let the restart highlight fade so the README screenshot shows the steady state.
   await page.waitForTimeout(1800);

@@ -93,7 +93,22 @@ spec:
     target: { kind: "PodSet", name: "web" },
     minReplicas: 1,
     maxReplicas: 5,
-    targetCPUUtilizationPercentage: 80,
+    metrics: [{ type: "Resource", resource: "cpu", target: { type: "Utilization", averageUtilization: 80 } }],
+    behavior: {
+      scaleUp: {
+        stabilizationWindowSeconds: 0,
+        selectPolicy: "Max",
+        policies: [
+          { type: "Pods", value: 4, periodSeconds: 15 },
+          { type: "Percent", value: 100, periodSeconds: 15 },
+        ],
+      },
+      scaleDown: {
+        stabilizationWindowSeconds: 300,
+        selectPolicy: "Max",
+        policies: [{ type: "Percent", value: 100, periodSeconds: 15 }],
+      },
+    },
   });
   assert.deepEqual(
     issuesOf(`apiVersion: mk/v1

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { formatIssue, parseManifestText } from "../../src/manifest/parse.ts";
-import { issuesOf, podWith } from "./helpers.ts";
+import { issuesOf, objectsOf, podWith } from "./helpers.ts";
 
 const WEB = `apiVersion: apps/v1
 kind: Deployment
@@ -118,7 +118,7 @@ test("parseManifestText() accepts unsupported fields left empty, as generated YA
 
 test("parseManifestText() refuses kinds mk does not run, listing the supported ones", () => {
   const supported =
-    "supported: Pod (mk/v1, v1), PodSet (mk/v1), Deployment (apps/v1), Node (mk/v1), Autoscaler (mk/v1)";
+    "supported: Pod (mk/v1, v1), PodSet (mk/v1), Deployment (apps/v1), Node (mk/v1), Autoscaler (mk/v1), HorizontalPodAutoscaler (autoscaling/v2, autoscaling/v1)";
   assert.deepEqual(
     issuesOf(`apiVersion: v1
 kind: Service
@@ -131,19 +131,40 @@ apiVersion: apps/v1
 kind: ReplicaSet
 ---
 apiVersion: v1
-kind: List
-items: []
----
-apiVersion: v1
 kind: ConfigMap
 `),
     [
       `m.yaml:2:7 kind: kind Service (v1) is not supported by mk; ${supported}`,
       `m.yaml:6:7 kind: kind StatefulSet (apps/v1) is not supported by mk; ${supported}`,
       `m.yaml:9:7 kind: kind ReplicaSet (apps/v1) is not supported by mk; ${supported}`,
-      `m.yaml:12:7 kind: kind List (v1) is not supported by mk; ${supported}; put each object in its own YAML document, separated by ---`,
-      `m.yaml:16:7 kind: kind ConfigMap (v1) is not supported by mk; ${supported}`,
+      `m.yaml:12:7 kind: kind ConfigMap (v1) is not supported by mk; ${supported}`,
     ],
+  );
+});
+
+test("parseManifestText() reads a v1 List as its items, naming an item's issues by their path", () => {
+  const list = `apiVersion: v1
+kind: List
+items:
+  - apiVersion: v1
+    kind: Pod
+    metadata: { name: a }
+    spec: { containers: [{ name: c, image: busybox }] }
+  - apiVersion: v1
+    kind: Pod
+    metadata: { name: b }
+    spec: { containers: [{ name: c, image: busybox, imagePullPolicy: Sometimes }] }
+  - apiVersion: v1
+    kind: Service
+`;
+  assert.deepEqual(issuesOf(list), [
+    'm.yaml:11:70 items[1].spec.containers[0].imagePullPolicy: expected one of "Always", "IfNotPresent", "Never", got "Sometimes"',
+    `m.yaml:13:11 items[2].kind: kind Service (v1) is not supported by mk; supported: Pod (mk/v1, v1), PodSet (mk/v1), Deployment (apps/v1), Node (mk/v1), Autoscaler (mk/v1), HorizontalPodAutoscaler (autoscaling/v2, autoscaling/v1)`,
+  ]);
+  const ok = objectsOf(list.split("  - apiVersion: v1\n    kind: Pod\n    metadata: { name: b }")[0] ?? "");
+  assert.deepEqual(
+    ok.map((o) => [o.kind, o.metadata.name, o.source.line]),
+    [["Pod", "a", 4]],
   );
 });
 

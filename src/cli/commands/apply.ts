@@ -5,7 +5,9 @@ import { readManifestSources } from "../../manifest/read.ts";
 import { createContext } from "../context.ts";
 import { globalOptions } from "../index.ts";
 import { formatData } from "../output.ts";
-import { applyProgress, waitFor } from "../wait.ts";
+import { typeWord } from "../resource-ref.ts";
+import { durationFlag, WAIT_FLAG } from "../timing-flags.ts";
+import { applyProgress, waitFailure, waitFor } from "../wait.ts";
 import { printPods } from "./get.ts";
 
 export function filenames(opts: Record<string, unknown>, command: string): string[] {
@@ -26,7 +28,7 @@ export function durationOpt(v: unknown, flag: string): number {
 
 export async function runApply(_args: string[], opts: Record<string, unknown>): Promise<number> {
   const ctx = createContext(globalOptions(opts));
-  const timeoutMs = durationOpt(opts.timeout ?? "120s", "--timeout");
+  const timeoutMs = durationFlag(WAIT_FLAG, opts.timeout);
   const sources = await readManifestSources(filenames(opts, "apply"));
   const dryRun = opts.dryRun === true;
   const api = await ctx.api();
@@ -34,8 +36,16 @@ export async function runApply(_args: string[], opts: Record<string, unknown>): 
     const results = await api.apply(sources, { dryRun });
     if (ctx.output === "json" || ctx.output === "yaml") ctx.out(formatData(results, ctx.output));
     else
-      for (const r of results)
-        ctx.out(`${r.kind.toLowerCase()}/${r.name} ${r.action}${dryRun ? " (dry run)" : ""}`);
+      for (const r of results) {
+        // The kind the user wrote (deployment.apps/web); -o wide also names what mk stores.
+        const written = `${typeWord(r.kind, r.apiVersion)}/${r.name}`;
+        const stored = `${r.kind.toLowerCase()}/${r.name}`;
+        if (ctx.output === "name") ctx.out(written);
+        else
+          ctx.out(
+            `${written} ${r.action}${dryRun ? " (dry run)" : ""}${ctx.output === "wide" && written !== stored ? ` (stored as ${stored})` : ""}`,
+          );
+      }
     const targets = results.filter((r) => r.kind === "Pod" || r.kind === "PodSet");
     if (dryRun || opts.wait === false || targets.length === 0) return 0;
     const outcome = await waitFor(
@@ -49,10 +59,9 @@ export async function runApply(_args: string[], opts: Record<string, unknown>): 
       const pods = (await api.pods()).filter((p) => names.has(`${p.owner.kind}/${p.owner.name}`));
       if (pods.length) ctx.out(`\n${printPods(pods, ctx.output === "wide")}`);
     }
-    if (outcome.result === "timeout") {
-      process.stderr.write(
-        `error: timed out after ${timeoutMs / 1000}s waiting for pods:\n  ${outcome.waiting.join("\n  ")}\n`,
-      );
+    const failure = waitFailure(outcome, timeoutMs, "pods");
+    if (failure) {
+      process.stderr.write(`error: ${failure}\n`);
       return 1;
     }
     if (outcome.reconciledHere) {
@@ -76,7 +85,7 @@ export async function runDiff(_args: string[], opts: Record<string, unknown>): P
     else {
       for (const r of results) {
         if (r.action === "unchanged") continue;
-        ctx.out(`${r.kind.toLowerCase()}/${r.name} would be ${r.action}`);
+        ctx.out(`${typeWord(r.kind, r.apiVersion)}/${r.name} would be ${r.action}`);
         for (const c of r.changes) ctx.out(`  ${c}`);
       }
     }

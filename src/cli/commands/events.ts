@@ -4,17 +4,26 @@ import { UsageError } from "../../lib/errors.ts";
 import { createContext } from "../context.ts";
 import { globalOptions } from "../index.ts";
 import { age, formatData } from "../output.ts";
+import { RESOURCES, resourceOf } from "../resource-ref.ts";
 import { printEvents } from "./get.ts";
 
-const KINDS: Record<string, string> = { pod: "Pod", podset: "PodSet", node: "Node" };
+const BY_WORD = (word: string | undefined) => {
+  try {
+    return resourceOf(word);
+  } catch {
+    return undefined;
+  }
+};
 
 export async function runEvents(_args: string[], opts: Record<string, unknown>): Promise<number> {
   const ctx = createContext(globalOptions(opts));
   let filter: { kind?: string; name?: string } = {};
   if (typeof opts.for === "string") {
     const [k, n] = opts.for.split("/");
-    const kind = KINDS[(k ?? "").toLowerCase()];
-    if (!kind || !n) throw new UsageError(`--for ${opts.for}: expected pod/NAME, podset/NAME or node/NAME`);
+    const resource = BY_WORD(k);
+    const kind = resource ? RESOURCES[resource].kind : undefined;
+    if (!kind || !n || kind === "Event")
+      throw new UsageError(`--for ${opts.for}: expected pod/NAME, podset/NAME (deploy/NAME) or node/NAME`);
     filter = { kind, name: n };
   }
   const limit = Number(opts.limit ?? 100);

@@ -1,45 +1,31 @@
-// mk get / mk describe
+// mk get / mk describe. The table printers take Kubernetes-shaped objects (ops/kube-objects.ts)
+// whose status is the flat view; TABLES maps each resource to its printer. Listing, filtering and
+// sorting live in ../listing.ts, output formats in ../render.ts, -w in ../watch.ts.
 import { stringify } from "yaml";
-import type { MkApi } from "../../api/types.ts";
-import { sleep } from "../../lib/clock.ts";
 import { UsageError } from "../../lib/errors.ts";
+import type { KubeObject } from "../../ops/kube-objects.ts";
 import type { Described } from "../../ops/queries.ts";
 import type { EventView, NodeView, PodSetView, PodView } from "../../ops/views.ts";
-import { type Context, createContext } from "../context.ts";
+import { createContext } from "../context.ts";
 import { globalOptions } from "../index.ts";
+import { filtersOf, listObjects } from "../listing.ts";
 import { age, formatBytes, formatCpu, formatData, table } from "../output.ts";
+import { type Columns, printListing, type TableOptions, tableOptionsOf } from "../render.ts";
+import { parseResourceArgs, RESOURCES, type Resource, resourceOf } from "../resource-ref.ts";
+import { watchListing } from "../watch.ts";
+import { autoscalerColumns, describeAutoscalerText } from "./get-autoscalers.ts";
 
-const RESOURCES: Record<string, "pods" | "podsets" | "nodes" | "events"> = {
-  pod: "pods",
-  pods: "pods",
-  po: "pods",
-  podset: "podsets",
-  podsets: "podsets",
-  ps: "podsets",
-  deployment: "podsets",
-  deployments: "podsets",
-  deploy: "podsets",
-  node: "nodes",
-  nodes: "nodes",
-  no: "nodes",
-  event: "events",
-  events: "events",
-  ev: "events",
-};
+export { resourceOf };
 
-export function resourceOf(word: string | undefined): "pods" | "podsets" | "nodes" | "events" {
-  const r = RESOURCES[(word ?? "").toLowerCase()];
-  if (!r) throw new UsageError(`Unknown resource "${word ?? ""}": expected pods, podsets, nodes or events`);
-  return r;
-}
+const view = <T>(objects: readonly KubeObject[]) => objects.map((o) => o.status as T);
 
-export function printPods(pods: readonly PodView[], wide: boolean): string {
+export function podColumns(pods: readonly PodView[], wide: boolean): Columns {
   const now = Date.now();
   const headers = ["NAME", "READY", "STATUS", "RESTARTS", "AGE", "NODE"];
   if (wide) headers.push("IP", "OWNER", "NEXT RETRY");
-  return table(
+  return {
     headers,
-    pods.map((p) => {
+    rows: pods.map((p) => {
       const row: (string | number | null)[] = [
         p.name,
         p.readyContainers,
@@ -58,34 +44,58 @@ export function printPods(pods: readonly PodView[], wide: boolean): string {
         );
       return row;
     }),
-  );
+  };
 }
 
-function printPodSets(sets: readonly PodSetView[], wide: boolean): string {
+export function printPods(pods: readonly PodView[], wide: boolean): string {
+  const c = podColumns(pods, wide);
+  return table(c.headers, c.rows);
+}
+
+interface TemplateSpec {
+  template?: { spec?: { containers?: { name: string; image: string }[] } };
+  selector?: { matchLabels?: Record<string, string> };
+}
+
+function podSetColumns(objects: readonly KubeObject[], wide: boolean): Columns {
+  // kubectl's Deployment columns; wide adds the revision and strategy of the rollout.
   const headers = ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"];
-  if (wide) headers.push("REVISION", "STRATEGY", "IMAGES");
-  return table(
+  if (wide) headers.push("REVISION", "STRATEGY", "CONTAINERS", "IMAGES", "SELECTOR", "APPLIED AS");
+  return {
     headers,
-    sets.map((s) => {
-      const row: (string | number)[] = [
+    rows: objects.map((o) => {
+      const s = o.status as PodSetView;
+      const row: (string | number | null)[] = [
         s.name,
         `${s.ready}/${s.replicas}`,
         s.upToDate,
         s.available,
         age(s.createdAt),
       ];
-      if (wide) row.push(s.revision, s.paused ? `${s.strategy} (paused)` : s.strategy, s.images.join(","));
+      if (wide) row.push(s.revision, s.paused ? `${s.strategy} (paused)` : s.strategy);
+      if (wide) {
+        const spec = (o.spec ?? {}) as TemplateSpec;
+        const containers = spec.template?.spec?.containers ?? [];
+        row.push(
+          containers.map((c) => c.name).join(","),
+          containers.map((c) => c.image).join(","),
+          Object.entries(spec.selector?.matchLabels ?? {})
+            .map(([k, v]) => `${k}=${v}`)
+            .join(","),
+          `${o.kind} (${o.apiVersion})`,
+        );
+      }
       return row;
     }),
-  );
+  };
 }
 
-function printNodes(nodes: readonly NodeView[], wide: boolean): string {
+function nodeColumns(nodes: readonly NodeView[], wide: boolean): Columns {
   const headers = ["NAME", "STATUS", "PODS", "CPU", "MEMORY", "AGE"];
   if (wide) headers.push("DOCKER", "VERSION", "TAINTS");
-  return table(
+  return {
     headers,
-    nodes.map((n) => {
+    rows: nodes.map((n) => {
       const status = n.unschedulable ? `${n.state},SchedulingDisabled` : n.state;
       const row: (string | number | null)[] = [
         n.name,
@@ -103,74 +113,76 @@ function printNodes(nodes: readonly NodeView[], wide: boolean): string {
         );
       return row;
     }),
-  );
+  };
+}
+
+export function eventColumns(events: readonly EventView[], wide = false): Columns {
+  const headers = ["LAST SEEN", "TYPE", "REASON", "OBJECT", "COUNT", "MESSAGE"];
+  if (wide) headers.splice(1, 0, "FIRST SEEN", "NODE");
+  return {
+    headers,
+    rows: events.map((e) =>
+      wide
+        ? [age(e.lastSeen), age(e.firstSeen), e.node, e.type, e.reason, e.object, e.count, e.message]
+        : [age(e.lastSeen), e.type, e.reason, e.object, e.count, e.message],
+    ),
+  };
 }
 
 export function printEvents(events: readonly EventView[]): string {
-  return table(
-    ["LAST SEEN", "TYPE", "REASON", "OBJECT", "COUNT", "MESSAGE"],
-    events.map((e) => [age(e.lastSeen), e.type, e.reason, e.object, e.count, e.message]),
-  );
+  const c = eventColumns(events);
+  return table(c.headers, c.rows);
 }
 
-async function fetchResource(api: MkApi, resource: string, name: string | undefined): Promise<unknown[]> {
-  switch (resource) {
-    case "pods":
-      return name ? [await api.pod(name)] : api.pods();
-    case "podsets":
-      return name ? [await api.podSet(name)] : api.podSets();
-    case "nodes":
-      return name ? [await api.node(name)] : api.nodes();
-    default:
-      return api.events({ limit: 200 });
-  }
-}
-
-function render(ctx: Context, resource: string, items: unknown[], single: boolean): string {
-  if (ctx.output === "json" || ctx.output === "yaml")
-    return formatData(single ? items[0] : items, ctx.output);
-  const wide = ctx.output === "wide";
-  switch (resource) {
-    case "pods":
-      return items.length ? printPods(items as PodView[], wide) : "No pods found";
-    case "podsets":
-      return items.length ? printPodSets(items as PodSetView[], wide) : "No podsets found";
-    case "nodes":
-      return items.length ? printNodes(items as NodeView[], wide) : "No nodes found";
-    default:
-      return items.length ? printEvents(items as EventView[]) : "No events found";
-  }
-}
+/** The table printer of each resource. */
+export const TABLES: Record<Resource, (objects: readonly KubeObject[], wide: boolean) => Columns> = {
+  pods: (o, wide) => podColumns(view<PodView>(o), wide),
+  podsets: podSetColumns,
+  nodes: (o, wide) => nodeColumns(view<NodeView>(o), wide),
+  events: (o, wide) => eventColumns(view<EventView>(o), wide),
+  autoscalers: autoscalerColumns,
+};
 
 export async function runGet(args: string[], opts: Record<string, unknown>): Promise<number> {
   const ctx = createContext(globalOptions(opts));
-  const resource = resourceOf(args[0]);
-  const name = args[1];
+  const groups = parseResourceArgs(args, "get");
+  const filters = filtersOf(opts, groups);
+  const tableOpts: TableOptions = tableOptionsOf(ctx, opts, TABLES);
+  // One object asked for by name prints as that object; anything else as a List.
+  const single = groups.length === 1 && groups[0]?.names.length === 1;
   const api = await ctx.api();
   try {
-    let last = "";
-    for (;;) {
-      const text = render(ctx, resource, await fetchResource(api, resource, name), name !== undefined);
-      if (text !== last) {
-        if (opts.watch && last && process.stdout.isTTY) process.stdout.write("\x1b[2J\x1b[H");
-        ctx.out(text);
-        last = text;
-      }
-      if (!opts.watch) return 0;
-      await sleep(500);
-    }
+    if (opts.watch === true || opts.watchOnly === true)
+      return await watchListing(ctx, api, groups, filters, tableOpts, {
+        events: opts.outputWatchEvents === true,
+        watchOnly: opts.watchOnly === true,
+      });
+    const listing = await listObjects(api, groups, filters);
+    return printListing(ctx, listing, single, tableOpts);
   } finally {
     api.close();
   }
 }
 
-function describeText(d: Described): string {
+export function describeText(d: Described & { apiVersion?: string | null }): string {
+  if (d.kind === "Autoscaler")
+    return describeAutoscalerText(
+      d,
+      printEvents(d.events)
+        .split("\n")
+        .map((l) => `  ${l}`)
+        .join("\n"),
+    );
   const lines: string[] = [];
   const kv = (k: string, v: unknown) =>
     lines.push(`${`${k}:`.padEnd(22)}${v === null || v === undefined || v === "" ? "<none>" : String(v)}`);
   const s = d.status as unknown as Record<string, unknown>;
   kv("Name", d.name);
   kv("Kind", d.kind);
+  if (d.apiVersion) {
+    const written = d.kind === "PodSet" && d.apiVersion === "apps/v1" ? "Deployment" : d.kind;
+    kv("Applied As", `${written} (${d.apiVersion}) -> ${d.kind.toLowerCase()}/${d.name}`);
+  }
   if (d.kind === "Pod") {
     const p = d.status as PodView;
     kv("Owner", `${p.owner.kind.toLowerCase()}/${p.owner.name}`);
@@ -218,7 +230,15 @@ function describeText(d: Described): string {
               .map(([a, b]) => `${a}=${typeof b === "object" ? JSON.stringify(b) : String(b)}`)
               .join(", ")
         : v;
-    for (const [k, v] of Object.entries(s)) if (k !== "name") kv(title(k), flat(v));
+    // Quantities as `get nodes` prints them: 2 CPUs as "2", memory as "23.5Gi".
+    const quantity = (v: unknown) => {
+      const q = v as { cpuMilli: number; memoryBytes: number };
+      return `cpu ${formatCpu(q.cpuMilli)}, memory ${formatBytes(q.memoryBytes)}`;
+    };
+    for (const [k, v] of Object.entries(s)) {
+      if (k === "name") continue;
+      kv(title(k), d.kind === "Node" && (k === "capacity" || k === "requested") ? quantity(v) : flat(v));
+    }
   }
   if (d.rollout) {
     lines.push("Conditions:");
@@ -268,15 +288,43 @@ function describeText(d: Described): string {
 
 export async function runDescribe(args: string[], opts: Record<string, unknown>): Promise<number> {
   const ctx = createContext(globalOptions(opts));
-  const [word, name] = args;
-  if (!name) throw new UsageError("mk describe needs a resource and a name, e.g. mk describe pod web");
-  const kind = { pods: "Pod", podsets: "PodSet", nodes: "Node", events: "" }[resourceOf(word)];
-  if (!kind) throw new UsageError("mk describe takes pod, podset or node");
+  const groups = parseResourceArgs(args, "describe");
+  const filters = filtersOf(opts, groups);
+  for (const g of groups) {
+    if (g.resource === "events")
+      throw new UsageError(`mk describe takes pods, podsets, nodes or autoscalers (hpa), not ${g.resource}`);
+  }
   const api = await ctx.api();
+  let code = 0;
   try {
-    const d = await api.describe(kind, name);
-    ctx.out(ctx.output === "json" || ctx.output === "yaml" ? formatData(d, ctx.output) : describeText(d));
-    return 0;
+    const texts: string[] = [];
+    const data: unknown[] = [];
+    for (const g of groups) {
+      const kind = RESOURCES[g.resource].kind;
+      // `mk describe pods` (and -l) describes every matching object, like kubectl.
+      const names =
+        g.names.length > 0 && !filters.labels
+          ? g.names
+          : (await listObjects(api, [g], filters)).sections.flatMap((s) =>
+              s.objects.map((o) => o.metadata.name),
+            );
+      for (const name of names) {
+        try {
+          const d = await api.describe(kind, name);
+          data.push(d);
+          texts.push(describeText(d));
+        } catch (err) {
+          if ((err as { code?: string }).code !== "not_found") throw err;
+          process.stderr.write(`Error from server (NotFound): ${(err as Error).message}\n`);
+          code = 1;
+        }
+      }
+    }
+    if (ctx.output === "json" || ctx.output === "yaml")
+      ctx.out(formatData(data.length === 1 && groups[0]?.names.length === 1 ? data[0] : data, ctx.output));
+    else if (texts.length > 0) ctx.out(texts.join("\n\n\n"));
+    else if (code === 0) process.stderr.write("No resources found in default namespace.\n");
+    return code;
   } finally {
     api.close();
   }

@@ -1,6 +1,6 @@
 // mk server: the controller, one agent per node and the HTTP API, under the controller lease.
 import { once } from "node:events";
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { HOW_TO_MAKE_A_TOKEN, isLoopbackHost, readToken } from "../../api/auth.ts";
 import { LocalApi } from "../../api/local.ts";
 import { createApiServer } from "../../api/server.ts";
@@ -9,12 +9,14 @@ import { UsageError } from "../../lib/errors.ts";
 import { MetricsHistory } from "../../metrics/history.ts";
 import { addDefaultSeries } from "../../metrics/history-series.ts";
 import { Metrics } from "../../metrics/registry.ts";
+import { openNodeFresh } from "../../ops/pod-target.ts";
 import { validateBackoff } from "../../reconcile/backoff.ts";
 import { Store } from "../../store/store.ts";
 import { statusPage } from "../../web/status-page.ts";
 import { createContext } from "../context.ts";
 import { globalOptions } from "../index.ts";
 import { integerFlag, parseServerTimings, SQL_MAX_ROWS } from "../timing-flags.ts";
+import { autoscalerSettings, statsInterval } from "./server-autoscaler.ts";
 
 export function parseListen(v: string): { host: string; port: number } {
   const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(v);
@@ -78,6 +80,7 @@ export async function runServer(_args: string[], opts: Record<string, unknown>):
     throw err instanceof RangeError ? new UsageError(err.message) : err;
   }
   const token = readToken(globals.tokenFile, process.env);
+  const tokenFileMode = globals.tokenFile ? statSync(globals.tokenFile).mode : 0;
   const tls = readTls(opts);
   const loopback = isLoopbackHost(listen.host);
   if (!loopback && token === undefined) {
@@ -109,13 +112,22 @@ export async function runServer(_args: string[], opts: Record<string, unknown>):
     scheduler: strategy,
     localNode: opts.localNode !== false,
     metrics,
+    autoscaler: autoscalerSettings(opts),
+    statsIntervalMs: statsInterval(opts),
   });
   // The status page's live charts: 1 s samples, the last 10 minutes.
   const history = addDefaultSeries(new MetricsHistory({ intervalMs: 1000, capacity: 600 }), store, metrics);
+  const fresh = openNodeFresh();
   const api = new LocalApi(store, {
     identity: engine.identity,
     isLeader: () => leader,
     sqlLimits: { timeoutMs: t.sqlTimeoutMs, maxRows: sqlMaxRows },
+    // exec, logs and port-forward ride the agents' connections (one SSH connection per node).
+    usage: () => engine.usageSamples(),
+    openNode: async (node) => {
+      const conn = engine.connection(node.name);
+      return conn ? { conn, release() {} } : fresh(node);
+    },
   });
   const http = createApiServer({
     api,
@@ -142,6 +154,10 @@ export async function runServer(_args: string[], opts: Record<string, unknown>):
     `mk server listening on ${tls ? "https" : "http"}://${where} (state ${ctx.statePath}; ${token !== undefined ? "token required" : "no token"})`,
     { event: "listening", state: ctx.statePath },
   );
+  if (tokenFileMode & 0o077)
+    log.warn(`The token file ${globals.tokenFile} is readable by other users; chmod 600 it`, {
+      event: "listening",
+    });
   if (token !== undefined && !tls && !loopback)
     log.warn(
       `The API token travels unencrypted on ${where}: serve HTTPS with --tls-cert and --tls-key, or listen on loopback behind an SSH tunnel`,

@@ -1,0 +1,1 @@
+ALTER TABLE `pods` ADD `deletion_grace_seconds` integer;

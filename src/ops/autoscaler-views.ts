@@ -1,0 +1,111 @@
+// The record `mk get hpa -o json`, `mk describe autoscaler` and /api/v1/autoscalers return: the
+// Autoscaler's spec summary and the controller's last status, with kubectl's TARGETS strings.
+
+import { formatCpuMillis, formatMemoryBytes } from "../manifest/quantity.ts";
+import type { AutoscalerObject, ResourceMetric } from "../manifest/types.ts";
+import type { AutoscalerStatusRow, ObjectRow } from "../store/rows.ts";
+
+const iso = (t: number | null | undefined): string | null => (t == null ? null : new Date(t).toISOString());
+
+export interface AutoscalerMetricView {
+  resource: string;
+  targetType: "Utilization" | "AverageValue";
+  /** "50%" or "500m" / "128Mi". */
+  target: string;
+  /** "63%" or "250m"; "<unknown>" before the first good sync. */
+  current: string;
+  /** Average usage per pod ("250m", "64Mi"), when known. */
+  averageValue: string | null;
+}
+
+export interface AutoscalerConditionView {
+  type: string;
+  status: string;
+  reason: string;
+  message: string;
+  lastTransitionTime: string | null;
+}
+
+export interface AutoscalerView {
+  name: string;
+  apiVersion: string;
+  minReplicas: number;
+  maxReplicas: number;
+  /** kubectl's REFERENCE: "Deployment/web" for a target applied as apps/v1, else "PodSet/web". */
+  reference: string;
+  /** kubectl's TARGETS column: "63%/50%", comma-separated for several metrics. */
+  targets: string;
+  metrics: AutoscalerMetricView[];
+  /** The target's replicas as last seen by the controller (the PodSet's, before the first sync). */
+  currentReplicas: number | null;
+  desiredReplicas: number | null;
+  lastScaleTime: string | null;
+  lastSyncTime: string | null;
+  conditions: AutoscalerConditionView[];
+  createdAt: string | null;
+}
+
+interface StoredMetric {
+  resource: string;
+  utilization?: number;
+  averageValue: number;
+}
+
+const amount = (resource: string, v: number) =>
+  resource === "cpu" ? formatCpuMillis(Math.round(v)) : formatMemoryBytes(Math.round(v));
+
+function metricView(m: ResourceMetric, current: readonly StoredMetric[] | undefined): AutoscalerMetricView {
+  const c = current?.find((x) => x.resource === m.resource);
+  if (m.target.type === "Utilization") {
+    return {
+      resource: m.resource,
+      targetType: "Utilization",
+      target: `${m.target.averageUtilization}%`,
+      current: c?.utilization !== undefined ? `${c.utilization}%` : "<unknown>",
+      averageValue: c ? amount(m.resource, c.averageValue) : null,
+    };
+  }
+  return {
+    resource: m.resource,
+    targetType: "AverageValue",
+    target: amount(m.resource, m.target.averageValue),
+    current: c ? amount(m.resource, c.averageValue) : "<unknown>",
+    averageValue: c ? amount(m.resource, c.averageValue) : null,
+  };
+}
+
+export function autoscalerView(
+  o: ObjectRow,
+  status: AutoscalerStatusRow | undefined,
+  target: { replicas: number; kind: string } | undefined,
+): AutoscalerView {
+  const spec = (JSON.parse(o.spec) as AutoscalerObject).spec;
+  const current = status ? (JSON.parse(status.currentMetrics) as StoredMetric[]) : undefined;
+  const metrics = spec.metrics.map((m) => metricView(m, current));
+  const conditions = status
+    ? (
+        JSON.parse(status.conditions) as {
+          type: string;
+          status: string;
+          reason: string;
+          message: string;
+          lastTransitionTime: number;
+        }[]
+      ).map((c) => ({ ...c, lastTransitionTime: iso(c.lastTransitionTime) }))
+    : [];
+  return {
+    name: o.name,
+    apiVersion: o.apiVersion,
+    reference: `${target?.kind ?? spec.target.kind}/${spec.target.name}`,
+    minReplicas: spec.minReplicas,
+    maxReplicas: spec.maxReplicas,
+    targets: metrics.map((m) => `${m.current}/${m.target}`).join(", "),
+    metrics,
+    currentReplicas: status?.currentReplicas ?? target?.replicas ?? null,
+    desiredReplicas: status?.desiredReplicas ?? null,
+    lastScaleTime: iso(status?.lastScaleTime),
+    lastSyncTime: iso(status?.syncedAt),
+    conditions,
+    createdAt: iso(o.createdAt),
+  };
+}
