@@ -63,7 +63,8 @@ spec:
       command: ["sleep", "3600"]
 `,
   );
-  assert.equal((await running({ "mk.owner": "stubborn" })).length, 12);
+  const first = await running({ "mk.owner": "stubborn" });
+  assert.equal(first.length, 12, first.map((c) => `${c.Names[0]} ${c.Labels["mk.pod"]}`).join("\n"));
   const [victim] = await running({ "mk.pod": "victim" });
   assert.ok(victim, "victim runs");
 
