@@ -11,6 +11,7 @@ import { InvalidInputError, MkError, NotFoundError } from "../lib/errors.ts";
 import type { Logger } from "../lib/log.ts";
 import type { ObjectRef } from "../ops/commands.ts";
 import { OBJECT_KINDS } from "../ops/kube-objects.ts";
+import { asStateError } from "../store/state-errors.ts";
 import { authenticate, authMessage, sessionCookie, tokensEqual } from "./auth.ts";
 import { checkContentType, checkRequest } from "./guard.ts";
 import { rolloutRoutes } from "./rollout-routes.ts";
@@ -249,6 +250,8 @@ export function errorResponse(err: unknown): {
   body: { error: { code: string; message: string; details: Record<string, unknown> } };
 } {
   if (err instanceof MkError) return { status: err.httpStatus, body: { error: err.toJSON() } };
+  const state = asStateError(err, undefined, "read");
+  if (state instanceof MkError) return { status: state.httpStatus, body: { error: state.toJSON() } };
   return {
     status: 500,
     body: { error: { code: "internal", message: (err as Error)?.message ?? String(err), details: {} } },

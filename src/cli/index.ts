@@ -3,6 +3,7 @@
 import { cac } from "cac";
 import { MkError, UsageError } from "../lib/errors.ts";
 import { wantsJsonErrors } from "../sea/argv.ts";
+import { asStateError } from "../store/state-errors.ts";
 import { VERSION } from "../version.ts";
 import type { GlobalOptions } from "./context.ts";
 
@@ -143,7 +144,7 @@ export const COMMANDS: {
     description:
       "Print a pod container's logs, stdout and stderr in order (POD, pod/POD, or every pod matching -l); -p for the previous run's",
     options: [
-      ["-c, --container <name>", "Container (required when the pod has several)"],
+      ["-c, --container <name>", "Container (default: the pod's first, as kubectl)"],
       ["--all-containers", "Every container of the pod, one after the other"],
       ["-p, --previous", "The previous run's logs (the container that exited before the last restart)"],
       ["-f, --follow", "Stream new lines as they come"],
@@ -171,11 +172,13 @@ export const COMMANDS: {
     options: [
       ["--for <condition>", "condition=Ready (pods), condition=Available (podsets) or delete"],
       ["--timeout <duration>", "How long to wait", "30s"],
+      SELECTOR,
     ],
     examples: [
       "mk wait --for=condition=Ready pod/web-1 --timeout 60s",
       "mk wait --for=condition=Available deployment/web",
       "mk wait --for=delete pod/old --timeout 2m",
+      "mk wait --for=condition=Ready pods -l app=web",
     ],
     load: async () => (await import("./commands/wait.ts")).runWait,
   },
@@ -184,7 +187,7 @@ export const COMMANDS: {
     usage: "exec <pod> [...command]",
     description: "Run a command in a pod's container: mk exec web -it -- sh (exits with the command's code)",
     options: [
-      ["-c, --container <name>", "Container (required when the pod has several)"],
+      ["-c, --container <name>", "Container (default: the pod's first, as kubectl)"],
       ["-i, --stdin", "Pass stdin to the command"],
       ["-t, --tty", "Allocate a terminal (with -i, from a terminal)"],
     ],
@@ -480,7 +483,15 @@ export function typedFlagError(err: unknown, argv: readonly string[]): unknown {
 
 export function reportError(err: unknown, json: boolean): number {
   const isCac = err instanceof Error && err.name === "CACError";
-  const mk = err instanceof MkError ? err : isCac ? new UsageError((err as Error).message) : undefined;
+  const state = asStateError(err, undefined, "read"); // a SQLite failure outside the Store's guards
+  const mk =
+    err instanceof MkError
+      ? err
+      : state instanceof MkError
+        ? state
+        : isCac
+          ? new UsageError((err as Error).message)
+          : undefined;
   if (json) {
     const body = mk
       ? mk.toJSON()

@@ -134,6 +134,11 @@ export class Engine {
       // on its own does not register the local engine behind the operator's back.
       localNode: options.localNode ?? this.store.getMeta("local_node") !== "false",
     };
+    options.metrics?.setSshChannelSource(() =>
+      [...this.nodes.values()].flatMap((h) =>
+        h.conn.channelCount ? [{ node: h.row.name, channels: h.conn.channelCount() }] : [],
+      ),
+    );
   }
 
   /** Registers node `local` (the local engine) if it is not there yet. */

@@ -50,6 +50,7 @@ export class Metrics {
   readonly reconcileDuration: Histogram<string>;
   readonly autoscalerRescales: Counter<"autoscaler" | "direction">;
   private usage: PodUsage[] = [];
+  private sshChannels: () => { node: string; channels: number }[] = () => [];
 
   constructor(store: Store) {
     const registers = [this.registry];
@@ -136,6 +137,17 @@ export class Metrics {
         for (const r of store.nodeCounts()) this.set({ state: r.state }, r.n);
       },
     });
+    const channels = () => this.sshChannels();
+    new Gauge({
+      name: "mk_ssh_channels",
+      help: "Open SSH channels (Docker API requests, kept-alive sockets, probe connections) per SSH node",
+      labelNames: ["node"],
+      registers,
+      collect() {
+        this.reset();
+        for (const c of channels()) this.set({ node: c.node }, c.channels);
+      },
+    });
     const autoscalers = () => autoscalerGauges(store);
     new Gauge({
       name: "mk_autoscaler_desired_replicas",
@@ -209,6 +221,11 @@ export class Metrics {
         for (const u of usage()) this.set({ pod: u.pod, node: u.node }, u.memoryBytes);
       },
     });
+  }
+
+  /** Where mk_ssh_channels reads the open SSH channels per node (the engine's connections). */
+  setSshChannelSource(source: () => { node: string; channels: number }[]): void {
+    this.sshChannels = source;
   }
 
   setUsage(usage: PodUsage[]): void {

@@ -28,6 +28,17 @@ export function getPod(store: Store, name: string): PodView {
   return podView(p, store.containerStatuses(name));
 }
 
+/** Conditions and revisions for describe; nothing when the PodSet's row does not parse. */
+function rolloutOfDescribe(store: Store, name: string): Pick<Described, "rollout"> {
+  try {
+    return {
+      rollout: { conditions: rolloutStatus(store, name).conditions, revisions: rolloutHistory(store, name) },
+    };
+  } catch {
+    return {};
+  }
+}
+
 function rolloutOf(store: Store, name: string) {
   const st = store.getPodSetStatus(name);
   return {
@@ -37,13 +48,20 @@ function rolloutOf(store: Store, name: string) {
   };
 }
 
+/** The template hash of a stored PodSet, or "" when its row does not parse. */
+function templateHashOf(spec: string): string {
+  try {
+    return templateHash(JSON.parse(spec) as PodSetObject);
+  } catch {
+    return "";
+  }
+}
+
 export function listPodSets(store: Store): PodSetView[] {
   const pods = store.listPods();
   return store
     .listObjects("PodSet")
-    .map((o) =>
-      podSetView(o, pods, templateHash(JSON.parse(o.spec) as PodSetObject), rolloutOf(store, o.name)),
-    );
+    .map((o) => podSetView(o, pods, templateHashOf(o.spec), rolloutOf(store, o.name)));
 }
 
 export function getPodSet(store: Store, name: string): PodSetView {
@@ -52,7 +70,7 @@ export function getPodSet(store: Store, name: string): PodSetView {
   return podSetView(
     o,
     store.listPods({ ownerKind: "PodSet", ownerName: name }),
-    templateHash(JSON.parse(o.spec) as PodSetObject),
+    templateHashOf(o.spec),
     rolloutOf(store, name),
   );
 }
@@ -147,10 +165,7 @@ export function describe(store: Store, kind: string, name: string): Described {
         apiVersion: obj?.apiVersion ?? null,
         object,
         status: getPodSet(store, name),
-        rollout: {
-          conditions: rolloutStatus(store, name).conditions,
-          revisions: rolloutHistory(store, name),
-        },
+        ...rolloutOfDescribe(store, name),
         events,
       };
     case "Node":

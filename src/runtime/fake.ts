@@ -17,8 +17,37 @@ import type {
   RuntimeEvent,
 } from "./runtime.ts";
 
+/**
+ * What the fake's "process" does, read from the container's command the way Docker would run it:
+ * PID 1 has no default signal handlers, so it ignores SIGTERM unless the script traps it
+ * (`trap 'exit 0' TERM`); `sh -c "exit 3"` exits 3 as soon as it starts.
+ */
+interface Program {
+  /** Exit code on SIGTERM, or null: SIGTERM is ignored (only SIGKILL after the grace period ends it). */
+  onTerm: number | null;
+  /** Exits by itself with this code right after starting. */
+  exitOnStart: number | null;
+}
+
+export function programOf(spec: Pick<ContainerCreateSpec, "entrypoint" | "cmd">): Program {
+  const script = [...(spec.entrypoint ?? []), ...(spec.cmd ?? [])].join(" ");
+  const trap = /trap\s+(['"])exit (\d+)\1\s+(?:SIG)?(?:TERM|15)\b/.exec(script);
+  const exit = /(?:^|[;&|]\s*|-c\s+)exit (\d+)\s*$/.exec(script);
+  const runs = /\b(sleep|while|tail|httpd|nc)\b/.test(script.replace(trap?.[0] ?? "", ""));
+  return {
+    onTerm: trap ? Number(trap[2]) : null,
+    exitOnStart: exit && !runs ? Number(exit[1]) : null,
+  };
+}
+
+export interface FakeRuntimeOptions {
+  /** How the fake waits out a stop's grace period; real timers by default. */
+  wait?: (ms: number) => Promise<void>;
+}
+
 export class FakeRuntime implements ContainerRuntime {
   readonly containers = new Map<string, RuntimeContainer>();
+  private readonly programs = new Map<string, Program>();
   readonly images = new Set<string>();
   readonly calls: string[] = [];
   /** Set to make the next calls of one kind fail, e.g. fail.set("create", "boom"). */
@@ -26,7 +55,10 @@ export class FakeRuntime implements ContainerRuntime {
   private ipSeq = 2;
   private listeners = new Set<(e: RuntimeEvent) => void>();
 
-  constructor(private readonly clock: Clock = systemClock) {}
+  constructor(
+    private readonly clock: Clock = systemClock,
+    private readonly options: FakeRuntimeOptions = {},
+  ) {}
 
   private check(op: string): void {
     this.calls.push(op);
@@ -74,31 +106,55 @@ export class FakeRuntime implements ContainerRuntime {
       ip: null,
       error: null,
     });
+    this.programs.set(id, programOf(spec));
     this.emit(id, "create");
     return id;
   }
   async start(id: string): Promise<void> {
     this.check("start");
     const c = this.get(id);
+    if (c.state === "running") return; // like Docker (304): a running container keeps its start time
     c.state = "running";
     c.exitCode = null;
     c.startedAt = this.clock.now();
     c.ip = `172.17.0.${this.ipSeq++ % 250}`;
     this.emit(id, "start");
+    const code = this.programs.get(id)?.exitOnStart;
+    if (code !== null && code !== undefined) queueMicrotask(() => this.exitIfRunning(id, code));
   }
-  async stop(id: string, _graceSeconds: number): Promise<void> {
+  /** SIGTERM; a process that ignores it is killed (137) once the grace period is over, like Docker. */
+  async stop(id: string, graceSeconds: number): Promise<void> {
     this.check("stop");
     const c = this.containers.get(id);
-    if (c && c.state === "running") this.exit(id, 143);
+    if (c?.state !== "running") return;
+    const onTerm = this.programs.get(id)?.onTerm ?? null;
+    if (onTerm !== null) return this.exit(id, onTerm);
+    const startedAt = c.startedAt;
+    const ms = Math.max(0, Math.round(graceSeconds)) * 1000;
+    if (ms > 0) await (this.options.wait ?? ((t) => new Promise((r) => setTimeout(r, t))))(ms);
+    // Still the same run (not stopped, killed or restarted meanwhile): SIGKILL.
+    if (c.state === "running" && c.startedAt === startedAt) this.exit(id, 137);
   }
-  async kill(id: string): Promise<void> {
+  async kill(id: string, signal = "SIGKILL"): Promise<void> {
     this.check("kill");
     const c = this.containers.get(id);
-    if (c && c.state === "running") this.exit(id, 137);
+    if (c?.state !== "running") return;
+    if (signal === "SIGKILL" || signal === "KILL" || signal === "9") return this.exit(id, 137);
+    const onTerm = this.programs.get(id)?.onTerm ?? null;
+    if ((signal === "SIGTERM" || signal === "TERM" || signal === "15") && onTerm !== null)
+      this.exit(id, onTerm);
   }
-  async remove(id: string): Promise<void> {
+  async remove(id: string, opts: { force?: boolean } = {}): Promise<void> {
     this.check("remove");
+    const c = this.containers.get(id);
+    if (!c) return;
+    if (c.state === "running" && !opts.force)
+      throw new RuntimeError(
+        `Cannot remove container ${id.slice(0, 12)}: You cannot remove a running container ${id}. Stop the container before attempting removal or force remove`,
+      );
+    if (c.state === "running") this.exit(id, 137);
     this.containers.delete(id);
+    this.programs.delete(id);
     this.emit(id, "destroy");
   }
   async inspect(id: string): Promise<RuntimeContainer | undefined> {
@@ -172,7 +228,12 @@ export class FakeRuntime implements ContainerRuntime {
     c.exitCode = code;
     c.finishedAt = this.clock.now();
     c.oomKilled = opts.oom ?? false;
+    c.ip = null; // Docker releases the address when the container stops
     this.emit(id, "die");
+  }
+
+  private exitIfRunning(id: string, code: number): void {
+    if (this.containers.get(id)?.state === "running") this.exit(id, code);
   }
 
   /** Test helper: a container mk did not create, or one whose labels say it is mk's. */

@@ -46,8 +46,15 @@ function write(name: string, yaml: string): string {
   return file;
 }
 
-const mk = (args: string[], opts: { input?: string } = {}) => box.mk([...args, "--server", url], opts);
-const ok = (args: string[], opts: { input?: string } = {}) => box.ok([...args, "--server", url], opts);
+/** The args with --server URL, before a `--` (what follows it is the command exec runs). */
+function viaServer(args: string[]): string[] {
+  const dashes = args.indexOf("--");
+  return dashes < 0
+    ? [...args, "--server", url]
+    : [...args.slice(0, dashes), "--server", url, ...args.slice(dashes)];
+}
+const mk = (args: string[], opts: { input?: string } = {}) => box.mk(viaServer(args), opts);
+const ok = (args: string[], opts: { input?: string } = {}) => box.ok(viaServer(args), opts);
 const get = (name: string) => box.json<PodJson>(["get", "pods", name, "--server", url]);
 
 async function applyNoWait(name: string, yaml: string): Promise<void> {
@@ -140,6 +147,38 @@ test("logs: a pod with no container says why; -p with no previous run and a bad 
   const bad = await mk(["logs", "steady", "--since", "yesterday"]);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /--since yesterday: expected a duration/);
+});
+
+test("two containers: logs and exec default to the first (saying so), --all-containers shows both, wait -l", async () => {
+  await applyNoWait(
+    "duo",
+    pod(
+      "duo",
+      `${container("echo from-a; exec sleep 3600", "", "a")}${container("echo from-b; exec sleep 3600", "", "b")}`,
+      "  # two containers\n",
+    ).replace("metadata: { name: duo }", "metadata: { name: duo, labels: { app: duo } }"),
+  );
+  assert.match(
+    await ok(["wait", "--for=condition=Ready", "pods", "-l", "app=duo", "--timeout", "30s"]),
+    /^pod\/duo condition met$/m,
+  );
+  const first = await mk(["logs", "duo"]);
+  assert.equal(first.code, 0, first.stderr);
+  assert.equal(first.stdout, "from-a\n");
+  assert.match(first.stderr, /Defaulted container "a" out of: a, b/);
+  const both = await ok(["logs", "duo", "--all-containers"]);
+  assert.deepEqual(both.trim().split("\n").sort(), ["from-a", "from-b"]);
+  const prefixed = await ok(["logs", "duo", "--all-containers", "--prefix"]);
+  assert.match(prefixed, /^\[pod\/duo\/b\] from-b$/m);
+  const e = await mk(["exec", "duo", "-c", "b", "--", "sh", "-c", "echo in-b"]);
+  assert.equal(e.stdout, "in-b\n");
+  const d = await mk(["exec", "duo", "--", "hostname"]);
+  assert.equal(d.code, 0);
+  assert.match(d.stderr, /Defaulted container "a"/);
+  const none = await mk(["wait", "--for=condition=Ready", "pods", "-l", "app=nothing"]);
+  assert.equal(none.code, 1);
+  assert.match(none.stderr, /no matching resources found/);
+  await ok(["delete", "pod", "duo", "--no-wait"]);
 });
 
 test("wait fails at once on a crash loop and an image that cannot be had, and times out on a never-ready pod", async () => {

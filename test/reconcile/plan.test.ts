@@ -331,7 +331,8 @@ test("plan() is idempotent: after its effects, planning again yields no actions"
   await fc.assert(
     fc.asyncProperty(fc.uniqueArray(podArb, { selector: (p) => p.name, maxLength: 4 }), async (gen) => {
       const clock = new FakeClock(100_000);
-      const rt = new FakeRuntime(clock);
+      // A stop's grace period passes on the fake clock, not in real time.
+      const rt = new FakeRuntime(clock, { wait: async (ms) => clock.step(ms) });
       rt.images.add(IMAGE);
       const pods: DesiredPod[] = [];
       for (const g of gen) {

@@ -3,7 +3,7 @@
 import { UsageError } from "../../lib/errors.ts";
 import { createContext } from "../context.ts";
 import { globalOptions } from "../index.ts";
-import { podArg } from "./logs.ts";
+import { defaultContainer, podArg } from "./logs.ts";
 
 export async function runExec(args: string[], opts: Record<string, unknown>): Promise<number> {
   const ctx = createContext(globalOptions(opts));
@@ -26,8 +26,9 @@ export async function runExec(args: string[], opts: Record<string, unknown>): Pr
   const onResize = () => void session?.resize(process.stdout.rows ?? 24, process.stdout.columns ?? 80);
   let session: Awaited<ReturnType<typeof api.exec>> | undefined;
   try {
+    const container = typeof opts.container === "string" ? opts.container : await defaultContainer(api, pod);
     session = await api.exec(pod, {
-      ...(typeof opts.container === "string" ? { container: opts.container } : {}),
+      ...(container ? { container } : {}),
       cmd,
       tty,
       stdin: stdinWanted,

@@ -63,6 +63,17 @@ async function pipePrefixed(stream: Readable, prefix: string): Promise<void> {
   if (rest) process.stdout.write(`${prefix}${rest}\n`);
 }
 
+/**
+ * kubectl's default container: the pod's first, said on stderr when there are several
+ * (`Defaulted container "app" out of: app, sidecar`).
+ */
+export async function defaultContainer(api: MkApi, pod: string): Promise<string | undefined> {
+  const names = (await api.pod(pod)).containers.map((c) => c.name);
+  if (names.length > 1)
+    process.stderr.write(`Defaulted container "${names[0]}" out of: ${names.join(", ")}\n`);
+  return names[0];
+}
+
 /** `pod/x`, `po/x`, `pods/x` or a bare name: the pod (exec, port-forward). */
 export function podArg(arg: string | undefined, command: string): string {
   if (!arg) throw new UsageError(`mk ${command} needs a pod name`);
@@ -124,6 +135,7 @@ export async function runLogs(args: string[], opts: Record<string, unknown>): Pr
     }
     const prefixed = opts.prefix === true || opts.selector !== undefined;
     const one = async (t: Target) => {
+      if (!t.container && !allContainers) t.container = await defaultContainer(api, t.pod);
       const stream = await api.logs(t.pod, {
         ...(t.container ? { container: t.container } : {}),
         // With a prefix, each container is its own target (below): its lines are named.

@@ -1,43 +1,42 @@
-// mk wait --for=condition=Ready|delete TYPE/NAME... [--timeout 30s]: kubectl's wait for pods and
+// mk wait --for=condition=Ready|delete TYPE/NAME...|TYPE -l SEL [--timeout 30s]: kubectl's wait for pods and
 // podsets. Succeeds only when every pod is Running and Ready (or gone, for --for=delete); a pod
 // stuck in a crash loop, an image pull, a failed start or with no node to run on fails at once.
+import type { MkApi } from "../../api/types.ts";
 import { UsageError } from "../../lib/errors.ts";
 import { createContext } from "../context.ts";
 import { globalOptions } from "../index.ts";
+import { filtersOf, listObjects } from "../listing.ts";
+import { parseResourceArgs, RESOURCES } from "../resource-ref.ts";
 import { applyProgress, deleteProgress, type Target, waitFailure, waitFor } from "../wait.ts";
 import { durationOpt } from "./apply.ts";
 
-const KINDS: Record<string, string> = {
-  pod: "Pod",
-  pods: "Pod",
-  po: "Pod",
-  podset: "PodSet",
-  podsets: "PodSet",
-  deployment: "PodSet",
-  deployments: "PodSet",
-  deploy: "PodSet",
-};
-
-/** `pod/a`, `pods a b`, `deployment.apps/web`: the objects to wait for. */
-export function waitTargets(args: readonly string[]): Target[] {
-  if (args.length === 0) throw new UsageError("mk wait needs an object, e.g. pod/web or podset/web");
-  const kindOf = (word: string) => {
-    const kind = KINDS[word.toLowerCase().replace(/\.apps$/, "")];
-    if (!kind) throw new UsageError(`mk wait: unknown resource type "${word}"; expected pod or podset`);
-    return kind;
-  };
-  if (args.every((a) => a.includes("/"))) {
-    return args.map((a) => {
-      const [type = "", name = ""] = a.split("/", 2);
-      if (!name) throw new UsageError(`mk wait: "${a}" names no object; expected TYPE/NAME`);
-      return { kind: kindOf(type), name };
-    });
+/**
+ * The objects to wait for: TYPE/NAME..., TYPE NAME..., or TYPE -l SELECTOR (every match, as
+ * kubectl); pods and podsets (deployment/NAME) only.
+ */
+export async function waitTargets(
+  api: MkApi,
+  args: readonly string[],
+  opts: Record<string, unknown>,
+): Promise<Target[]> {
+  if (args.length === 0)
+    throw new UsageError("mk wait needs an object, e.g. pod/web, deployment/web or pods -l app=web");
+  const groups = parseResourceArgs(args, "wait");
+  for (const g of groups) {
+    if (g.resource !== "pods" && g.resource !== "podsets")
+      throw new UsageError(`mk wait works on pods and podsets (deployments), not ${g.resource}`);
   }
-  const [type = "", ...names] = args;
-  if (names.length === 0 || names.some((n) => n.includes("/")))
-    throw new UsageError(`mk wait: expected TYPE NAME... or TYPE/NAME..., got "${args.join(" ")}"`);
-  const kind = kindOf(type);
-  return names.map((name) => ({ kind, name }));
+  const selector = opts.selector !== undefined;
+  if (!selector && groups.some((g) => g.names.length === 0))
+    throw new UsageError("mk wait needs names (pod/web, pods a b) or -l SELECTOR");
+  if (selector && groups.some((g) => g.names.length > 0))
+    throw new UsageError("mk wait takes names or -l SELECTOR, not both");
+  if (!selector)
+    return groups.flatMap((g) => g.names.map((name) => ({ kind: RESOURCES[g.resource].kind, name })));
+  const listing = await listObjects(api, groups, filtersOf(opts, groups));
+  return listing.sections.flatMap((s) =>
+    s.objects.map((o) => ({ kind: RESOURCES[s.resource].kind, name: o.metadata.name })),
+  );
 }
 
 type Condition = "ready" | "delete";
@@ -55,9 +54,13 @@ export async function runWait(args: string[], opts: Record<string, unknown>): Pr
   const ctx = createContext(globalOptions(opts));
   const condition = parseFor(opts.for);
   const timeoutMs = durationOpt(opts.timeout ?? "30s", "--timeout");
-  const targets = waitTargets(args);
   const api = await ctx.api();
   try {
+    const targets = await waitTargets(api, args, opts);
+    if (targets.length === 0) {
+      process.stderr.write("error: no matching resources found\n");
+      return 1;
+    }
     if (condition === "ready") {
       // kubectl fails at once for an object that does not exist.
       for (const t of targets) await (t.kind === "Pod" ? api.pod(t.name) : api.podSet(t.name));
