@@ -285,15 +285,53 @@ function health(path: string, deps: ServerDeps): { status: number; text: string 
   return undefined;
 }
 
-export function createApiServer(deps: ServerDeps): Server {
-  const table = routes(deps.api);
-  const log = deps.log.child("api");
-  const security = deps.security ?? { listenHost: "127.0.0.1" };
-  const guard = {
+const LOOPBACK_ONLY: SecurityOptions = { listenHost: "127.0.0.1" };
+
+function guardOptions(security: SecurityOptions) {
+  return {
     listenHost: security.listenHost,
     hostNames: [hostname(), ...(security.hostNames ?? [])],
     scheme: security.tls ? ("https" as const) : ("http" as const),
   };
+}
+
+function refusalError(req: IncomingMessage, path: string, security: SecurityOptions): HttpError | undefined {
+  const refusal = checkRequest(
+    { method: req.method ?? "GET", path, headers: req.headers },
+    guardOptions(security),
+  );
+  return refusal ? new HttpError(refusal.status, refusal.message, refusal.code) : undefined;
+}
+
+function authError(req: IncomingMessage, security: SecurityOptions): HttpError | undefined {
+  const auth = authenticate(
+    { method: req.method ?? "GET", headers: req.headers, localPort: req.socket.localPort ?? 0 },
+    security.token,
+  );
+  return auth.ok ? undefined : unauthorized(auth.reason);
+}
+
+/**
+ * The browser checks and the token check for a request handled outside the JSON handler, such as
+ * an `upgrade` (exec, port-forward): every such handler must call this first and refuse on an error.
+ */
+export function admissionError(
+  req: IncomingMessage,
+  security: SecurityOptions = LOOPBACK_ONLY,
+): MkError | undefined {
+  let path = "/";
+  try {
+    path = new URL(req.url ?? "/", "http://mk").pathname;
+  } catch {
+    return new InvalidInputError("Invalid request: the request URL cannot be parsed");
+  }
+  return refusalError(req, path, security) ?? authError(req, security);
+}
+
+export function createApiServer(deps: ServerDeps): Server {
+  const table = routes(deps.api);
+  const log = deps.log.child("api");
+  const security = deps.security ?? LOOPBACK_ONLY;
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const method = req.method ?? "GET";
     let url = new URL("http://mk/");
@@ -309,8 +347,8 @@ export function createApiServer(deps: ServerDeps): Server {
         res.writeHead(h.status, { "content-type": "text/plain" }).end(h.text);
         return;
       }
-      const refusal = checkRequest({ method, path: url.pathname, headers: req.headers }, guard);
-      if (refusal) throw new HttpError(refusal.status, refusal.message, refusal.code);
+      const refused = refusalError(req, url.pathname, security);
+      if (refused) throw refused;
       // The status page's one-time login: /?token=... sets the cookie and drops the token from the URL.
       const login = loginToken(url.search);
       if (login !== undefined && method === "GET" && !url.pathname.startsWith("/api/")) {
@@ -328,13 +366,24 @@ export function createApiServer(deps: ServerDeps): Server {
         res.end();
         return;
       }
-      const auth = authenticate(
-        { method, headers: req.headers, localPort: req.socket.localPort ?? 0 },
-        security.token,
-      );
-      if (!auth.ok) throw unauthorized(auth.reason);
+      const denied = authError(req, security);
+      if (denied && method === "GET" && deps.page?.(url.pathname)) {
+        // A person opening the page: say how to log in, in words rather than JSON.
+        res
+          .writeHead(401, {
+            "content-type": "text/plain; charset=utf-8",
+            "www-authenticate": 'Bearer realm="mk"',
+          })
+          .end(
+            "This mk server needs its API token: open /?token=<token> once (the token file of mk server --token-file, or MK_TOKEN).\n",
+          );
+        return;
+      }
+      if (denied) throw denied;
+      // HEAD is GET without the body (node:http drops it).
+      const routeMethod = method === "HEAD" ? "GET" : method;
       const matching = [...table, ...STREAM_ROUTES].filter((r) => r.pattern.test(url.pathname));
-      if (matching.length > 0 && !matching.some((r) => r.method === method))
+      if (matching.length > 0 && !matching.some((r) => r.method === routeMethod))
         throw methodNotAllowed(
           method,
           url.pathname,
@@ -376,7 +425,7 @@ export function createApiServer(deps: ServerDeps): Server {
         });
         return;
       }
-      const route = table.find((r) => r.method === method && r.pattern.test(url.pathname));
+      const route = table.find((r) => r.method === routeMethod && r.pattern.test(url.pathname));
       if (route) {
         const m = route.pattern.exec(url.pathname);
         const params = (m?.slice(1) ?? []).map(decodeParam);

@@ -13,7 +13,7 @@ export class SqlRowLimitError extends MkError {
   constructor(maxRows: number) {
     super(
       "sql_too_many_rows",
-      `Cannot run SQL: the query returns more than ${maxRows} rows (the row limit: --max-rows on mk sql, --sql-max-rows on mk server); add a LIMIT or a WHERE`,
+      `Cannot run SQL: the query returns more than ${maxRows} row${maxRows === 1 ? "" : "s"} (the row limit: --max-rows on mk sql, --sql-max-rows on mk server); add a LIMIT or a WHERE`,
       { details: { maxRows }, exitCode: 1, httpStatus: 400 },
     );
   }

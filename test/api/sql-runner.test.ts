@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
+import { LocalApi } from "../../src/api/local.ts";
 import { childCommand, runSqlIsolated, SqlTimeoutError } from "../../src/api/sql-runner.ts";
 import { MkError } from "../../src/lib/errors.ts";
 import { SqlRowLimitError, writingPragma } from "../../src/ops/queries.ts";
@@ -143,4 +144,18 @@ test("runSqlIsolated() refuses a fifth concurrent query with 429 instead of queu
     return true;
   });
   for (const r of await Promise.all(slow)) assert.ok(r instanceof SqlTimeoutError);
+});
+
+test("LocalApi.sql() lets a caller lower the server's limits, never raise them", async () => {
+  const store = Store.open(path);
+  try {
+    const capped = new LocalApi(store, { sqlLimits: { timeoutMs: 10_000, maxRows: 2 } });
+    const three = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c LIMIT 3) SELECT x FROM c";
+    await assert.rejects(capped.sql(three, { maxRows: 100 }), /returns more than 2 rows/);
+    await assert.rejects(capped.sql(three, { maxRows: 1 }), /returns more than 1 row \(/);
+    // Without a server's cap (the local CLI), the caller's limits are the limits.
+    assert.equal((await new LocalApi(store).sql(three, { maxRows: 3 })).rows.length, 3);
+  } finally {
+    store.close();
+  }
 });

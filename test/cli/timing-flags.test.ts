@@ -6,6 +6,7 @@ import {
   integerFlag,
   parseServerTimings,
   SERVER_TIMING_FLAGS,
+  WAIT_FLAG,
 } from "../../src/cli/timing-flags.ts";
 import { UsageError } from "../../src/lib/errors.ts";
 
@@ -102,4 +103,13 @@ test("formatDuration() prints the shortest Go-style spelling", () => {
     "1h",
     "24h",
   ]);
+});
+
+test("WAIT_FLAG (apply and delete --timeout) takes 0 as at once and refuses more than a day", () => {
+  assert.equal(durationFlag(WAIT_FLAG, undefined), 120_000);
+  assert.equal(durationFlag(WAIT_FLAG, "0"), 0);
+  assert.equal(
+    usage(() => durationFlag(WAIT_FLAG, "25h")).message,
+    "--timeout 25h: expected a duration from 0s to 24h",
+  );
 });

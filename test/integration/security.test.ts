@@ -178,7 +178,11 @@ test("a DNS-rebinding Host is refused on reads and writes; IP literals and local
 
 test("with a token every route but /healthz, /livez and /readyz wants it: 401 with WWW-Authenticate", async () => {
   for (const p of ["/healthz", "/livez", "/readyz"]) assert.equal((await fetch(`${url}${p}`)).status, 200, p);
-  for (const p of ["/api/v1/pods", "/api/v1/status", "/metrics", "/", "/api/v1/nope"]) {
+  const page = await fetch(`${url}/`);
+  assert.equal(page.status, 401);
+  assert.equal(page.headers.get("www-authenticate"), 'Bearer realm="mk"');
+  assert.match(await page.text(), /^This mk server needs its API token: open \/\?token=<token> once/);
+  for (const p of ["/api/v1/pods", "/api/v1/status", "/metrics", "/api/v1/history", "/api/v1/nope"]) {
     const r = await fetch(`${url}${p}`);
     assert.equal(r.status, 401, p);
     assert.equal(r.headers.get("www-authenticate"), 'Bearer realm="mk"');
@@ -210,7 +214,7 @@ test("the CLI sends MK_TOKEN or --token-file; without either it gets a clear 401
   await box.ok(["apply", "-f", file, "--no-wait", "--server", url, "--token-file", join(box.dir, "token")]);
   const out = await box.ok(["get", "pods", "-o", "json", "--server", url], { env: { MK_TOKEN: TOKEN } });
   assert.deepEqual(
-    (JSON.parse(out) as { name: string }[]).map((p) => p.name),
+    (JSON.parse(out) as { items: { metadata: { name: string } }[] }).items.map((p) => p.metadata.name),
     ["viacli"],
   );
   const short = await box.mk(["get", "pods", "--server", url], { env: { MK_TOKEN: "short" } });
@@ -223,25 +227,49 @@ test("the token appears in no log line", () => {
   assert.ok(!server.logs().includes(TOKEN), "the server logged its token");
 });
 
-test("mk server refuses a non-loopback listen without a token: exit 2 and how to make one", async () => {
+test("mk server refuses a non-loopback listen without a token (exit 2, how to make one), warns with one", async () => {
   const other = new Sandbox();
   try {
-    for (const listen of ["0.0.0.0:0", "[::]:0"]) {
-      const r = await other.mk(["server", "--listen", listen, "--no-local-node"], { timeoutMs: 30_000 });
-      assert.equal(r.code, 2, r.stderr);
-      assert.match(
-        r.stderr,
-        /^error: Cannot listen on (0\.0\.0\.0|::):0 without an API token: .*make one with: head -c 32 \/dev\/urandom \| base64 > token; mk server --token-file token/,
-      );
-    }
+    const r = await other.mk(["server", "--listen", "0.0.0.0:0", "--no-local-node"], { timeoutMs: 30_000 });
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(
+      r.stderr,
+      /^error: Cannot listen on 0\.0\.0\.0:0 without an API token: .*make one with: head -c 32 \/dev\/urandom \| base64 > token; mk server --token-file token/,
+    );
     const bad = await other.mk(["server", "--lease", "0", "--no-local-node"], { timeoutMs: 30_000 });
     assert.equal(bad.code, 2);
     assert.equal(bad.stderr.trim(), "error: --lease 0: expected a duration from 1s to 10m");
-    const grace = await other.mk(["server", "--heartbeat", "2s", "--node-grace", "1s"], {
-      timeoutMs: 30_000,
-    });
-    assert.equal(grace.code, 2);
-    assert.match(grace.stderr, /^error: --node-grace 1s: expected longer than --heartbeat \(2s\)/);
+    // With a token it starts, and says that the token would cross the network unencrypted.
+    const port = await freePort();
+    const proc = spawn(
+      process.execPath,
+      [
+        "--import",
+        TSX,
+        MAIN,
+        "server",
+        "--listen",
+        `0.0.0.0:${port}`,
+        "--no-local-node",
+        "--log-format",
+        "json",
+      ],
+      { cwd: other.dir, env: other.env({ MK_TOKEN: TOKEN }), stdio: ["ignore", "pipe", "pipe"] },
+    );
+    procs.push(proc);
+    let logs = "";
+    const collect = (d: Buffer) => {
+      logs += d;
+    };
+    proc.stdout?.on("data", collect);
+    proc.stderr?.on("data", collect);
+    await waitFor(async () => logs.includes("travels unencrypted"), 30_000, "the plain-HTTP warning");
+    assert.match(
+      logs,
+      /"level":"warn","msg":"The API token travels unencrypted on 0\.0\.0\.0:\d+: serve HTTPS/,
+    );
+    assert.ok(!logs.includes(TOKEN));
+    proc.kill("SIGKILL");
   } finally {
     await other.cleanup();
   }
@@ -290,11 +318,9 @@ test("TLS end to end: mk server --tls-cert/--tls-key, the CLI with --ca-file or 
       await tlsBox.ok(["get", "pods", "-o", "json", "--server", s.url, ...tokenFlags], {
         env: { MK_CA: cert },
       }),
-    ) as {
-      name: string;
-    }[];
+    ) as { items: { metadata: { name: string } }[] };
     assert.deepEqual(
-      pods.map((p) => p.name),
+      pods.items.map((p) => p.metadata.name),
       ["overtls"],
     );
     const sql = await tlsBox.ok([

@@ -6,6 +6,7 @@ import { createContext } from "../context.ts";
 import { globalOptions } from "../index.ts";
 import { formatData } from "../output.ts";
 import { typeWord } from "../resource-ref.ts";
+import { durationFlag, WAIT_FLAG } from "../timing-flags.ts";
 import { applyProgress, waitFor } from "../wait.ts";
 import { printPods } from "./get.ts";
 
@@ -27,7 +28,7 @@ export function durationOpt(v: unknown, flag: string): number {
 
 export async function runApply(_args: string[], opts: Record<string, unknown>): Promise<number> {
   const ctx = createContext(globalOptions(opts));
-  const timeoutMs = durationOpt(opts.timeout ?? "120s", "--timeout");
+  const timeoutMs = durationFlag(WAIT_FLAG, opts.timeout);
   const sources = await readManifestSources(filenames(opts, "apply"));
   const dryRun = opts.dryRun === true;
   const api = await ctx.api();

@@ -9,8 +9,9 @@ import { globalOptions } from "../index.ts";
 import { filtersOf, listObjects } from "../listing.ts";
 import { formatData } from "../output.ts";
 import { parseResourceArgs, RESOURCES, typeWord } from "../resource-ref.ts";
+import { durationFlag, WAIT_FLAG } from "../timing-flags.ts";
 import { deleteProgress, waitFor } from "../wait.ts";
-import { durationOpt, filenames } from "./apply.ts";
+import { filenames } from "./apply.ts";
 
 const FORCE_WARNING =
   "Warning: Immediate deletion does not wait for confirmation that the running resource has been terminated. The resource may continue to run on the cluster indefinitely.\n";
@@ -40,7 +41,7 @@ export function deleteOptionsOf(opts: Record<string, unknown>): DeleteOptions {
 
 export async function runDelete(args: string[], opts: Record<string, unknown>): Promise<number> {
   const ctx = createContext(globalOptions(opts));
-  const timeoutMs = durationOpt(opts.timeout ?? "120s", "--timeout");
+  const timeoutMs = durationFlag(WAIT_FLAG, opts.timeout);
   const delOpts = deleteOptionsOf(opts);
   const ignoreNotFound = opts.ignoreNotFound === true;
   const api = await ctx.api();

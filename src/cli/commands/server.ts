@@ -1,6 +1,6 @@
 // mk server: the controller, one agent per node and the HTTP API, under the controller lease.
 import { once } from "node:events";
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { HOW_TO_MAKE_A_TOKEN, isLoopbackHost, readToken } from "../../api/auth.ts";
 import { LocalApi } from "../../api/local.ts";
 import { createApiServer } from "../../api/server.ts";
@@ -79,6 +79,7 @@ export async function runServer(_args: string[], opts: Record<string, unknown>):
     throw err instanceof RangeError ? new UsageError(err.message) : err;
   }
   const token = readToken(globals.tokenFile, process.env);
+  const tokenFileMode = globals.tokenFile ? statSync(globals.tokenFile).mode : 0;
   const tls = readTls(opts);
   const loopback = isLoopbackHost(listen.host);
   if (!loopback && token === undefined) {
@@ -145,6 +146,10 @@ export async function runServer(_args: string[], opts: Record<string, unknown>):
     `mk server listening on ${tls ? "https" : "http"}://${where} (state ${ctx.statePath}; ${token !== undefined ? "token required" : "no token"})`,
     { event: "listening", state: ctx.statePath },
   );
+  if (tokenFileMode & 0o077)
+    log.warn(`The token file ${globals.tokenFile} is readable by other users; chmod 600 it`, {
+      event: "listening",
+    });
   if (token !== undefined && !tls && !loopback)
     log.warn(
       `The API token travels unencrypted on ${where}: serve HTTPS with --tls-cert and --tls-key, or listen on loopback behind an SSH tunnel`,
