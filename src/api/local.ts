@@ -1,8 +1,7 @@
 // MkApi over a local state file: the store for state, the pod's node's Docker engine for logs.
-import type { Readable } from "node:stream";
-import { InvalidInputError, NotFoundError } from "../lib/errors.ts";
+import type { Duplex, Readable } from "node:stream";
 import { parseManifestSources } from "../manifest/sources.ts";
-import type { PodSpec } from "../manifest/types.ts";
+import type { PodUsage } from "../metrics/registry.ts";
 import type { SshConnector } from "../node/connect.ts";
 import { applyObjects, diffObjects } from "../ops/apply.ts";
 import {
@@ -15,8 +14,12 @@ import {
   scalePodSet,
 } from "../ops/commands.ts";
 import { kubeObjects } from "../ops/kube-objects.ts";
+import { type ExecRequest, podDial, podExec } from "../ops/pod-exec.ts";
+import { type LogRequest, podLogs } from "../ops/pod-logs.ts";
+import { type NodeLease, type NodeOpener, openNodeFresh } from "../ops/pod-target.ts";
 import * as q from "../ops/queries.ts";
-import { LABEL } from "../runtime/labels.ts";
+import { sampleUsage, type TopReport, topReport } from "../ops/top.ts";
+import type { ExecSession } from "../runtime/runtime.ts";
 import { readLease } from "../store/lease.ts";
 import type { Store } from "../store/store.ts";
 import { VERSION } from "../version.ts";
@@ -30,6 +33,8 @@ export class LocalApi implements MkApi {
       identity?: string;
       ssh?: SshConnector;
       isLeader?: () => boolean;
+      openNode?: NodeOpener;
+      usage?: () => PodUsage[];
       /** The server's SQL limits (--sql-timeout, --sql-max-rows): callers may only lower them. */
       sqlLimits?: SqlLimits;
     } = {},
@@ -102,54 +107,36 @@ export class LocalApi implements MkApi {
     return drainNode(this.store, name);
   }
 
-  async logs(
-    pod: string,
-    opts: { container?: string; follow?: boolean; tail?: number; signal?: AbortSignal },
-  ): Promise<Readable> {
-    const row = this.store.getPod(pod);
-    if (!row) throw new NotFoundError("pod", pod);
-    const spec = JSON.parse(row.spec) as PodSpec;
-    const names = spec.containers.map((c) => c.name);
-    const container = opts.container ?? (names.length === 1 ? names[0] : undefined);
-    if (!container) {
-      throw new InvalidInputError(
-        `Pod ${pod} has several containers: choose one with -c (${names.join(", ")})`,
-      );
+  /** Connections this API opened itself (no shared ones given): one per node, closed with it. */
+  private readonly own = new Map<string, NodeLease>();
+
+  /** How this API reaches a node's Docker: the server shares its agents' connections. */
+  private readonly openNode: NodeOpener = async (node) => {
+    if (this.opts.openNode) return this.opts.openNode(node);
+    let lease = this.own.get(node.name);
+    if (!lease) {
+      lease = await openNodeFresh(this.opts.ssh)(node);
+      this.own.set(node.name, lease);
     }
-    if (!names.includes(container)) throw new NotFoundError(`container of pod ${pod}`, container);
-    if (!row.node) {
-      const why = row.message ?? row.reason ?? "waiting for the scheduler";
-      throw new InvalidInputError(`Pod ${pod} has no logs: it is ${row.phase}, not scheduled yet (${why})`);
+    return { conn: lease.conn, release() {} };
+  };
+
+  async logs(pod: string, opts: LogRequest): Promise<Readable> {
+    return podLogs(this.store, pod, opts, this.openNode);
+  }
+  async exec(pod: string, req: ExecRequest): Promise<ExecSession> {
+    return podExec(this.store, pod, req, this.openNode);
+  }
+  async top(): Promise<TopReport> {
+    // The server's samples when it has them (every 10 s), else a fresh look at every node.
+    const samples = this.opts.usage?.();
+    if (samples && samples.length > 0) {
+      return topReport(samples, this.store.listNodes(), this.store.listPods());
     }
-    const node = this.store.getNode(row.node);
-    if (!node) throw new NotFoundError("node", row.node);
-    // Docker and SSH clients load only for logs: other commands start faster without them.
-    const { connectNode } = await import("../node/connect.ts");
-    const { defaultSshOptions, sshConnector } = await import("../node/ssh-docker.ts");
-    const { silentLogger } = await import("../lib/log.ts");
-    const conn = connectNode(node, this.opts.ssh ?? sshConnector(defaultSshOptions(silentLogger)));
-    const found = await conn.runtime.list({ [LABEL.podUid]: row.uid, [LABEL.container]: container });
-    const c = found.sort((a, b) => (b.startedAt ?? 0) - (a.startedAt ?? 0))[0];
-    if (!c) {
-      conn.close();
-      // Say why, as kubectl does ("is waiting to start: trying and failing to pull image").
-      const status = this.store
-        .containerStatuses(pod)
-        .find((s) => s.podUid === row.uid && s.container === container);
-      const reason = status?.reason ?? (status ? status.state : "ContainerCreating");
-      const detail = status?.message ? `: ${status.message}` : "";
-      throw new InvalidInputError(
-        `Container "${container}" in pod ${pod} is waiting to start: ${reason}${detail} (no container on node ${row.node} yet)`,
-      );
-    }
-    const stream = await conn.runtime.logs(c.id, {
-      ...(opts.follow !== undefined ? { follow: opts.follow } : {}),
-      ...(opts.tail !== undefined ? { tail: opts.tail } : {}),
-      ...(opts.signal ? { signal: opts.signal } : {}),
-    });
-    stream.on("close", () => conn.close());
-    stream.on("end", () => conn.close());
-    return stream;
+    return sampleUsage(this.store, this.openNode);
+  }
+  async dial(pod: string, port: number): Promise<Duplex> {
+    return podDial(this.store, pod, port, this.openNode);
   }
 
   async status(): Promise<ServerStatus> {
@@ -166,6 +153,8 @@ export class LocalApi implements MkApi {
   }
 
   close(): void {
+    for (const lease of this.own.values()) lease.release();
+    this.own.clear();
     this.store.close();
   }
 }

@@ -1,8 +1,13 @@
 // MkApi over the HTTP API of a running `mk server` (--server URL / MK_SERVER).
 import { readFileSync } from "node:fs";
-import { Readable } from "node:stream";
+import { type Duplex, Readable } from "node:stream";
 import { MkError, RuntimeError, UsageError } from "../lib/errors.ts";
+import type { ExecRequest } from "../ops/pod-exec.ts";
+import type { LogRequest } from "../ops/pod-logs.ts";
+import type { TopReport } from "../ops/top.ts";
+import type { ExecSession } from "../runtime/runtime.ts";
 import { isLoopbackHost } from "./auth.ts";
+import { remoteDial, remoteExec, type UpgradeOptions } from "./remote-upgrade.ts";
 import { caFetcher, type Fetcher, globalFetcher } from "./transport.ts";
 import type { ManifestSource, MkApi, ServerStatus } from "./types.ts";
 
@@ -25,6 +30,8 @@ export class RemoteApi implements MkApi {
   private readonly base: string;
   private readonly fetch: Fetcher;
   private readonly auth: Record<string, string>;
+  /** The CA a self-signed server is trusted with (exec and port-forward open their own connections). */
+  private readonly ca: Buffer | undefined;
 
   constructor(server: string, opts: RemoteOptions = {}) {
     this.base = server.replace(/\/+$/, "");
@@ -51,6 +58,7 @@ export class RemoteApi implements MkApi {
       }
     }
     this.fetch = ca ? caFetcher(ca) : globalFetcher;
+    this.ca = ca;
     this.auth = opts.token !== undefined ? { authorization: `Bearer ${opts.token}` } : {};
   }
 
@@ -196,14 +204,15 @@ export class RemoteApi implements MkApi {
       `/api/v1/nodes/${encodeURIComponent(name)}/drain`,
     );
   }
-  async logs(
-    pod: string,
-    opts: { container?: string; follow?: boolean; tail?: number; signal?: AbortSignal },
-  ): Promise<Readable> {
+  async logs(pod: string, opts: LogRequest): Promise<Readable> {
     const qs = new URLSearchParams();
     if (opts.container) qs.set("container", opts.container);
+    if (opts.allContainers) qs.set("allContainers", "1");
+    if (opts.previous) qs.set("previous", "1");
     if (opts.follow) qs.set("follow", "1");
+    if (opts.timestamps) qs.set("timestamps", "1");
     if (opts.tail !== undefined) qs.set("tail", String(opts.tail));
+    if (opts.sinceMs !== undefined) qs.set("sinceTime", new Date(opts.sinceMs).toISOString());
     let res: Response;
     try {
       res = await this.fetch(`${this.base}/api/v1/pods/${encodeURIComponent(pod)}/logs?${qs}`, {
@@ -225,6 +234,19 @@ export class RemoteApi implements MkApi {
       );
     }
     return Readable.fromWeb(res.body as import("node:stream/web").ReadableStream<Uint8Array>);
+  }
+  /** exec and port-forward open their own connection: the same token, the same CA. */
+  private upgradeOptions(): UpgradeOptions {
+    return { headers: this.auth, ...(this.ca ? { ca: this.ca } : {}) };
+  }
+  exec(pod: string, req: ExecRequest): Promise<ExecSession> {
+    return remoteExec(this.base, pod, req, this.upgradeOptions());
+  }
+  top() {
+    return this.call<TopReport>("GET", "/api/v1/top");
+  }
+  dial(pod: string, port: number): Promise<Duplex> {
+    return remoteDial(this.base, pod, port, this.upgradeOptions());
   }
   status() {
     return this.call<ServerStatus>("GET", "/api/v1/status");

@@ -5,14 +5,17 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import { hostname } from "node:os";
+import type { Duplex } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { InvalidInputError, MkError, NotFoundError } from "../lib/errors.ts";
 import type { Logger } from "../lib/log.ts";
 import type { ObjectRef } from "../ops/commands.ts";
 import { OBJECT_KINDS } from "../ops/kube-objects.ts";
+import { asStateError } from "../store/state-errors.ts";
 import { authenticate, authMessage, sessionCookie, tokensEqual } from "./auth.ts";
 import { checkContentType, checkRequest } from "./guard.ts";
 import type { ManifestSource, MkApi } from "./types.ts";
+import { handleUpgrade, refuseUpgrade } from "./upgrade-routes.ts";
 import {
   applyBody,
   checkPathParams,
@@ -145,6 +148,7 @@ export function routes(api: MkApi): Route[] {
     r("GET", "/api/v1/autoscalers", () => api.autoscalers()),
     r("GET", "/api/v1/autoscalers/:name", (_q, _u, [n]) => api.autoscaler(n ?? "")),
     r("GET", "/api/v1/nodes", () => api.nodes()),
+    r("GET", "/api/v1/top", () => api.top()),
     r("POST", "/api/v1/nodes", (_q, _u, _p, b) => {
       const body = parseRequest(nodeAddBody, b, "body");
       return api.nodeAdd({
@@ -244,6 +248,8 @@ export function errorResponse(err: unknown): {
   body: { error: { code: string; message: string; details: Record<string, unknown> } };
 } {
   if (err instanceof MkError) return { status: err.httpStatus, body: { error: err.toJSON() } };
+  const state = asStateError(err, undefined, "read");
+  if (state instanceof MkError) return { status: state.httpStatus, body: { error: state.toJSON() } };
   return {
     status: 500,
     body: { error: { code: "internal", message: (err as Error)?.message ?? String(err), details: {} } },
@@ -414,6 +420,10 @@ export function createApiServer(deps: ServerDeps): Server {
           ...(q.container !== undefined ? { container: q.container } : {}),
           follow: q.follow === true,
           ...(q.tail !== undefined ? { tail: q.tail } : {}),
+          ...(q.previous ? { previous: true } : {}),
+          ...(q.timestamps ? { timestamps: true } : {}),
+          ...(q.allContainers ? { allContainers: true } : {}),
+          ...(q.sinceTime !== undefined ? { sinceMs: Date.parse(q.sinceTime) } : {}),
           signal: abort.signal,
         });
         res.writeHead(200, { "content-type": "text/plain; charset=utf-8" });
@@ -465,6 +475,13 @@ export function createApiServer(deps: ServerDeps): Server {
   server.on("clientError", (_err, socket) => {
     if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n");
     else socket.destroy();
+  });
+  // exec and port-forward switch protocols on their connection (upgrade-routes.ts), after the
+  // same browser guard and token check as every other route.
+  server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const refused = admissionError(req, security);
+    if (refused) return refuseUpgrade(socket, refused);
+    handleUpgrade(deps.api, log, req, socket, head);
   });
   return server;
 }

@@ -1,12 +1,16 @@
 // MkApi: every operation the CLI performs, implemented locally over the state file (local.ts) and
 // remotely over the HTTP API of `mk server` (remote.ts), so each command works either way.
-import type { Readable } from "node:stream";
+import type { Duplex, Readable } from "node:stream";
 import type { ApplyResult, DiffResult } from "../ops/apply.ts";
 import type { AutoscalerView } from "../ops/autoscaler-views.ts";
 import type { DeleteOptions, DeleteResult, NodeAddOptions, ObjectRef } from "../ops/commands.ts";
 import type { KubeObject } from "../ops/kube-objects.ts";
+import type { ExecRequest } from "../ops/pod-exec.ts";
+import type { LogRequest } from "../ops/pod-logs.ts";
 import type { Described, SqlResult } from "../ops/queries.ts";
+import type { TopReport } from "../ops/top.ts";
 import type { EventView, NodeView, PodSetView, PodView } from "../ops/views.ts";
+import type { ExecSession } from "../runtime/runtime.ts";
 
 /** A manifest as read by the client: its name for error messages, and its text. */
 export interface ManifestSource {
@@ -50,10 +54,13 @@ export interface MkApi {
   nodeRemove(name: string): Promise<{ name: string }>;
   cordon(name: string, unschedulable: boolean): Promise<{ name: string; unschedulable: boolean }>;
   drain(name: string): Promise<{ name: string; evicted: string[] }>;
-  logs(
-    pod: string,
-    opts: { container?: string; follow?: boolean; tail?: number; signal?: AbortSignal },
-  ): Promise<Readable>;
+  logs(pod: string, opts: LogRequest): Promise<Readable>;
+  /** A command in the pod's container: streams, resize, exit code (mk exec). */
+  exec(pod: string, req: ExecRequest): Promise<ExecSession>;
+  /** CPU and memory of pods and nodes (mk top). */
+  top(): Promise<TopReport>;
+  /** A TCP connection to the pod's port, from its node (mk port-forward). */
+  dial(pod: string, port: number): Promise<Duplex>;
   status(): Promise<ServerStatus>;
   close(): void;
 }

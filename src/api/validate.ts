@@ -184,6 +184,16 @@ export const logsQuery = fields({
   container: opt(text((n) => dns1123LabelError(n))),
   follow: opt(queryBool),
   tail: opt(queryInt(0, 1_000_000)),
+  previous: opt(queryBool),
+  timestamps: opt(queryBool),
+  allContainers: opt(queryBool),
+  sinceTime: opt(
+    text((t) =>
+      /^\d{4}-\d{2}-\d{2}T/.test(t) && !Number.isNaN(Date.parse(t))
+        ? undefined
+        : `expected an RFC 3339 time such as 2026-01-02T15:04:05Z, got ${JSON.stringify(t.slice(0, 40))}`,
+    ),
+  ),
 });
 
 /** Query parameters as one mapping; a parameter given twice is refused (it has one meaning). */

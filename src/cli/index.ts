@@ -3,6 +3,7 @@
 import { cac } from "cac";
 import { MkError, UsageError } from "../lib/errors.ts";
 import { wantsJsonErrors } from "../sea/argv.ts";
+import { asStateError } from "../store/state-errors.ts";
 import { VERSION } from "../version.ts";
 import type { GlobalOptions } from "./context.ts";
 
@@ -140,20 +141,81 @@ export const COMMANDS: {
   {
     name: "logs",
     usage: "logs [pod] [container]",
-    description: "Print a pod container's logs (POD, pod/POD, or every pod matching -l)",
+    description:
+      "Print a pod container's logs, stdout and stderr in order (POD, pod/POD, or every pod matching -l); -p for the previous run's",
     options: [
-      ["-c, --container <name>", "Container (required when the pod has several)"],
+      ["-c, --container <name>", "Container (default: the pod's first, as kubectl)"],
+      ["--all-containers", "Every container of the pod, one after the other"],
+      ["-p, --previous", "The previous run's logs (the container that exited before the last restart)"],
       ["-f, --follow", "Stream new lines as they come"],
       ["--tail <n>", "Only the last n lines"],
+      ["--since <time>", "Only lines newer than a duration (10s, 5m, 1h) or an RFC 3339 time"],
+      ["--since-time <time>", "Only lines after an RFC 3339 time (kubectl's spelling)"],
+      ["--timestamps", "Prefix each line with its RFC 3339 timestamp"],
       SELECTOR,
       ["--prefix", "Prefix each line with [pod/NAME/CONTAINER] (the default with -l)"],
     ],
     examples: [
       "mk logs web-1",
       "mk logs pod/web-1 -c sidecar --tail 20",
+      "mk logs web-1 -p                     # the run before the last restart",
+      "mk logs web-1 --since 5m --timestamps",
       "mk logs -l app=web -f                # every matching pod, lines prefixed [pod/NAME/CONTAINER]",
     ],
     load: async () => (await import("./commands/logs.ts")).runLogs,
+  },
+  {
+    name: "wait",
+    usage: "wait [...objects]",
+    description:
+      "Wait until pods are Running and Ready (--for=condition=Ready) or gone (--for=delete); fails at once on a stuck pod",
+    options: [
+      ["--for <condition>", "condition=Ready (pods), condition=Available (podsets) or delete"],
+      ["--timeout <duration>", "How long to wait", "30s"],
+      SELECTOR,
+    ],
+    examples: [
+      "mk wait --for=condition=Ready pod/web-1 --timeout 60s",
+      "mk wait --for=condition=Available deployment/web",
+      "mk wait --for=delete pod/old --timeout 2m",
+      "mk wait --for=condition=Ready pods -l app=web",
+    ],
+    load: async () => (await import("./commands/wait.ts")).runWait,
+  },
+  {
+    name: "exec",
+    usage: "exec <pod> [...command]",
+    description: "Run a command in a pod's container: mk exec web -it -- sh (exits with the command's code)",
+    options: [
+      ["-c, --container <name>", "Container (default: the pod's first, as kubectl)"],
+      ["-i, --stdin", "Pass stdin to the command"],
+      ["-t, --tty", "Allocate a terminal (with -i, from a terminal)"],
+    ],
+    examples: [
+      "mk exec web-1 -- cat /etc/hostname",
+      "mk exec -it web-1 -- sh              # an interactive shell",
+      "echo hi | mk exec -i web-1 -c main -- wc -c",
+    ],
+    load: async () => (await import("./commands/exec.ts")).runExec,
+  },
+  {
+    name: "port-forward",
+    usage: "port-forward <pod> [...ports]",
+    description: "Forward local ports to a pod: mk port-forward web 8080:80 :443 (until interrupted)",
+    options: [["--address <list>", "Addresses to listen on, comma-separated", "127.0.0.1"]],
+    examples: [
+      "mk port-forward web-1 8080:80        # localhost:8080 -> the pod's port 80",
+      "mk port-forward pod/web-1 :80 9443:443   # a random local port, and 9443",
+    ],
+    load: async () => (await import("./commands/port-forward.ts")).runPortForward,
+  },
+  {
+    name: "top",
+    usage: "top <pods|nodes> [name]",
+    description: "CPU (millicores) and memory (Mi) of pods or nodes, from Docker's stats",
+    options: [["--sort-by <key>", "cpu or memory"]],
+    examples: ["mk top pods --sort-by cpu", "mk top nodes"],
+    load: async () => (await import("./commands/top.ts")).runTop,
   },
   {
     name: "events",
@@ -403,7 +465,15 @@ export function typedFlagError(err: unknown, argv: readonly string[]): unknown {
 
 export function reportError(err: unknown, json: boolean): number {
   const isCac = err instanceof Error && err.name === "CACError";
-  const mk = err instanceof MkError ? err : isCac ? new UsageError((err as Error).message) : undefined;
+  const state = asStateError(err, undefined, "read"); // a SQLite failure outside the Store's guards
+  const mk =
+    err instanceof MkError
+      ? err
+      : state instanceof MkError
+        ? state
+        : isCac
+          ? new UsageError((err as Error).message)
+          : undefined;
   if (json) {
     const body = mk
       ? mk.toJSON()

@@ -1,9 +1,11 @@
-// Waiting after apply/delete: until the applied objects' pods run (or the deleted ones are gone).
-// With no server holding the lease, the CLI reconciles itself; otherwise it watches the state.
+// Waiting after apply/delete and for `mk wait`: until the objects' pods are Running and Ready (or
+// the deleted ones are gone), failing at once when a pod is stuck (src/ops/pod-health.ts). With no
+// server holding the lease, the CLI reconciles itself; otherwise it watches the state.
 import type { LocalApi } from "../api/local.ts";
 import type { MkApi } from "../api/types.ts";
 import { sleep } from "../lib/clock.ts";
 import type { Logger } from "../lib/log.ts";
+import { judgePod } from "../ops/pod-health.ts";
 import type { PodSetView, PodView } from "../ops/views.ts";
 
 export interface Target {
@@ -14,40 +16,37 @@ export interface Target {
 export interface Progress {
   done: boolean;
   waiting: string[];
+  /** Pods that will not get there by waiting (crash loop, image pull, unschedulable, failed). */
+  failed: string[];
 }
 
-const SETTLED = new Set(["Running", "Succeeded", "Failed"]);
-
-function podSettled(p: PodView): string | undefined {
-  if (p.deletionRequestedAt) return `pod/${p.name} is terminating`;
-  if (!SETTLED.has(p.phase)) return `pod/${p.name} is ${p.status}${p.message ? `: ${p.message}` : ""}`;
-  if (
-    p.phase === "Running" &&
-    // Still starting: a container waiting for its first run (not one in back-off, not one done).
-    p.containers.some(
-      (c) => c.state === "waiting" && c.reason !== "CrashLoopBackOff" && c.reason !== "RunContainerError",
-    )
-  ) {
-    return `pod/${p.name} containers are starting`;
-  }
-  return undefined;
+/** Adds one pod's verdict to the lists; `succeededOk` counts a finished pod as done (apply). */
+function judge(p: PodView, waiting: string[], failed: string[], succeededOk: boolean): void {
+  const v = judgePod(p);
+  if (v.state === "waiting") waiting.push(v.why);
+  else if (v.state === "failed") failed.push(v.why);
+  else if (v.state === "succeeded" && !succeededOk)
+    failed.push(`pod/${p.name} completed (Succeeded): it will never be Ready`);
 }
 
-/** Are the applied objects' pods running? Pure over views. */
+/**
+ * Are the objects' pods Running and Ready? Pure over views. A pod that finished successfully
+ * (restartPolicy Never/OnFailure) counts as done for apply, and as a failure for `mk wait`.
+ */
 export function applyProgress(
   targets: readonly Target[],
   pods: readonly PodView[],
   podSets: readonly PodSetView[],
+  opts: { succeededOk?: boolean } = {},
 ): Progress {
+  const succeededOk = opts.succeededOk ?? true;
   const waiting: string[] = [];
+  const failed: string[] = [];
   for (const t of targets) {
     if (t.kind === "Pod") {
-      const p = pods.find((x) => x.name === t.name && x.owner.kind === "Pod");
+      const p = pods.find((x) => x.name === t.name);
       if (!p) waiting.push(`pod/${t.name} is not created yet`);
-      else {
-        const w = podSettled(p);
-        if (w) waiting.push(w);
-      }
+      else judge(p, waiting, failed, succeededOk);
     } else if (t.kind === "PodSet") {
       const ps = podSets.find((x) => x.name === t.name);
       // Pods being deleted (replaced, or stranded on a lost node) are not part of the new state.
@@ -63,13 +62,10 @@ export function applyProgress(
           `podset/${t.name} has ${ps.upToDate}/${ps.replicas} up-to-date pods (${owned.length} in all)`,
         );
       }
-      for (const p of owned) {
-        const w = podSettled(p);
-        if (w) waiting.push(w);
-      }
+      for (const p of owned) judge(p, waiting, failed, succeededOk);
     }
   }
-  return { done: waiting.length === 0, waiting };
+  return { done: waiting.length === 0 && failed.length === 0, waiting, failed };
 }
 
 /** Are the deleted objects' pods gone? */
@@ -83,10 +79,16 @@ export function deleteProgress(targets: readonly Target[], pods: readonly PodVie
       ),
     )
     .map((p) => `pod/${p.name} is ${p.deletionRequestedAt ? "terminating" : p.status}`);
-  return { done: waiting.length === 0, waiting };
+  return { done: waiting.length === 0, waiting, failed: [] };
 }
 
-export type WaitOutcome = { result: "converged" | "timeout"; waiting: string[]; reconciledHere: boolean };
+export type WaitOutcome = {
+  /** failed: some pod will not get there by waiting (`failed` says which and why). */
+  result: "converged" | "timeout" | "failed";
+  waiting: string[];
+  failed: string[];
+  reconciledHere: boolean;
+};
 
 export async function waitFor(
   api: MkApi,
@@ -95,38 +97,45 @@ export async function waitFor(
   log: Logger,
 ): Promise<WaitOutcome> {
   const local = "store" in api ? (api as LocalApi) : undefined;
-  let last: Progress = { done: false, waiting: [] };
-  const probe = async () => {
-    last = check(await api.pods(), await api.podSets());
-    return last.done;
-  };
+  let last: Progress = { done: false, waiting: [], failed: [] };
+  const over = () => last.done || last.failed.length > 0;
+  const outcome = (result: "converged" | "timeout", reconciledHere: boolean): WaitOutcome => ({
+    result: last.failed.length > 0 ? "failed" : result,
+    waiting: result === "converged" ? [] : last.waiting,
+    failed: last.failed,
+    reconciledHere,
+  });
   const deadline = Date.now() + timeoutMs;
   if (local) {
     const { Engine } = await import("../engine/engine.ts");
     const q = await import("../ops/queries.ts");
     const engine = new Engine({ store: local.store, log: log.child("apply"), resyncMs: 1000 });
-    const check2 = () => {
+    const probe = () => {
       last = check(q.listPods(local.store), q.listPodSets(local.store));
-      return last.done;
+      return over();
     };
     // A live server holds the lease: watch it work. A dead one's lease expires: take over then.
     for (;;) {
-      const outcome = await engine.converge(check2, Math.max(0, deadline - Date.now()));
-      if (outcome !== "lease-held") {
-        return {
-          result: outcome === "converged" ? "converged" : "timeout",
-          waiting: last.waiting,
-          reconciledHere: true,
-        };
-      }
-      if (check2()) return { result: "converged", waiting: [], reconciledHere: false };
-      if (Date.now() >= deadline) return { result: "timeout", waiting: last.waiting, reconciledHere: false };
+      const r = await engine.converge(probe, Math.max(0, deadline - Date.now()));
+      if (r !== "lease-held") return outcome(r === "converged" ? "converged" : "timeout", true);
+      if (probe()) return outcome("converged", false);
+      if (Date.now() >= deadline) return outcome("timeout", false);
       await sleep(250);
     }
   }
-  while (!(await probe())) {
-    if (Date.now() >= deadline) return { result: "timeout", waiting: last.waiting, reconciledHere: false };
+  for (;;) {
+    last = check(await api.pods(), await api.podSets());
+    if (over()) return outcome("converged", false);
+    if (Date.now() >= deadline) return outcome("timeout", false);
     await sleep(250);
   }
-  return { result: "converged", waiting: [], reconciledHere: false };
+}
+
+/** The message for a wait that did not succeed; undefined when it did. */
+export function waitFailure(outcome: WaitOutcome, timeoutMs: number, what: string): string | undefined {
+  if (outcome.result === "failed") return `${what} will not succeed:\n  ${outcome.failed.join("\n  ")}`;
+  if (outcome.result === "timeout") {
+    return `timed out after ${timeoutMs / 1000}s waiting for ${what}:\n  ${outcome.waiting.join("\n  ")}`;
+  }
+  return undefined;
 }

@@ -47,6 +47,8 @@ const objectBody = v.variant("kind", [
     metadata: meta,
     spec: v.looseObject({
       replicas: v.number(),
+      selector: v.looseObject({ matchLabels: stringMap }),
+      strategy: v.looseObject({ type: v.string() }),
       template: v.looseObject({
         metadata: v.looseObject({ labels: stringMap, annotations: stringMap }),
         spec: podSpec,

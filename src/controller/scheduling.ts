@@ -1,8 +1,9 @@
 // Scheduling step of the controller: reads a snapshot of nodes and unbound pods from the store,
 // runs the pure scheduler, and returns the bindings (and unschedulable reasons) as mutations.
 import type { Labels, PodSpec, Taint } from "../manifest/types.ts";
+import { podHostPorts } from "../scheduler/host-ports.ts";
 import { podRequests, scheduleMany } from "../scheduler/schedule.ts";
-import type { NodeInfo, PodToSchedule, Strategy } from "../scheduler/types.ts";
+import type { HostPort, NodeInfo, PodToSchedule, Strategy } from "../scheduler/types.ts";
 import type { Mutation } from "../store/mutations.ts";
 import type { NodeRow, PodRow } from "../store/rows.ts";
 import type { Store } from "../store/store.ts";
@@ -27,12 +28,14 @@ export function nodeInfos(
 ): NodeInfo[] {
   const usage = new Map<
     string,
-    { cpu: number; mem: number; count: number; owners: Record<string, number> }
+    { cpu: number; mem: number; count: number; owners: Record<string, number>; ports: HostPort[] }
   >();
   for (const p of pods) {
     if (!p.node || p.phase === "Succeeded" || p.phase === "Failed") continue;
-    const u = usage.get(p.node) ?? { cpu: 0, mem: 0, count: 0, owners: {} };
-    const r = podRequests(JSON.parse(p.spec) as PodSpec);
+    const u = usage.get(p.node) ?? { cpu: 0, mem: 0, count: 0, owners: {}, ports: [] };
+    const spec = JSON.parse(p.spec) as PodSpec;
+    const r = podRequests(spec);
+    u.ports.push(...podHostPorts(spec));
     u.cpu += r.cpuMilli;
     u.mem += r.memoryBytes;
     u.count++;
@@ -53,6 +56,7 @@ export function nodeInfos(
       requested: { cpuMilli: u?.cpu ?? 0, memoryBytes: u?.mem ?? 0 },
       podCount: u?.count ?? 0,
       podSetCounts: u?.owners ?? {},
+      usedPorts: u?.ports ?? [],
     };
   });
 }

@@ -139,6 +139,11 @@ export class Engine {
       // on its own does not register the local engine behind the operator's back.
       localNode: options.localNode ?? this.store.getMeta("local_node") !== "false",
     };
+    options.metrics?.setSshChannelSource(() =>
+      [...this.nodes.values()].flatMap((h) =>
+        h.conn.channelCount ? [{ node: h.row.name, channels: h.conn.channelCount() }] : [],
+      ),
+    );
   }
 
   /** Registers node `local` (the local engine) if it is not there yet. */
@@ -320,6 +325,16 @@ export class Engine {
   localRuntime(): NodeConnection["runtime"] {
     this.local ??= connectNode({ name: "controller", docker: localDockerUrl() });
     return this.local.runtime;
+  }
+
+  /** The latest Docker stats of every node's pods (every 10 s, with metrics on): for mk top. */
+  usageSamples(): PodUsage[] {
+    return [...this.usage.values()].flat();
+  }
+
+  /** The agent's live connection to a node (exec, logs, port-forward share it), while leading. */
+  connection(name: string): NodeConnection | undefined {
+    return this.nodes.get(name)?.conn;
   }
 
   agents(): NodeAgent[] {

@@ -11,6 +11,8 @@ export interface PodUsage {
   node: string;
   cpuSeconds: number;
   memoryBytes: number;
+  /** CPU rate over Docker's last ~1 s sampling interval, in millicores (mk top). */
+  cpuMilli?: number;
 }
 
 /** mk_pod_restarts_total's reasons: the container exited and was started again, or was gone and made anew. */
@@ -48,6 +50,7 @@ export class Metrics {
   readonly reconcileDuration: Histogram<string>;
   readonly autoscalerRescales: Counter<"autoscaler" | "direction">;
   private usage: PodUsage[] = [];
+  private sshChannels: () => { node: string; channels: number }[] = () => [];
 
   constructor(store: Store) {
     const registers = [this.registry];
@@ -134,6 +137,17 @@ export class Metrics {
         for (const r of store.nodeCounts()) this.set({ state: r.state }, r.n);
       },
     });
+    const channels = () => this.sshChannels();
+    new Gauge({
+      name: "mk_ssh_channels",
+      help: "Open SSH channels (Docker API requests, kept-alive sockets, probe connections) per SSH node",
+      labelNames: ["node"],
+      registers,
+      collect() {
+        this.reset();
+        for (const c of channels()) this.set({ node: c.node }, c.channels);
+      },
+    });
     const autoscalers = () => autoscalerGauges(store);
     new Gauge({
       name: "mk_autoscaler_desired_replicas",
@@ -207,6 +221,11 @@ export class Metrics {
         for (const u of usage()) this.set({ pod: u.pod, node: u.node }, u.memoryBytes);
       },
     });
+  }
+
+  /** Where mk_ssh_channels reads the open SSH channels per node (the engine's connections). */
+  setSshChannelSource(source: () => { node: string; channels: number }[]): void {
+    this.sshChannels = source;
   }
 
   setUsage(usage: PodUsage[]): void {

@@ -24,6 +24,7 @@ export async function collectUsage(
           const u = byPod.get(pod) ?? { pod, node, cpuSeconds: 0, memoryBytes: 0 };
           u.cpuSeconds += s.cpuTotalNs / 1e9;
           u.memoryBytes += s.memoryBytes;
+          if (s.cpuMilli !== undefined) u.cpuMilli = (u.cpuMilli ?? 0) + s.cpuMilli;
           byPod.set(pod, u);
         } catch {
           // The container went away between list and stats: the next round sees the truth.

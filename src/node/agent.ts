@@ -9,6 +9,7 @@ import { errorMessage } from "../lib/errors.ts";
 import type { Logger } from "../lib/log.ts";
 import type { PodSpec } from "../manifest/types.ts";
 import { type Action, actionKey, actionPod, containerKey, type DesiredPod } from "../reconcile/actions.ts";
+import { sortAttempts } from "../reconcile/attempts.ts";
 import { type BackoffConfig, effectiveBackoff } from "../reconcile/backoff.ts";
 import { type ActionResult, executeActions } from "../reconcile/execute.ts";
 import { plan } from "../reconcile/plan.ts";
@@ -134,13 +135,21 @@ export class NodeAgent {
     const rowsByName = new Map(rows.map((r) => [r.name, r]));
     const now = clock.now();
 
-    const byKey = new Map<string, RuntimeContainer>();
+    // The current container of each pod's container: the newest run of this pod uid (a restart
+    // is a new container; the previous run's stays until the next restart).
+    const runs = new Map<string, RuntimeContainer[]>();
     for (const c of all) {
       const id = identityOf(c.labels);
-      if (!id) continue;
+      if (!id || rowsByName.get(id.pod)?.uid !== id.podUid) continue;
       const key = containerKey(id.pod, id.container);
-      const cur = byKey.get(key);
-      if (!cur || (c.state === "running" && cur.state !== "running")) byKey.set(key, c);
+      const list = runs.get(key);
+      if (list) list.push(c);
+      else runs.set(key, [c]);
+    }
+    const byKey = new Map<string, RuntimeContainer>();
+    for (const [key, list] of runs) {
+      const { current } = sortAttempts(list);
+      if (current) byKey.set(key, current);
     }
 
     const observed = skipped.size ? all.filter((c) => !skipped.has(identityOf(c.labels)?.pod ?? "")) : all;

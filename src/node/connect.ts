@@ -21,6 +21,8 @@ export interface NodeConnection {
   /** Opens a TCP stream to an address as seen from the node (for probes). */
   dial: Dialer;
   close(): void;
+  /** Open SSH channels (SSH nodes only): a leak shows here and in mk_ssh_channels. */
+  channelCount?(): number;
 }
 
 export type SshConnector = (

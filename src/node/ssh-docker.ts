@@ -246,6 +246,10 @@ export class SshDockerConnection implements NodeConnection {
     return this.connecting;
   }
 
+  channelCount(): number {
+    return this.channels.size;
+  }
+
   close(): void {
     this.closed = true;
     this.client?.end();

@@ -5,9 +5,10 @@
 // `.phase` read `.status.phase`. Printed objects apply back as `unchanged` (apply ignores status
 // and the server-set metadata; see liveBody()).
 import { createHash } from "node:crypto";
-import { NotFoundError } from "../lib/errors.ts";
+import { checkPod } from "../controller/row-check.ts";
+import { errorMessage, NotFoundError } from "../lib/errors.ts";
 import { documentKind, specDoc } from "../manifest/denormalize.ts";
-import type { Labels, MkObjectBody, NodeObject, PodObject, PodSpec, Taint } from "../manifest/types.ts";
+import type { Labels, MkObjectBody, NodeObject, PodObject, Taint } from "../manifest/types.ts";
 import type { NodeRow, ObjectRow, PodRow } from "../store/rows.ts";
 import type { Store } from "../store/store.ts";
 import {
@@ -82,14 +83,24 @@ export function derivedUid(cluster: string, kind: string, name: string, createdA
 
 /** A pod's object as a manifest would give it: from the Pod object, else from its row. */
 export function podBody(row: PodRow): PodObject {
+  // A row that does not parse shows as a pod without containers (its status says InvalidRow).
+  const c = checkPod(row);
   return {
     kind: "Pod",
     metadata: {
       name: row.name,
-      labels: JSON.parse(row.labels) as Labels,
-      annotations: JSON.parse(row.annotations) as Labels,
+      labels: c.ok ? c.value.labels : {},
+      annotations: c.ok ? c.value.annotations : {},
     },
-    spec: JSON.parse(row.spec) as PodSpec,
+    spec: c.ok
+      ? c.value.spec
+      : {
+          containers: [],
+          restartPolicy: "Always",
+          nodeSelector: {},
+          tolerations: [],
+          terminationGracePeriodSeconds: 30,
+        },
   };
 }
 
@@ -148,7 +159,28 @@ function meta(
   };
 }
 
+/**
+ * A row damaged behind mk's back (JSON that does not parse) is listed with status reason
+ * InvalidRow and the error, never allowed to fail the whole listing.
+ */
+function orInvalid(kind: string, name: string, build: () => KubeObject): KubeObject {
+  try {
+    return build();
+  } catch (err) {
+    return {
+      apiVersion: "mk/v1",
+      kind,
+      metadata: { name, namespace: "default" } as KubeMetadata,
+      status: { reason: "InvalidRow", message: `the stored row does not parse: ${errorMessage(err)}` },
+    };
+  }
+}
+
 function podObject(store: Store, row: PodRow): KubeObject {
+  return orInvalid("Pod", row.name, () => podObjectOf(store, row));
+}
+
+function podObjectOf(store: Store, row: PodRow): KubeObject {
   const status = getPod(store, row.name);
   if (row.ownerKind === "Pod") {
     const obj = store.getObject("Pod", row.name);
@@ -188,6 +220,10 @@ function podObject(store: Store, row: PodRow): KubeObject {
 }
 
 function objectRowObject(store: Store, o: ObjectRow, status: unknown): KubeObject {
+  return orInvalid(o.kind, o.name, () => objectRowObjectOf(store, o, status));
+}
+
+function objectRowObjectOf(store: Store, o: ObjectRow, status: unknown): KubeObject {
   const body = JSON.parse(o.spec) as MkObjectBody;
   return {
     apiVersion: o.apiVersion,
@@ -205,6 +241,10 @@ function objectRowObject(store: Store, o: ObjectRow, status: unknown): KubeObjec
 }
 
 function nodeObject(store: Store, row: NodeRow, status: unknown = getNode(store, row.name)): KubeObject {
+  return orInvalid("Node", row.name, () => nodeObjectOf(store, row, status));
+}
+
+function nodeObjectOf(store: Store, row: NodeRow, status: unknown): KubeObject {
   const obj = store.getObject("Node", row.name);
   const body = nodeBody(row, obj);
   return {

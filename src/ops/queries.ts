@@ -27,21 +27,24 @@ export function getPod(store: Store, name: string): PodView {
   return podView(p, store.containerStatuses(name));
 }
 
+/** The template hash of a stored PodSet, or "" when its row does not parse. */
+function templateHashOf(spec: string): string {
+  try {
+    return templateHash(JSON.parse(spec) as PodSetObject);
+  } catch {
+    return "";
+  }
+}
+
 export function listPodSets(store: Store): PodSetView[] {
   const pods = store.listPods();
-  return store
-    .listObjects("PodSet")
-    .map((o) => podSetView(o, pods, templateHash(JSON.parse(o.spec) as PodSetObject)));
+  return store.listObjects("PodSet").map((o) => podSetView(o, pods, templateHashOf(o.spec)));
 }
 
 export function getPodSet(store: Store, name: string): PodSetView {
   const o = store.getObject("PodSet", name);
   if (!o) throw new NotFoundError("podset", name);
-  return podSetView(
-    o,
-    store.listPods({ ownerKind: "PodSet", ownerName: name }),
-    templateHash(JSON.parse(o.spec) as PodSetObject),
-  );
+  return podSetView(o, store.listPods({ ownerKind: "PodSet", ownerName: name }), templateHashOf(o.spec));
 }
 
 export function listNodes(store: Store): NodeView[] {

@@ -1,5 +1,6 @@
 // The records `mk get -o json`, `mk describe` and the HTTP API return: plain objects with stable
 // field names (scripts parse them). Times are ISO-8601 strings or null.
+import { checkNode, checkObject, checkPod } from "../controller/row-check.ts";
 import type { Labels, MkObjectBody, PodSetSpec, PodSpec, Taint } from "../manifest/types.ts";
 import type { ContainerStatusRow, EventRow, NodeRow, ObjectRow, PodRow } from "../store/rows.ts";
 
@@ -47,7 +48,9 @@ export interface PodView {
 }
 
 export function podView(p: PodRow, statuses: readonly ContainerStatusRow[]): PodView {
-  const spec = JSON.parse(p.spec) as PodSpec;
+  // A row damaged behind mk's back is shown (as InvalidRow, with the reason), never a 500.
+  const checked = checkPod(p);
+  const spec = checked.ok ? checked.value.spec : ({ containers: [] } as unknown as PodSpec);
   const mine = statuses.filter((s) => s.pod === p.name && s.podUid === p.uid);
   const containers: ContainerView[] = spec.containers.map((c) => {
     const s = mine.find((x) => x.container === c.name);
@@ -82,14 +85,14 @@ export function podView(p: PodRow, statuses: readonly ContainerStatusRow[]): Pod
     owner: { kind: p.ownerKind, name: p.ownerName },
     node: p.node,
     phase: p.phase,
-    status: p.deletionAt !== null ? "Terminating" : (p.reason ?? p.phase),
+    status: !checked.ok ? "InvalidRow" : p.deletionAt !== null ? "Terminating" : (p.reason ?? p.phase),
     reason: p.reason,
-    message: p.message,
+    message: checked.ok ? p.message : checked.reason,
     ready: p.ready,
     readyContainers: `${readyCount}/${containers.length}`,
     restarts: p.restartCount,
     ip: p.ip,
-    labels: JSON.parse(p.labels) as Labels,
+    labels: checked.ok ? checked.value.labels : {},
     createdAt: iso(p.createdAt),
     scheduledAt: iso(p.scheduledAt),
     startedAt: iso(p.startedAt),
@@ -114,7 +117,14 @@ export interface PodSetView {
 }
 
 export function podSetView(o: ObjectRow, pods: readonly PodRow[], templateHash: string): PodSetView {
-  const body = JSON.parse(o.spec) as MkObjectBody & { spec: PodSetSpec };
+  const parsed = checkObject(o);
+  const body = (
+    parsed.ok
+      ? parsed.value
+      : { spec: { replicas: 0, selector: { matchLabels: {} }, strategy: { type: "Recreate" } } }
+  ) as MkObjectBody & {
+    spec: PodSetSpec;
+  };
   const mine = pods.filter(
     (p) => p.ownerKind === "PodSet" && p.ownerName === o.name && p.deletionAt === null,
   );
@@ -156,10 +166,12 @@ export function nodeView(
   pods: readonly PodRow[],
   requests: (spec: PodSpec) => { cpuMilli: number; memoryBytes: number },
 ): NodeView {
+  const checkedNode = checkNode(n);
   const mine = pods.filter((p) => p.node === n.name && p.phase !== "Succeeded" && p.phase !== "Failed");
   const req = mine.reduce(
     (acc, p) => {
-      const r = requests(JSON.parse(p.spec) as PodSpec);
+      const c = checkPod(p);
+      const r = c.ok ? requests(c.value.spec) : { cpuMilli: 0, memoryBytes: 0 };
       return { cpuMilli: acc.cpuMilli + r.cpuMilli, memoryBytes: acc.memoryBytes + r.memoryBytes };
     },
     { cpuMilli: 0, memoryBytes: 0 },
@@ -170,8 +182,8 @@ export function nodeView(
     state: n.state,
     message: n.message,
     unschedulable: n.unschedulable,
-    labels: JSON.parse(n.labels) as Labels,
-    taints: JSON.parse(n.taints) as Taint[],
+    labels: checkedNode.ok ? checkedNode.value.labels : {},
+    taints: checkedNode.ok ? checkedNode.value.taints : [],
     capacity: { cpuMilli: n.cpuMilli, memoryBytes: n.memoryBytes },
     requested: req,
     pods: mine.length,

@@ -18,8 +18,10 @@ export type Action =
       container: ContainerSpec;
       /** Pull the image first (policy Always, or IfNotPresent and missing). */
       pull: boolean;
-      /** Counts as a restart: the container ran before and vanished. */
+      /** Counts as a restart: the container ran before (it exited, or vanished). */
       restart: boolean;
+      /** The run number, part of the container's name (a retried create conflicts). */
+      attempt: number;
       reason: string;
     }
   | { type: "start"; pod: DesiredPod; container: ContainerSpec; id: string; restart: boolean; reason: string }
@@ -31,8 +33,25 @@ export type Action =
       graceSeconds: number;
       reason: string;
     }
-  | { type: "replace"; pod: DesiredPod; container: ContainerSpec; id: string; reason: string }
-  | { type: "remove"; pod: DesiredPod; container: string; id: string; graceSeconds: number; reason: string }
+  | {
+      type: "replace";
+      pod: DesiredPod;
+      container: ContainerSpec;
+      id: string;
+      /** The new container's run number. */
+      attempt: number;
+      reason: string;
+    }
+  | {
+      type: "remove";
+      pod: DesiredPod;
+      container: string;
+      id: string;
+      graceSeconds: number;
+      reason: string;
+      /** Routine housekeeping (an older run's container): logged, no event. */
+      quiet?: boolean;
+    }
   | { type: "remove-orphan"; id: string; name: string; pod: string; graceSeconds: number; reason: string }
   | { type: "finalize"; pod: DesiredPod; reason: string };
 

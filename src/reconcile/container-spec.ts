@@ -10,10 +10,12 @@ export function toCreateSpec(
   c: ContainerSpec,
   node: string,
   cluster: string,
+  /** The run number: 0 first, +1 per restart. */
+  attempt = 0,
 ): ContainerCreateSpec {
   const limits = c.resources.limits;
   return {
-    name: containerName(pod.name, c.name, pod.uid),
+    name: containerName(pod.name, c.name, pod.uid, attempt),
     image: c.image,
     ...(c.command ? { entrypoint: c.command } : {}),
     ...(c.args ? { cmd: c.args } : {}),
@@ -27,6 +29,7 @@ export function toCreateSpec(
       node,
       specHash: containerHash(c),
       ...(pod.ownerKind === "PodSet" ? { owner: pod.ownerName } : {}),
+      attempt,
     }),
     hostname: pod.name,
     ports: c.ports.map((p) => ({

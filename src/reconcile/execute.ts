@@ -116,7 +116,7 @@ async function executeOne(a: Action, deps: ExecuteDeps): Promise<ActionResult> {
         if (failed) return failed;
         let id: string;
         try {
-          id = await rt.create(toCreateSpec(a.pod, a.container, deps.node, deps.cluster));
+          id = await rt.create(toCreateSpec(a.pod, a.container, deps.node, deps.cluster, a.attempt));
         } catch (err) {
           const reason = /No such image/i.test(errorMessage(err))
             ? a.container.imagePullPolicy === "Never"
@@ -188,7 +188,7 @@ async function executeOne(a: Action, deps: ExecuteDeps): Promise<ActionResult> {
         if (failed) return failed;
         await rt.stop(a.id, a.pod.spec.terminationGracePeriodSeconds);
         await rt.remove(a.id, { force: true });
-        const id = await rt.create(toCreateSpec(a.pod, a.container, deps.node, deps.cluster));
+        const id = await rt.create(toCreateSpec(a.pod, a.container, deps.node, deps.cluster, a.attempt));
         await rt.start(id);
         const now = deps.now();
         const key = containerKey(a.pod.name, a.container.name);
@@ -204,9 +204,11 @@ async function executeOne(a: Action, deps: ExecuteDeps): Promise<ActionResult> {
       case "remove":
         await rt.stop(a.id, a.graceSeconds);
         await rt.remove(a.id, { force: true });
-        muts.push(
-          event(deps, a.pod.name, "Normal", "Removed", `Removed container ${a.container}: ${a.reason}`),
-        );
+        if (!a.quiet) {
+          muts.push(
+            event(deps, a.pod.name, "Normal", "Removed", `Removed container ${a.container}: ${a.reason}`),
+          );
+        }
         return done(true);
       case "remove-orphan":
         await rt.stop(a.id, a.graceSeconds);

@@ -5,6 +5,7 @@ import type { ContainerSpec } from "../manifest/types.ts";
 import { identityOf } from "../runtime/labels.ts";
 import type { RuntimeContainer } from "../runtime/runtime.ts";
 import { type Action, containerKey, type DesiredPod } from "./actions.ts";
+import { attemptOf, sortAttempts } from "./attempts.ts";
 import { containerHash } from "./spec-hash.ts";
 import type { ContainerStatus } from "./status.ts";
 
@@ -23,16 +24,6 @@ export interface PlanInput {
 
 /** Grace period for containers that belong to no pod: they are not ours to be patient with. */
 const ORPHAN_GRACE_SECONDS = 2;
-
-const ACTIVE = new Set(["running", "paused", "restarting", "created"]);
-
-/** Prefers a running container, then the most recently started one. */
-function rank(a: RuntimeContainer, b: RuntimeContainer): number {
-  const ar = ACTIVE.has(a.state) ? 1 : 0;
-  const br = ACTIVE.has(b.state) ? 1 : 0;
-  if (ar !== br) return br - ar;
-  return (b.startedAt ?? 0) - (a.startedAt ?? 0) || (a.id < b.id ? -1 : 1);
-}
 
 export function plan(input: PlanInput): Action[] {
   const { pods, observed, statuses, images, now } = input;
@@ -84,20 +75,20 @@ export function plan(input: PlanInput): Action[] {
     }
     for (const spec of pod.spec.containers) {
       const key = containerKey(pod.name, spec.name);
-      const found = [...(mine.get(key) ?? [])].sort(rank);
-      const [current, ...extra] = found;
-      for (const dup of extra) {
-        if (dup.state === "removing") continue;
+      const { current, previous, extra } = sortAttempts(mine.get(key) ?? []);
+      for (const old of extra) {
+        if (old.state === "removing") continue;
         actions.push({
           type: "remove",
           pod,
           container: spec.name,
-          id: dup.id,
+          id: old.id,
           graceSeconds: pod.spec.terminationGracePeriodSeconds,
-          reason: `duplicate container for ${key} (keeping ${current?.id.slice(0, 12)})`,
+          reason: `an older run of ${key} (keeping ${current?.name} and the previous run)`,
+          quiet: true,
         });
       }
-      const action = planContainer(
+      const planned = planContainer(
         pod,
         spec,
         current,
@@ -106,7 +97,20 @@ export function plan(input: PlanInput): Action[] {
         now,
         input.livenessFailures,
       );
-      if (action) actions.push(action);
+      if (planned) actions.push(planned);
+      if (planned?.type === "create" && planned.restart && previous && previous.state !== "removing") {
+        // A restart: the container that just exited becomes "previous"; the one before it goes,
+        // after the new run started (its removal must not delay the restart).
+        actions.push({
+          type: "remove",
+          pod,
+          container: spec.name,
+          id: previous.id,
+          graceSeconds: pod.spec.terminationGracePeriodSeconds,
+          reason: `the run before ${current?.name} is no longer the previous one`,
+          quiet: true,
+        });
+      }
     }
   }
   return actions;
@@ -143,31 +147,40 @@ function planContainer(
   if (!current) {
     if (st?.state === "terminated") return undefined; // finished for good (policy said no restart)
     if (waitingForBackoff) return undefined;
-    const present = images.has(spec.image);
-    const pull = spec.imagePullPolicy === "Always" || (spec.imagePullPolicy === "IfNotPresent" && !present);
     const ranBefore = st !== undefined && (st.startedAt !== null || st.lastFinishedAt !== null);
     return {
       type: "create",
       pod,
       container: spec,
-      pull,
+      pull: wantsPull(spec, images),
       restart: ranBefore,
+      // Nothing of this pod's container is on the node, so any number is free; the restart count
+      // keeps it growing.
+      attempt: (st?.restartCount ?? 0) + (ranBefore ? 1 : 0),
       reason: ranBefore ? "container is gone; recreating it" : "pod has no container yet",
     };
   }
   if (current.labels["mk.spec-hash"] !== containerHash(spec)) {
     if (current.state === "removing") return undefined;
-    return { type: "replace", pod, container: spec, id: current.id, reason: "container spec changed" };
+    return {
+      type: "replace",
+      pod,
+      container: spec,
+      id: current.id,
+      attempt: attemptOf(current) + 1,
+      reason: "container spec changed",
+    };
   }
   switch (current.state) {
     case "created":
       if (waitingForBackoff) return undefined;
+      // Created by a restart that did not get to start it (a crash, a port taken): still a restart.
       return {
         type: "start",
         pod,
         container: spec,
         id: current.id,
-        restart: false,
+        restart: attemptOf(current) > 0 && st !== undefined && st.restartCount < attemptOf(current),
         reason: "container is created",
       };
     case "running": {
@@ -186,12 +199,16 @@ function planContainer(
     case "dead": {
       if (st?.state !== "waiting" || waitingForBackoff) return undefined;
       if (st.lastFinishedAt !== (current.finishedAt ?? st.lastFinishedAt)) return undefined; // status not caught up
+      // A restart is a new container, as the kubelet does: the crashed run's writable layer does
+      // not leak into the next, and its logs stay readable (`mk logs -p`) until the next restart.
+      // The exited run still holds its image, so only policy Always pulls (no lookup first).
       return {
-        type: "start",
+        type: "create",
         pod,
         container: spec,
-        id: current.id,
+        pull: spec.imagePullPolicy === "Always",
         restart: true,
+        attempt: attemptOf(current) + 1,
         reason:
           st.backoffStep > 0 ? `restarting after back-off (step ${st.backoffStep})` : "container exited",
       };
@@ -199,4 +216,10 @@ function planContainer(
     default:
       return undefined; // paused, restarting, removing: wait and see
   }
+}
+
+function wantsPull(spec: ContainerSpec, images: ReadonlySet<string>): boolean {
+  return (
+    spec.imagePullPolicy === "Always" || (spec.imagePullPolicy === "IfNotPresent" && !images.has(spec.image))
+  );
 }

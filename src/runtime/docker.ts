@@ -1,6 +1,6 @@
 // The Docker implementation of ContainerRuntime, over dockerode. The only module that imports
 // dockerode; Docker's errors become RuntimeError (or "not found" results) here.
-import { PassThrough, type Readable } from "node:stream";
+import { type Duplex, PassThrough, type Readable } from "node:stream";
 import Docker from "dockerode";
 import { RuntimeError } from "../lib/errors.ts";
 import type {
@@ -10,6 +10,8 @@ import type {
   ContainerStats,
   EngineInfo,
   ExecResult,
+  ExecSession,
+  ExecStreamOptions,
   LogOptions,
   RuntimeContainer,
   RuntimeEvent,
@@ -236,6 +238,7 @@ export class DockerRuntime implements ContainerRuntime {
         stderr: true,
         timestamps: opts.timestamps ?? false,
         ...(opts.tail !== undefined ? { tail: opts.tail } : {}),
+        ...(opts.since !== undefined ? { since: opts.since } : {}),
       };
       if (opts.follow) {
         const stream = await c.logs({ ...base, follow: true });
@@ -296,15 +299,92 @@ export class DockerRuntime implements ContainerRuntime {
     return { exitCode: info.ExitCode ?? -1, output: Buffer.concat(chunks).toString("utf8").slice(0, 4096) };
   }
 
+  async execStream(id: string, opts: ExecStreamOptions): Promise<ExecSession> {
+    const c = this.docker.getContainer(id);
+    let exec: Docker.Exec;
+    let sock: Duplex;
+    try {
+      exec = await c.exec({
+        Cmd: opts.cmd,
+        AttachStdin: opts.stdin,
+        AttachStdout: true,
+        AttachStderr: true,
+        Tty: opts.tty,
+      });
+      sock = (await exec.start({ hijack: true, stdin: opts.stdin, Tty: opts.tty })) as unknown as Duplex;
+    } catch (err) {
+      throw this.fail(`exec ${JSON.stringify(opts.cmd)} in ${id.slice(0, 12)}`, err);
+    }
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    // One stream, demultiplexed in order (or raw with a TTY): stdout and stderr keep their order.
+    if (opts.tty) sock.pipe(stdout);
+    else this.docker.modem.demuxStream(sock, stdout, stderr);
+    const ended = new Promise<void>((resolve, reject) => {
+      let done = false;
+      const finish = (err?: Error) => {
+        if (done) return;
+        done = true;
+        if (!opts.tty) stdout.end();
+        stderr.end();
+        if (err) reject(err);
+        else resolve();
+      };
+      sock.on("end", () => finish());
+      sock.on("close", () => finish());
+      sock.on("error", (e: Error) => finish(e));
+    });
+    const exitCode = ended.then(async () => {
+      // The stream ends a moment before Docker records the exit code: ask until it has one.
+      for (let i = 0; i < 50; i++) {
+        const info = await exec.inspect();
+        if (!info.Running && info.ExitCode !== null) return info.ExitCode;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      throw new RuntimeError(`exec ${JSON.stringify(opts.cmd)} in ${id.slice(0, 12)}: no exit code`);
+    });
+    exitCode.catch(() => undefined); // callers that close early do not await it
+    return {
+      stdout,
+      stderr,
+      stdin: opts.stdin ? sock : undefined,
+      resize: async (rows, cols) => {
+        try {
+          await exec.resize({ h: rows, w: cols });
+        } catch {
+          // not started yet, or already gone: the next resize or the end tells
+        }
+      },
+      exitCode,
+      close: () => sock.destroy(),
+    };
+  }
+
   async stats(id: string): Promise<ContainerStats> {
     try {
       const s = (await this.docker.getContainer(id).stats({ stream: false })) as unknown as {
+        read?: string;
+        preread?: string;
         cpu_stats?: { cpu_usage?: { total_usage?: number } };
+        precpu_stats?: { cpu_usage?: { total_usage?: number } };
         memory_stats?: { usage?: number; stats?: { cache?: number; inactive_file?: number } };
       };
       const mem = s.memory_stats?.usage ?? 0;
       const cache = s.memory_stats?.stats?.inactive_file ?? s.memory_stats?.stats?.cache ?? 0;
-      return { cpuTotalNs: s.cpu_stats?.cpu_usage?.total_usage ?? 0, memoryBytes: Math.max(0, mem - cache) };
+      const total = s.cpu_stats?.cpu_usage?.total_usage ?? 0;
+      // Docker samples twice, about a second apart (precpu_stats, preread): the rate between them.
+      const pre = s.precpu_stats?.cpu_usage?.total_usage;
+      const read = parseTime(s.read);
+      const preread = parseTime(s.preread);
+      const cpuMilli =
+        pre !== undefined && read !== null && preread !== null && read > preread && total >= pre
+          ? (total - pre) / 1e6 / ((read - preread) / 1000)
+          : undefined;
+      return {
+        cpuTotalNs: total,
+        memoryBytes: Math.max(0, mem - cache),
+        ...(cpuMilli !== undefined ? { cpuMilli } : {}),
+      };
     } catch (err) {
       throw this.fail(`read stats of ${id.slice(0, 12)}`, err);
     }

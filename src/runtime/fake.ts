@@ -1,7 +1,7 @@
 // An in-memory ContainerRuntime for unit tests only: containers are records whose state changes
 // when told to. The same behaviour is proven against real Docker in test/integration/.
 import { randomUUID } from "node:crypto";
-import { Readable } from "node:stream";
+import { PassThrough, Readable } from "node:stream";
 import type { Clock } from "../lib/clock.ts";
 import { systemClock } from "../lib/clock.ts";
 import { RuntimeError } from "../lib/errors.ts";
@@ -11,12 +11,43 @@ import type {
   ContainerStats,
   EngineInfo,
   ExecResult,
+  ExecSession,
+  ExecStreamOptions,
   RuntimeContainer,
   RuntimeEvent,
 } from "./runtime.ts";
 
+/**
+ * What the fake's "process" does, read from the container's command the way Docker would run it:
+ * PID 1 has no default signal handlers, so it ignores SIGTERM unless the script traps it
+ * (`trap 'exit 0' TERM`); `sh -c "exit 3"` exits 3 as soon as it starts.
+ */
+interface Program {
+  /** Exit code on SIGTERM, or null: SIGTERM is ignored (only SIGKILL after the grace period ends it). */
+  onTerm: number | null;
+  /** Exits by itself with this code right after starting. */
+  exitOnStart: number | null;
+}
+
+export function programOf(spec: Pick<ContainerCreateSpec, "entrypoint" | "cmd">): Program {
+  const script = [...(spec.entrypoint ?? []), ...(spec.cmd ?? [])].join(" ");
+  const trap = /trap\s+(['"])exit (\d+)\1\s+(?:SIG)?(?:TERM|15)\b/.exec(script);
+  const exit = /(?:^|[;&|]\s*|-c\s+)exit (\d+)\s*$/.exec(script);
+  const runs = /\b(sleep|while|tail|httpd|nc)\b/.test(script.replace(trap?.[0] ?? "", ""));
+  return {
+    onTerm: trap ? Number(trap[2]) : null,
+    exitOnStart: exit && !runs ? Number(exit[1]) : null,
+  };
+}
+
+export interface FakeRuntimeOptions {
+  /** How the fake waits out a stop's grace period; real timers by default. */
+  wait?: (ms: number) => Promise<void>;
+}
+
 export class FakeRuntime implements ContainerRuntime {
   readonly containers = new Map<string, RuntimeContainer>();
+  private readonly programs = new Map<string, Program>();
   readonly images = new Set<string>();
   readonly calls: string[] = [];
   /** Set to make the next calls of one kind fail, e.g. fail.set("create", "boom"). */
@@ -24,7 +55,10 @@ export class FakeRuntime implements ContainerRuntime {
   private ipSeq = 2;
   private listeners = new Set<(e: RuntimeEvent) => void>();
 
-  constructor(private readonly clock: Clock = systemClock) {}
+  constructor(
+    private readonly clock: Clock = systemClock,
+    private readonly options: FakeRuntimeOptions = {},
+  ) {}
 
   private check(op: string): void {
     this.calls.push(op);
@@ -72,31 +106,55 @@ export class FakeRuntime implements ContainerRuntime {
       ip: null,
       error: null,
     });
+    this.programs.set(id, programOf(spec));
     this.emit(id, "create");
     return id;
   }
   async start(id: string): Promise<void> {
     this.check("start");
     const c = this.get(id);
+    if (c.state === "running") return; // like Docker (304): a running container keeps its start time
     c.state = "running";
     c.exitCode = null;
     c.startedAt = this.clock.now();
     c.ip = `172.17.0.${this.ipSeq++ % 250}`;
     this.emit(id, "start");
+    const code = this.programs.get(id)?.exitOnStart;
+    if (code !== null && code !== undefined) queueMicrotask(() => this.exitIfRunning(id, code));
   }
-  async stop(id: string, _graceSeconds: number): Promise<void> {
+  /** SIGTERM; a process that ignores it is killed (137) once the grace period is over, like Docker. */
+  async stop(id: string, graceSeconds: number): Promise<void> {
     this.check("stop");
     const c = this.containers.get(id);
-    if (c && c.state === "running") this.exit(id, 143);
+    if (c?.state !== "running") return;
+    const onTerm = this.programs.get(id)?.onTerm ?? null;
+    if (onTerm !== null) return this.exit(id, onTerm);
+    const startedAt = c.startedAt;
+    const ms = Math.max(0, Math.round(graceSeconds)) * 1000;
+    if (ms > 0) await (this.options.wait ?? ((t) => new Promise((r) => setTimeout(r, t))))(ms);
+    // Still the same run (not stopped, killed or restarted meanwhile): SIGKILL.
+    if (c.state === "running" && c.startedAt === startedAt) this.exit(id, 137);
   }
-  async kill(id: string): Promise<void> {
+  async kill(id: string, signal = "SIGKILL"): Promise<void> {
     this.check("kill");
     const c = this.containers.get(id);
-    if (c && c.state === "running") this.exit(id, 137);
+    if (c?.state !== "running") return;
+    if (signal === "SIGKILL" || signal === "KILL" || signal === "9") return this.exit(id, 137);
+    const onTerm = this.programs.get(id)?.onTerm ?? null;
+    if ((signal === "SIGTERM" || signal === "TERM" || signal === "15") && onTerm !== null)
+      this.exit(id, onTerm);
   }
-  async remove(id: string): Promise<void> {
+  async remove(id: string, opts: { force?: boolean } = {}): Promise<void> {
     this.check("remove");
+    const c = this.containers.get(id);
+    if (!c) return;
+    if (c.state === "running" && !opts.force)
+      throw new RuntimeError(
+        `Cannot remove container ${id.slice(0, 12)}: You cannot remove a running container ${id}. Stop the container before attempting removal or force remove`,
+      );
+    if (c.state === "running") this.exit(id, 137);
     this.containers.delete(id);
+    this.programs.delete(id);
     this.emit(id, "destroy");
   }
   async inspect(id: string): Promise<RuntimeContainer | undefined> {
@@ -114,6 +172,26 @@ export class FakeRuntime implements ContainerRuntime {
   }
   async exec(): Promise<ExecResult> {
     return { exitCode: 0, output: "" };
+  }
+  /** Echoes stdin to stdout (or prints the command when there is no stdin) and exits 0. */
+  async execStream(id: string, opts: ExecStreamOptions): Promise<ExecSession> {
+    this.check("execStream");
+    const c = this.get(id);
+    if (c.state !== "running") throw new RuntimeError(`Container ${id} is not running`);
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    const stdin = opts.stdin ? new PassThrough() : undefined;
+    const exitCode = new Promise<number>((resolve) => {
+      if (stdin) {
+        stdin.pipe(stdout);
+        stdin.on("end", () => resolve(0));
+      } else {
+        stdout.end(`${opts.cmd.join(" ")}\n`);
+        resolve(0);
+      }
+    });
+    void exitCode.then(() => stderr.end());
+    return { stdout, stderr, stdin, resize: async () => {}, exitCode, close: () => stdin?.destroy() };
   }
   async stats(): Promise<ContainerStats> {
     return { cpuTotalNs: 0, memoryBytes: 0 };
@@ -150,7 +228,12 @@ export class FakeRuntime implements ContainerRuntime {
     c.exitCode = code;
     c.finishedAt = this.clock.now();
     c.oomKilled = opts.oom ?? false;
+    c.ip = null; // Docker releases the address when the container stops
     this.emit(id, "die");
+  }
+
+  private exitIfRunning(id: string, code: number): void {
+    if (this.containers.get(id)?.state === "running") this.exit(id, code);
   }
 
   /** Test helper: a container mk did not create, or one whose labels say it is mk's. */

@@ -8,6 +8,8 @@ export const LABEL = {
   node: "mk.node",
   specHash: "mk.spec-hash",
   owner: "mk.owner",
+  /** The run number of a pod's container: 0 first, +1 for each restart (a new container each time). */
+  restart: "mk.restart",
   /** Scopes containers to one state database, so two mk installations on one engine never collide. */
   cluster: "mk.cluster",
 } as const;
@@ -20,6 +22,8 @@ export interface ContainerIdentity {
   node: string;
   specHash: string;
   owner?: string;
+  /** The run number (LABEL.restart); absent on containers from before numbering. */
+  attempt?: number;
 }
 
 export function containerLabels(
@@ -37,6 +41,7 @@ export function containerLabels(
     [LABEL.specHash]: id.specHash,
   };
   if (id.owner) labels[LABEL.owner] = id.owner;
+  if (id.attempt !== undefined) labels[LABEL.restart] = String(id.attempt);
   return labels;
 }
 
@@ -55,10 +60,14 @@ export function identityOf(labels: Record<string, string>): ContainerIdentity | 
     node: labels[LABEL.node] ?? "",
     specHash: labels[LABEL.specHash] ?? "",
     owner: labels[LABEL.owner],
+    ...(labels[LABEL.restart] !== undefined ? { attempt: Number(labels[LABEL.restart]) } : {}),
   };
 }
 
-/** Readable and unique: mk_<pod>_<container>_<first 8 of the pod uid>. */
-export function containerName(pod: string, container: string, podUid: string): string {
-  return `mk_${pod}_${container}_${podUid.replace(/-/g, "").slice(0, 8)}`;
+/**
+ * Readable, unique and derived: mk_<pod>_<container>_<first 8 of the pod uid>_<attempt>. Derived,
+ * never random, so a create retried after a crash conflicts instead of starting a second container.
+ */
+export function containerName(pod: string, container: string, podUid: string, attempt = 0): string {
+  return `mk_${pod}_${container}_${podUid.replace(/-/g, "").slice(0, 8)}_${attempt}`;
 }

@@ -1,6 +1,6 @@
 // The container runtime seam: what mk needs from a Docker engine, and nothing else. The Docker
 // implementation is docker.ts; fake.ts is an in-memory one for unit tests only.
-import type { Readable } from "node:stream";
+import type { Readable, Writable } from "node:stream";
 
 export interface ContainerCreateSpec {
   /** Docker container name, e.g. mk_web_nginx_1a2b3c4d. */
@@ -49,10 +49,34 @@ export interface ExecResult {
   output: string;
 }
 
+export interface ExecStreamOptions {
+  cmd: string[];
+  /** A terminal: output is one raw stream (stdout), input is the terminal's keys. */
+  tty: boolean;
+  /** Attach stdin (kubectl -i). */
+  stdin: boolean;
+}
+
+/** An interactive `docker exec`: streams in and out, resize, and the command's exit code. */
+export interface ExecSession {
+  stdout: Readable;
+  /** Without a TTY only; with one, everything arrives on stdout. */
+  stderr: Readable;
+  /** Present when stdin was asked for; end() closes the command's stdin. */
+  stdin: Writable | undefined;
+  resize(rows: number, cols: number): Promise<void>;
+  /** The command's exit code, once it ended (or the connection dropped: then it rejects). */
+  exitCode: Promise<number>;
+  /** Drops the connection (the command may keep running, as with docker exec). */
+  close(): void;
+}
+
 export interface ContainerStats {
   /** Cumulative CPU time in nanoseconds. */
   cpuTotalNs: number;
   memoryBytes: number;
+  /** CPU use over Docker's last sampling interval (about 1 s), in millicores; absent when unknown. */
+  cpuMilli?: number;
 }
 
 export interface RuntimeEvent {
@@ -65,6 +89,8 @@ export interface RuntimeEvent {
 export interface LogOptions {
   follow?: boolean;
   tail?: number;
+  /** Only lines after this time: seconds since the epoch (fractions allowed). */
+  since?: number;
   timestamps?: boolean;
   signal?: AbortSignal;
 }
@@ -86,6 +112,8 @@ export interface ContainerRuntime {
   /** stdout and stderr demultiplexed into one text stream. */
   logs(id: string, opts?: LogOptions): Promise<Readable>;
   exec(id: string, cmd: string[], timeoutMs: number): Promise<ExecResult>;
+  /** An interactive exec (mk exec): stdin, a TTY, the exit code. */
+  execStream(id: string, opts: ExecStreamOptions): Promise<ExecSession>;
   stats(id: string): Promise<ContainerStats>;
   /** Container events for containers with the given labels, until the signal aborts or the stream fails. */
   events(

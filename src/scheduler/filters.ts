@@ -4,6 +4,7 @@
 // Toleration matching follows Kubernetes (k8s.io/api/core/v1 Toleration.ToleratesTaint).
 
 import type { Taint, Toleration } from "../manifest/types.ts";
+import { hostPortsConflict } from "./host-ports.ts";
 import type { FilterPlugin } from "./types.ts";
 
 /** Kubernetes ToleratesTaint: an empty effect or key matches any; Exists ignores the value. */
@@ -85,6 +86,18 @@ export const taintToleration: FilterPlugin = {
   },
 };
 
+/** Kubernetes' NodePorts: the pod's host ports must be free on the node (same port and protocol). */
+export const nodePorts: FilterPlugin = {
+  name: "NodePorts",
+  readsUsage: true,
+  filter(pod, node) {
+    if (pod.hostPorts.length === 0 || !node.usedPorts || node.usedPorts.length === 0) return undefined;
+    return hostPortsConflict(pod.hostPorts, node.usedPorts)
+      ? "node(s) didn't have free ports for the requested pod ports"
+      : undefined;
+  },
+};
+
 /**
  * The pod's requests must fit in what is left of the node's allocatable. A resource the pod does
  * not request is not checked, so a zero-request pod still fits an overcommitted node (Kubernetes).
@@ -115,5 +128,6 @@ export const DEFAULT_FILTERS: readonly FilterPlugin[] = [
   nodeName,
   nodeSelector,
   taintToleration,
+  nodePorts,
   resources,
 ];

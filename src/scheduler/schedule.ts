@@ -16,10 +16,12 @@
 
 import type { PodSpec, Taint, Toleration } from "../manifest/types.ts";
 import { DEFAULT_FILTERS, findToleration, formatTaint } from "./filters.ts";
+import { podHostPorts } from "./host-ports.ts";
 import { DEFAULT_SCORES, ownerCount } from "./scores.ts";
 import type {
   Binding,
   FilterPlugin,
+  HostPort,
   NodeInfo,
   PodToSchedule,
   PreparedPod,
@@ -42,7 +44,12 @@ export function podRequests(spec: PodSpec): ResourceQuantities {
 }
 
 export function preparePod(pod: PodToSchedule): PreparedPod {
-  return { ...pod, requests: podRequests(pod.spec), nodeSelector: Object.entries(pod.spec.nodeSelector) };
+  return {
+    ...pod,
+    requests: podRequests(pod.spec),
+    nodeSelector: Object.entries(pod.spec.nodeSelector),
+    hostPorts: podHostPorts(pod.spec),
+  };
 }
 
 export function schedule(
@@ -103,6 +110,7 @@ export function scheduleMany(
     node.requested.cpuMilli += prepared.requests.cpuMilli;
     node.requested.memoryBytes += prepared.requests.memoryBytes;
     node.podCount++;
+    if (prepared.hostPorts.length > 0) node.usedPorts = [...(node.usedPorts ?? []), ...prepared.hostPorts];
     if (prepared.owner !== undefined) {
       node.podSetCounts[prepared.owner] = ownerCount(node, prepared.owner) + 1;
     }
@@ -114,6 +122,7 @@ export function scheduleMany(
 interface WorkingNode extends NodeInfo {
   requested: ResourceQuantities;
   podCount: number;
+  usedPorts?: readonly HostPort[];
   podSetCounts: Record<string, number>;
 }
 

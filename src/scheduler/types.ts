@@ -9,6 +9,13 @@ export interface ResourceQuantities {
   memoryBytes: number;
 }
 
+/** A host port a pod binds: hostIP "0.0.0.0" stands for every address. */
+export interface HostPort {
+  readonly hostIP: string;
+  readonly protocol: "TCP" | "UDP";
+  readonly port: number;
+}
+
 export interface NodeInfo {
   readonly name: string;
   readonly ready: boolean;
@@ -24,6 +31,8 @@ export interface NodeInfo {
   readonly podCount: number;
   /** Pods bound here per PodSet owner name. */
   readonly podSetCounts: Readonly<Record<string, number>>;
+  /** Host ports the pods bound here use (absent: none). */
+  readonly usedPorts?: readonly HostPort[];
 }
 
 export interface PodToSchedule {
@@ -42,6 +51,8 @@ export interface PreparedPod extends PodToSchedule {
   readonly requests: Readonly<ResourceQuantities>;
   /** spec.nodeSelector as entries. */
   readonly nodeSelector: readonly (readonly [string, string])[];
+  /** The host ports the pod's containers ask for. */
+  readonly hostPorts: readonly HostPort[];
 }
 
 /** Rejects a node with a human reason, or accepts it with undefined. */

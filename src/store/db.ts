@@ -6,6 +6,7 @@ import { type BetterSQLite3Database, drizzle } from "drizzle-orm/better-sqlite3"
 import { StateError } from "../lib/errors.ts";
 import { loadMigrations, type Migration } from "./migrations.ts";
 import * as schema from "./schema.ts";
+import { asStateError } from "./state-errors.ts";
 
 export type Sqlite = Database.Database;
 export type Db = BetterSQLite3Database<typeof schema>;
@@ -34,14 +35,22 @@ export function openSqlite(path: string, opts: OpenOptions = {}): Sqlite {
     if (binding !== undefined) (options as { nativeBinding?: unknown }).nativeBinding = binding;
     sqlite = new Database(path, options);
   } catch (err) {
+    const e = asStateError(err, path, "open");
+    if (e instanceof StateError) throw e;
     throw new StateError(`Cannot open state database ${path}: ${(err as Error).message}`, { path }, err);
   }
-  sqlite.pragma("busy_timeout = 5000");
-  if (!readonly) {
-    sqlite.pragma("journal_mode = WAL");
-    sqlite.pragma("synchronous = NORMAL");
+  try {
+    sqlite.pragma("busy_timeout = 5000");
+    if (!readonly) {
+      sqlite.pragma("journal_mode = WAL");
+      sqlite.pragma("synchronous = NORMAL");
+    }
+    sqlite.pragma("foreign_keys = ON");
+  } catch (err) {
+    // The first statement is where a corrupted file, a full disk or a read-only one shows.
+    sqlite.close();
+    throw asStateError(err, path, "open");
   }
-  sqlite.pragma("foreign_keys = ON");
   return sqlite;
 }
 

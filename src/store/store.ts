@@ -16,6 +16,7 @@ import type {
   PodRow,
 } from "./rows.ts";
 import * as s from "./schema.ts";
+import { asStateError } from "./state-errors.ts";
 
 /**
  * How many journal entries are kept: every commit that journals trims what falls behind the newest
@@ -41,6 +42,8 @@ export class Store {
     readonly sqlite: Sqlite,
     readonly db: Db,
     readonly clock: Clock = systemClock,
+    /** Journal entries kept (JOURNAL_KEEP; smaller in tests). */
+    readonly journalKeep: number = JOURNAL_KEEP,
   ) {}
 
   private get trimJournal() {
@@ -51,9 +54,9 @@ export class Store {
   }
   private trimJournalStmt: ReturnType<Sqlite["prepare"]> | undefined;
 
-  static open(path: string, opts: OpenOptions & { clock?: Clock } = {}): Store {
+  static open(path: string, opts: OpenOptions & { clock?: Clock; journalKeep?: number } = {}): Store {
     const { sqlite, db } = openDb(path, opts);
-    return new Store(path, sqlite, db, opts.clock);
+    return new Store(path, sqlite, db, opts.clock, opts.journalKeep);
   }
 
   close(): void {
@@ -82,16 +85,24 @@ export class Store {
         }
       }
       // A rowid range: a cheap seek when there is nothing to trim.
-      if (journaled) this.trimJournal.run(JOURNAL_KEEP);
+      if (journaled) this.trimJournal.run(this.journalKeep);
     });
-    run.immediate();
+    try {
+      run.immediate();
+    } catch (err) {
+      throw asStateError(err, this.path, "write");
+    }
     if (pruneEvents) this.eventsPrunedAt = at;
     for (const l of this.listeners) l(muts);
   }
 
   /** Runs `fn` (reads and commits) in one IMMEDIATE transaction: a read-modify-write. */
   transaction<T>(fn: () => T): T {
-    return this.sqlite.transaction(fn).immediate();
+    try {
+      return this.sqlite.transaction(fn).immediate();
+    } catch (err) {
+      throw asStateError(err, this.path, "write");
+    }
   }
 
   onCommit(listener: CommitListener): () => void {

@@ -169,6 +169,8 @@ export const CHART_SCRIPT = `
       });
     }
     c.svg.setAttribute("aria-label", series.title + ": " + keys.map(function (k) { return k + " " + fmt(last[k], series.unit); }).join(", "));
+    // A series with no line at all (no autoscaler exists yet) takes no room.
+    c.fig.hidden = series.lines.length === 0;
     // For tests and scripts: the latest value of every line, and how many samples the chart holds.
     c.fig.dataset.last = JSON.stringify(last);
     c.fig.dataset.samples = String(t.length);

@@ -9,6 +9,7 @@ import { FakeClock } from "../../src/lib/clock.ts";
 import { silentLogger } from "../../src/lib/log.ts";
 import type { PodSetObject } from "../../src/manifest/types.ts";
 import { NodeAgent } from "../../src/node/agent.ts";
+import { sortAttempts } from "../../src/reconcile/attempts.ts";
 import { FakeRuntime } from "../../src/runtime/fake.ts";
 import type { NodeRow, ObjectRow, PodRow } from "../../src/store/rows.ts";
 import { Store } from "../../src/store/store.ts";
@@ -220,7 +221,9 @@ test("NodeAgent.pass() runs the other pods and leaves a bad pod's container alon
   store.sqlite.prepare("update pods set spec = '[]' where name = ?").run(bad!.name);
   for (const c of rt.containers.values()) rt.exit(c.id, 1);
   await agent.pass();
-  const byPod = (name: string) => [...rt.containers.values()].find((c) => c.labels["mk.pod"] === name);
+  // A restart is a new container: the pod's current one is its newest run.
+  const byPod = (name: string) =>
+    sortAttempts([...rt.containers.values()].filter((c) => c.labels["mk.pod"] === name)).current;
   assert.equal(byPod(good!.name)?.state, "running", "the good pod was restarted");
   assert.equal(byPod(bad!.name)?.state, "exited", "the bad pod's container is left alone, not removed");
   await agent.pass();

@@ -1,6 +1,7 @@
 // Random requests (fast-check) to every route of a real `mk server` on the Docker engine: wrong
 // methods, hostile path parameters, random JSON and non-JSON bodies, near-valid bodies with fields
-// of the wrong type, random query strings and content types. Every answer must be below 500, the
+// of the wrong type, random query strings and content types, missing or wrong tokens, foreign
+// origins. Every answer must be below 500, the
 // server must keep serving, and afterwards the controller must still reconcile: a pod applied
 // after the fuzz runs. Seeded: MK_FUZZ_SEED=<seed> reproduces a run (the seed is printed).
 import assert from "node:assert/strict";
@@ -14,6 +15,7 @@ import { IMAGE, requireDocker, Sandbox } from "./harness.ts";
 
 const SEED = Number(process.env.MK_FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const RUNS = Number(process.env.MK_FUZZ_RUNS ?? 1000);
+const TOKEN = "fuzz-token-0123456789abcdef";
 
 let box: Sandbox;
 let url = "";
@@ -22,7 +24,15 @@ let logs: () => string = () => "";
 before(async () => {
   await requireDocker();
   box = new Sandbox();
-  const s = await box.server(["--resync", "1s", "--sql-timeout", "1s"]);
+  writeFileSync(join(box.dir, "token"), TOKEN);
+  const s = await box.server([
+    "--resync",
+    "1s",
+    "--sql-timeout",
+    "1s",
+    "--token-file",
+    join(box.dir, "token"),
+  ]);
   url = s.url;
   logs = s.logs;
 });
@@ -111,6 +121,25 @@ const query = fc.dictionary(
   fc.oneof(fc.string({ maxLength: 20 }), fc.integer().map(String)),
   { maxKeys: 3 },
 );
+/** Mostly the right token; sometimes none, a wrong one, or garbage. */
+const authorization = fc.oneof(
+  { weight: 8, arbitrary: fc.constant(`Bearer ${TOKEN}`) },
+  { weight: 1, arbitrary: fc.constantFrom(undefined, "Bearer wrong", "Basic x", "Bearer") },
+  { weight: 1, arbitrary: fc.string({ maxLength: 40 }).filter((x) => /^[\x20-\x7e]*$/.test(x)) },
+);
+/** Mostly no browser headers; sometimes a foreign Origin, a rebinding Host or cross-site metadata. */
+const browser = fc.oneof(
+  { weight: 6, arbitrary: fc.constant({}) },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom<Record<string, string>>(
+      { origin: "http://evil.example" },
+      { origin: "null" },
+      { "sec-fetch-site": "cross-site", "sec-fetch-mode": "no-cors" },
+      { "sec-fetch-site": "same-site", "sec-fetch-mode": "navigate" },
+    ),
+  },
+);
 const contentType = fc.constantFrom(
   "application/json",
   "application/json",
@@ -134,6 +163,8 @@ test(`random requests to every route answer below 500 and the controller keeps r
     body,
     query,
     contentType,
+    authorization,
+    browser,
   });
   await fc.assert(
     fc.asyncProperty(request, async (r) => {
@@ -142,7 +173,11 @@ test(`random requests to every route answer below 500 and the controller keeps r
       const path = `${pathOf(r.route.pattern, r.segments)}${qs ? `?${qs}` : ""}`;
       const res = await fetch(`${url}${path}`, {
         method,
-        headers: r.contentType ? { "content-type": r.contentType } : {},
+        headers: {
+          ...(r.contentType ? { "content-type": r.contentType } : {}),
+          ...(r.authorization !== undefined ? { authorization: r.authorization } : {}),
+          ...r.browser,
+        },
         ...(method === "GET" || method === "HEAD" ? {} : { body: r.body }),
         redirect: "manual",
       });
@@ -152,7 +187,10 @@ test(`random requests to every route answer below 500 and the controller keeps r
         res.status < 500,
         `${method} ${path} body ${JSON.stringify(r.body)} -> ${res.status} ${text}`,
       );
-      if (res.status >= 400)
+      // Errors are JSON envelopes, except the page's "needs its API token" for a person.
+      const pageLogin =
+        res.status === 401 && (res.headers.get("content-type") ?? "").startsWith("text/plain");
+      if (res.status >= 400 && !pageLogin)
         assert.match(text, /^\{"error":\{"code":"[a-z_]+","message":"[^"]/, `${method} ${path}`);
       assert.doesNotMatch(text, /\n\s+at /, "a stack trace in the answer");
     }),
@@ -163,6 +201,10 @@ test(`random requests to every route answer below 500 and the controller keeps r
       .sort((a, b) => a[0] - b[0])
       .map(([s, n]) => `${s} x${n}`)
       .join(", ")}`,
+  );
+  assert.ok(
+    (statuses.get(401) ?? 0) > 0 && (statuses.get(403) ?? 0) > 0,
+    "the fuzz never met the token or the guard",
   );
   assert.equal((await fetch(`${url}/healthz`)).status, 200);
   assert.equal((await fetch(`${url}/readyz`)).status, 200);
@@ -183,10 +225,12 @@ spec:
       command: ["sleep", "3600"]
 `,
   );
-  await box.ok(["apply", "-f", file, "--server", url, "--timeout", "60s"]);
-  const pods = await box.json<{ name: string; phase: string }[]>(["get", "pods", "--server", url]);
+  await box.ok(["apply", "-f", file, "--server", url, "--timeout", "60s"], { env: { MK_TOKEN: TOKEN } });
+  const pods = JSON.parse(
+    await box.ok(["get", "pods", "-o", "json", "--server", url], { env: { MK_TOKEN: TOKEN } }),
+  ) as { items: { metadata: { name: string }; status: { phase: string } }[] };
   assert.deepEqual(
-    pods.map((p) => [p.name, p.phase]),
+    pods.items.map((p) => [p.metadata.name, p.status.phase]),
     [["after-fuzz", "Running"]],
   );
   const running = (await box.containers({ "mk.pod": "after-fuzz" })).filter((c) => c.State === "running");

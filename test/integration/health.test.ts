@@ -59,21 +59,28 @@ test("Checkpoint B: docker kill restarts at once, then after 1s, 2s, 4s (Docker 
       `  containers:\n    - name: main\n      image: ${IMAGE}\n      command: ["sleep", "3600"]\n`,
     ),
   );
-  const c = await container("crashy");
-  await waitFor(async () => (await c.inspect()).State.Running, 30_000, "crashy running");
-  const delays: number[] = [];
-  for (let i = 0; i < 4; i++) {
-    const before = await c.inspect();
-    await c.kill();
-    const restarted = await waitFor(
+  // A restart is a new container (run 0, 1, 2, ...): the delay is from the killed run's end to
+  // the next run's start, both Docker's own timestamps.
+  const run = (n: number) =>
+    waitFor(
       async () => {
-        const s = await c.inspect();
-        return s.State.Running && s.State.StartedAt !== before.State.StartedAt ? s : false;
+        const [c] = await box.containers({ "mk.pod": "crashy", "mk.restart": String(n) });
+        if (!c) return false;
+        const s = await docker.getContainer(c.Id).inspect();
+        return s.State.Running ? s : false;
       },
       30_000,
-      `restart ${i + 1}`,
+      `crashy run ${n} running`,
     );
-    delays.push((Date.parse(restarted.State.StartedAt) - Date.parse(restarted.State.FinishedAt)) / 1000);
+  let current = await run(0);
+  const delays: number[] = [];
+  for (let i = 0; i < 4; i++) {
+    await docker.getContainer(current.Id).kill();
+    const killed = await docker.getContainer(current.Id).inspect();
+    const next = await run(i + 1);
+    assert.notEqual(next.Id, killed.Id, "a restart creates a new container");
+    delays.push((Date.parse(next.State.StartedAt) - Date.parse(killed.State.FinishedAt)) / 1000);
+    current = next;
     if (i === 0) {
       const p = await waitFor(
         async () => {
@@ -86,6 +93,16 @@ test("Checkpoint B: docker kill restarts at once, then after 1s, 2s, 4s (Docker 
       assert.equal(p.containers[0]?.lastTermination?.exitCode, 137);
     }
   }
+  // Only the current run and the previous one are kept.
+  const kept = await waitFor(
+    async () => {
+      const list = await box.containers({ "mk.pod": "crashy" });
+      return list.length === 2 ? list : false;
+    },
+    10_000,
+    "two runs kept",
+  );
+  assert.deepEqual(kept.map((c) => c.Labels["mk.restart"]).sort(), ["3", "4"]);
   console.log(`restart delays after docker kill: ${delays.map((d) => d.toFixed(2)).join(", ")} s`);
   const expected = [0, 1, 2, 4];
   delays.forEach((d, i) => {
@@ -278,13 +295,12 @@ test("a slow graceful stop of one pod does not hold up the restart of another on
   );
   await box.ok(["delete", "pod", "slowstop", "--no-wait", "--server", url]);
   await new Promise((r) => setTimeout(r, 1500)); // the stop is under way: SIGTERM ignored, 20 s grace
-  const before = await q.inspect();
   const t0 = Date.now();
   await q.kill();
   await waitFor(
     async () => {
-      const s = await q.inspect();
-      return s.State.Running && s.State.StartedAt !== before.State.StartedAt;
+      const [next] = await box.containers({ "mk.pod": "quick", "mk.restart": "1" });
+      return next ? (await docker.getContainer(next.Id).inspect()).State.Running : false;
     },
     10_000,
     "quick restarted while slowstop is still stopping",

@@ -213,6 +213,7 @@ test("the CLI sends MK_TOKEN or --token-file; without either it gets a clear 401
   );
   await box.ok(["apply", "-f", file, "--no-wait", "--server", url, "--token-file", join(box.dir, "token")]);
   const out = await box.ok(["get", "pods", "-o", "json", "--server", url], { env: { MK_TOKEN: TOKEN } });
+  // get -o json prints a Kubernetes List (docs/cli.md, "Which output is which").
   assert.deepEqual(
     (JSON.parse(out) as { items: { metadata: { name: string } }[] }).items.map((p) => p.metadata.name),
     ["viacli"],

@@ -160,12 +160,30 @@ test("status page charts move live: the restarts line rises after docker kill, w
   page.on("pageerror", (err) => problems.push(`pageerror: ${err.message}`));
   await page.goto(`${url}/`);
   // Every default series has its chart, in the server's order.
-  await waitFor(async () => (await page.locator("figure[data-series]").count()) === 6, 15_000, "6 charts");
+  await waitFor(async () => (await page.locator("figure[data-series]").count()) === 8, 15_000, "8 charts");
   assert.deepEqual(
     await page.evaluate<string[]>(
       "Array.from(document.querySelectorAll('figure[data-series]')).map((e) => e.dataset.series)",
     ),
-    ["pods_running", "nodes", "restarts", "scheduling_latency", "startup_latency", "pod_cpu"],
+    [
+      "pods_running",
+      "nodes",
+      "restarts",
+      "scheduling_latency",
+      "startup_latency",
+      "pod_cpu",
+      "autoscaler_replicas",
+      "autoscaler_ratio",
+    ],
+  );
+  // The HPA applied above has its line of desired replicas, within its 2..4 range.
+  await waitFor(
+    async () => {
+      const web = (await chartLast(page, "autoscaler_replicas")).web ?? 0;
+      return web >= 2 && web <= 4 && (await chart(page, "autoscaler_replicas").isVisible());
+    },
+    30_000,
+    "the autoscaler chart shows hpa web's desired replicas",
   );
   await waitFor(
     async () => ((await chartLast(page, "pods_running")).local ?? 0) >= 3,

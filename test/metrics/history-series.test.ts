@@ -81,7 +81,21 @@ test("addDefaultSeries() charts running pods per node, node states, restarts and
   const s = history.snapshot();
   assert.deepEqual(
     s.series.map((x) => x.name),
-    ["pods_running", "nodes", "restarts", "scheduling_latency", "startup_latency", "pod_cpu"],
+    [
+      "pods_running",
+      "nodes",
+      "restarts",
+      "scheduling_latency",
+      "startup_latency",
+      "pod_cpu",
+      "autoscaler_replicas",
+      "autoscaler_ratio",
+    ],
+  );
+  assert.deepEqual(
+    s.series.find((x) => x.name === "autoscaler_replicas")?.lines,
+    [],
+    "no autoscaler, no line",
   );
   assert.deepEqual(line(s, "pods_running", "n1"), [2, 2]);
   assert.deepEqual(line(s, "pods_running", "n2"), [1, 1]);

@@ -88,6 +88,7 @@ test("executeActions() and collectUsage() keep to their concurrency", async () =
       pod,
       container: pod.spec.containers[0]!,
       pull: false,
+      attempt: 0,
       restart: false,
       reason: "test",
     };

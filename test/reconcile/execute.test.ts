@@ -27,7 +27,17 @@ test("executeActions() puts a container that will not start into back-off (RunCo
   rt.fail.set("start", 'exec: "nope": executable file not found in $PATH');
   const pod = makePod();
   const [r] = await executeActions(
-    [{ type: "create", pod, container: pod.spec.containers[0]!, pull: false, restart: false, reason: "new" }],
+    [
+      {
+        type: "create",
+        pod,
+        container: pod.spec.containers[0]!,
+        pull: false,
+        restart: false,
+        attempt: 0,
+        reason: "new",
+      },
+    ],
     deps(rt, clock),
   );
   assert.equal(r?.ok, false);
@@ -70,7 +80,16 @@ test("executeActions() replaces a container only once the new image is there", a
   rt.fail.set("pull", "no registry");
   const pod = makePod({ spec: { containers: [makeContainer({ image: "mk.local/busybox:9" })] } });
   const [r] = await executeActions(
-    [{ type: "replace", pod, container: pod.spec.containers[0]!, id: oldId, reason: "spec changed" }],
+    [
+      {
+        type: "replace",
+        pod,
+        container: pod.spec.containers[0]!,
+        id: oldId,
+        attempt: 1,
+        reason: "spec changed",
+      },
+    ],
     deps(rt, clock),
   );
   assert.equal(r?.ok, false);
@@ -86,7 +105,17 @@ test("executeActions() does nothing for a pod that is no longer bound here", asy
   rt.images.add("mk.local/busybox:1");
   const pod = makePod();
   const [r] = await executeActions(
-    [{ type: "create", pod, container: pod.spec.containers[0]!, pull: false, restart: false, reason: "new" }],
+    [
+      {
+        type: "create",
+        pod,
+        container: pod.spec.containers[0]!,
+        pull: false,
+        restart: false,
+        attempt: 0,
+        reason: "new",
+      },
+    ],
     deps(rt, clock, { stillBound: () => false }),
   );
   assert.equal(r?.ok, true);

@@ -3,6 +3,7 @@ import { test } from "node:test";
 import fc from "fast-check";
 import { FakeClock } from "../../src/lib/clock.ts";
 import { type Action, containerKey, type DesiredPod } from "../../src/reconcile/actions.ts";
+import { sortAttempts } from "../../src/reconcile/attempts.ts";
 import { DEFAULT_BACKOFF } from "../../src/reconcile/backoff.ts";
 import { toCreateSpec } from "../../src/reconcile/container-spec.ts";
 import { executeActions } from "../../src/reconcile/execute.ts";
@@ -26,8 +27,9 @@ function observed(
   pod: DesiredPod,
   o: Partial<RuntimeContainer> = {},
   container = pod.spec.containers[0]!,
+  attempt = 0,
 ): RuntimeContainer {
-  const spec = toCreateSpec(pod, container, "local", CLUSTER);
+  const spec = toCreateSpec(pod, container, "local", CLUSTER, attempt);
   return makeRuntimeContainer({
     id: `${pod.name}-${container.name}-id`,
     name: spec.name,
@@ -38,6 +40,11 @@ function observed(
 }
 
 const status = makeStatus;
+
+/** Run `attempt` of the pod's first container (a restart is a new container). */
+function run(pod: DesiredPod, attempt: number, o: Partial<RuntimeContainer> = {}): RuntimeContainer {
+  return observed(pod, { id: `run-${attempt}`, ...o }, pod.spec.containers[0], attempt);
+}
 
 const now = 10_000;
 const images = new Set([IMAGE]);
@@ -77,7 +84,7 @@ const cases: Case[] = ((): Case[] => {
       want: { replace: 1 },
     },
     {
-      name: "restarts an exited container when its back-off has passed",
+      name: "restarts an exited container as a new container when its back-off has passed",
       pods: [pod],
       observed: [observed(pod, { state: "exited", exitCode: 1, finishedAt: 9000 })],
       statuses: [
@@ -89,7 +96,54 @@ const cases: Case[] = ((): Case[] => {
           backoffStep: 1,
         }),
       ],
-      want: { start: 1 },
+      want: { create: 1 },
+    },
+    {
+      name: "removes the run before the previous one when it restarts",
+      pods: [pod],
+      observed: [
+        run(pod, 1, { state: "exited", exitCode: 1, startedAt: 8000, finishedAt: 9000 }),
+        run(pod, 0, { state: "exited", exitCode: 1, startedAt: 1000, finishedAt: 2000 }),
+      ],
+      statuses: [
+        status(pod, {
+          state: "waiting",
+          reason: "CrashLoopBackOff",
+          nextRestartAt: 9500,
+          lastFinishedAt: 9000,
+          restartCount: 1,
+          backoffStep: 1,
+        }),
+      ],
+      want: { remove: 1, create: 1 },
+    },
+    {
+      name: "keeps the previous run's container while the current one runs",
+      pods: [pod],
+      observed: [
+        run(pod, 3, { startedAt: 9000 }),
+        run(pod, 2, { state: "exited", exitCode: 1, startedAt: 8000, finishedAt: 8500 }),
+      ],
+      statuses: [status(pod, { restartCount: 3, lastFinishedAt: 8500 })],
+      want: {},
+    },
+    {
+      name: "treats the newest run as current even when an older run has a later start time",
+      pods: [pod],
+      observed: [
+        run(pod, 1, { state: "exited", exitCode: 1, startedAt: 5000, finishedAt: 9000 }),
+        run(pod, 0, { state: "exited", exitCode: 1, startedAt: 7000, finishedAt: 7100 }),
+      ],
+      statuses: [
+        status(pod, {
+          state: "waiting",
+          reason: "CrashLoopBackOff",
+          nextRestartAt: 20_000,
+          lastFinishedAt: 9000,
+          backoffStep: 2,
+        }),
+      ],
+      want: {},
     },
     {
       name: "waits while the back-off has not passed",
@@ -134,12 +188,15 @@ const cases: Case[] = ((): Case[] => {
       want: { "remove-orphan": 1, create: 1 },
     },
     {
-      name: "removes duplicates, keeping the running one",
+      name: "removes runs older than the previous one",
       pods: [pod],
-      observed: [
-        observed(pod, { id: "a" }),
-        observed(pod, { id: "b", state: "exited", exitCode: 0, finishedAt: 5 }),
-      ],
+      observed: [run(pod, 2), run(pod, 1, { state: "exited" }), run(pod, 0, { state: "exited" })],
+      want: { remove: 1 },
+    },
+    {
+      name: "removes an older run that still runs beside the current one",
+      pods: [pod],
+      observed: [run(pod, 1), run(pod, 0)],
       want: { remove: 1 },
     },
     {
@@ -183,6 +240,9 @@ for (const c of cases) {
       ...(c.liveness ? { livenessFailures: c.liveness } : {}),
     });
     assert.deepEqual(counts(actions), c.want);
+    // A restart starts the next run first, then removes the run before the previous one.
+    const kinds = actions.map((a) => a.type);
+    if (c.name.includes("when it restarts")) assert.deepEqual(kinds, ["create", "remove"]);
     for (const a of actions) assert.ok(a.reason.length > 0, `${a.type} has a reason`);
   });
 }
@@ -231,9 +291,9 @@ async function pass(
   for (const p of pods) {
     for (const c of p.spec.containers) {
       const key = containerKey(p.name, c.name);
-      const o = obs
-        .filter((x) => x.labels[LABEL.pod] === p.name && x.labels[LABEL.podUid] === p.uid)
-        .sort((x, y) => (x.state === "running" ? -1 : y.state === "running" ? 1 : 0))[0];
+      const o = sortAttempts(
+        obs.filter((x) => x.labels[LABEL.pod] === p.name && x.labels[LABEL.podUid] === p.uid),
+      ).current;
       const { status: st } = observeContainer({
         pod: p,
         container: c,
@@ -271,7 +331,8 @@ test("plan() is idempotent: after its effects, planning again yields no actions"
   await fc.assert(
     fc.asyncProperty(fc.uniqueArray(podArb, { selector: (p) => p.name, maxLength: 4 }), async (gen) => {
       const clock = new FakeClock(100_000);
-      const rt = new FakeRuntime(clock);
+      // A stop's grace period passes on the fake clock, not in real time.
+      const rt = new FakeRuntime(clock, { wait: async (ms) => clock.step(ms) });
       rt.images.add(IMAGE);
       const pods: DesiredPod[] = [];
       for (const g of gen) {

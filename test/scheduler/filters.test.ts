@@ -264,7 +264,7 @@ for (const { title, plugin, node, pod, want } of filterCases) {
   });
 }
 
-test("DEFAULT_FILTERS runs node health first and the only usage-dependent filter last", () => {
+test("DEFAULT_FILTERS runs node health first and the usage-dependent filters last", () => {
   assert.deepEqual(
     DEFAULT_FILTERS.map((plugin) => plugin.name),
     [
@@ -274,11 +274,12 @@ test("DEFAULT_FILTERS runs node health first and the only usage-dependent filter
       "NodeName",
       "NodeSelector",
       "TaintToleration",
+      "NodePorts",
       "Resources",
     ],
   );
   assert.deepEqual(
     DEFAULT_FILTERS.filter((plugin) => plugin.readsUsage).map((plugin) => plugin.name),
-    ["Resources"],
+    ["NodePorts", "Resources"],
   );
 });

@@ -7,7 +7,7 @@ import { globalOptions } from "../index.ts";
 import { formatData } from "../output.ts";
 import { typeWord } from "../resource-ref.ts";
 import { durationFlag, WAIT_FLAG } from "../timing-flags.ts";
-import { applyProgress, waitFor } from "../wait.ts";
+import { applyProgress, waitFailure, waitFor } from "../wait.ts";
 import { printPods } from "./get.ts";
 
 export function filenames(opts: Record<string, unknown>, command: string): string[] {
@@ -59,10 +59,9 @@ export async function runApply(_args: string[], opts: Record<string, unknown>): 
       const pods = (await api.pods()).filter((p) => names.has(`${p.owner.kind}/${p.owner.name}`));
       if (pods.length) ctx.out(`\n${printPods(pods, ctx.output === "wide")}`);
     }
-    if (outcome.result === "timeout") {
-      process.stderr.write(
-        `error: timed out after ${timeoutMs / 1000}s waiting for pods:\n  ${outcome.waiting.join("\n  ")}\n`,
-      );
+    const failure = waitFailure(outcome, timeoutMs, "pods");
+    if (failure) {
+      process.stderr.write(`error: ${failure}\n`);
       return 1;
     }
     if (outcome.reconciledHere) {

@@ -1,7 +1,9 @@
-// mk logs POD|pod/POD|deploy/NAME [CONTAINER] [-c CONTAINER] [-f] [--tail N] [-l SELECTOR] [--prefix]
+// mk logs POD|pod/POD|deploy/NAME [CONTAINER] [-c CONTAINER | --all-containers] [-p] [-f] [--tail N]
+//   [--since 5m|RFC3339] [--timestamps] [-l SELECTOR] [--prefix]
 import type { Readable } from "node:stream";
 import type { MkApi } from "../../api/types.ts";
 import { UsageError } from "../../lib/errors.ts";
+import { parseDurationMs } from "../../manifest/quantity.ts";
 import { createContext } from "../context.ts";
 import { globalOptions } from "../index.ts";
 import { filtersOf, listObjects } from "../listing.ts";
@@ -61,6 +63,43 @@ async function pipePrefixed(stream: Readable, prefix: string): Promise<void> {
   if (rest) process.stdout.write(`${prefix}${rest}\n`);
 }
 
+/**
+ * kubectl's default container: the pod's first, said on stderr when there are several
+ * (`Defaulted container "app" out of: app, sidecar`).
+ */
+export async function defaultContainer(api: MkApi, pod: string): Promise<string | undefined> {
+  const names = (await api.pod(pod)).containers.map((c) => c.name);
+  if (names.length > 1)
+    process.stderr.write(`Defaulted container "${names[0]}" out of: ${names.join(", ")}\n`);
+  return names[0];
+}
+
+/** `pod/x`, `po/x`, `pods/x` or a bare name: the pod (exec, port-forward). */
+export function podArg(arg: string | undefined, command: string): string {
+  if (!arg) throw new UsageError(`mk ${command} needs a pod name`);
+  const m = /^([^/]+)\/(.+)$/.exec(arg);
+  if (!m) return arg;
+  if (!["pod", "pods", "po"].includes((m[1] ?? "").toLowerCase()))
+    throw new UsageError(`mk ${command} works on pods, not ${m[1]}: expected pod/NAME or NAME`);
+  return m[2] ?? "";
+}
+
+/** --since 10s|5m|1h (relative) or an RFC 3339 time: the moment as ms since the epoch. */
+export function parseSince(v: unknown, now = Date.now()): number {
+  const s = String(v);
+  if (/^\d{4}-\d{2}-\d{2}T/.test(s)) {
+    const t = Date.parse(s);
+    if (!Number.isNaN(t)) return t;
+  } else {
+    try {
+      return now - parseDurationMs(s);
+    } catch {
+      // fall through to the usage error
+    }
+  }
+  throw new UsageError(`--since ${s}: expected a duration like 10s, 5m, 1h or an RFC 3339 time`);
+}
+
 export async function runLogs(args: string[], opts: Record<string, unknown>): Promise<number> {
   const ctx = createContext(globalOptions(opts));
   if (args.length === 0 && opts.selector === undefined)
@@ -70,22 +109,42 @@ export async function runLogs(args: string[], opts: Record<string, unknown>): Pr
   const tail = opts.tail === undefined ? tailDefault : Number(opts.tail);
   if (tail !== undefined && (!Number.isInteger(tail) || tail < -1))
     throw new UsageError(`--tail ${String(opts.tail)}: expected a whole number`);
+  const since = opts.since ?? opts.sinceTime;
+  const sinceMs = since !== undefined ? parseSince(since) : undefined;
+  const allContainers = opts.allContainers === true;
+  if (allContainers && typeof opts.container === "string")
+    throw new UsageError("--all-containers and -c name different containers: use one");
+  const previous = opts.previous === true;
+  if (previous && opts.follow === true)
+    throw new UsageError("-p and -f together: a previous run's logs do not grow");
   const api = await ctx.api();
   const abort = new AbortController();
   const onSig = () => abort.abort();
   process.once("SIGINT", onSig);
   try {
-    const targets = await targetsOf(api, args, opts);
+    let targets = await targetsOf(api, args, opts);
+    if (allContainers && (opts.prefix === true || opts.selector !== undefined)) {
+      const expanded: Target[] = [];
+      for (const t of targets)
+        for (const c of (await api.pod(t.pod)).containers) expanded.push({ pod: t.pod, container: c.name });
+      targets = expanded;
+    }
     if (targets.length === 0) {
       process.stderr.write("No resources found in default namespace.\n");
       return 0;
     }
     const prefixed = opts.prefix === true || opts.selector !== undefined;
     const one = async (t: Target) => {
+      if (!t.container && !allContainers) t.container = await defaultContainer(api, t.pod);
       const stream = await api.logs(t.pod, {
         ...(t.container ? { container: t.container } : {}),
+        // With a prefix, each container is its own target (below): its lines are named.
+        allContainers: allContainers && !t.container,
+        previous,
         follow: opts.follow === true,
+        timestamps: opts.timestamps === true,
         ...(tail !== undefined && tail >= 0 ? { tail } : {}),
+        ...(sinceMs !== undefined ? { sinceMs } : {}),
         signal: abort.signal,
       });
       if (!prefixed) {

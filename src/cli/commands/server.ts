@@ -9,6 +9,7 @@ import { UsageError } from "../../lib/errors.ts";
 import { MetricsHistory } from "../../metrics/history.ts";
 import { addDefaultSeries } from "../../metrics/history-series.ts";
 import { Metrics } from "../../metrics/registry.ts";
+import { openNodeFresh } from "../../ops/pod-target.ts";
 import { validateBackoff } from "../../reconcile/backoff.ts";
 import { Store } from "../../store/store.ts";
 import { statusPage } from "../../web/status-page.ts";
@@ -116,10 +117,17 @@ export async function runServer(_args: string[], opts: Record<string, unknown>):
   });
   // The status page's live charts: 1 s samples, the last 10 minutes.
   const history = addDefaultSeries(new MetricsHistory({ intervalMs: 1000, capacity: 600 }), store, metrics);
+  const fresh = openNodeFresh();
   const api = new LocalApi(store, {
     identity: engine.identity,
     isLeader: () => leader,
     sqlLimits: { timeoutMs: t.sqlTimeoutMs, maxRows: sqlMaxRows },
+    // exec, logs and port-forward ride the agents' connections (one SSH connection per node).
+    usage: () => engine.usageSamples(),
+    openNode: async (node) => {
+      const conn = engine.connection(node.name);
+      return conn ? { conn, release() {} } : fresh(node);
+    },
   });
   const http = createApiServer({
     api,

@@ -1,0 +1,88 @@
+// mk wait --for=condition=Ready|delete TYPE/NAME...|TYPE -l SEL [--timeout 30s]: kubectl's wait for pods and
+// podsets. Succeeds only when every pod is Running and Ready (or gone, for --for=delete); a pod
+// stuck in a crash loop, an image pull, a failed start or with no node to run on fails at once.
+import type { MkApi } from "../../api/types.ts";
+import { UsageError } from "../../lib/errors.ts";
+import { createContext } from "../context.ts";
+import { globalOptions } from "../index.ts";
+import { filtersOf, listObjects } from "../listing.ts";
+import { parseResourceArgs, RESOURCES } from "../resource-ref.ts";
+import { applyProgress, deleteProgress, type Target, waitFailure, waitFor } from "../wait.ts";
+import { durationOpt } from "./apply.ts";
+
+/**
+ * The objects to wait for: TYPE/NAME..., TYPE NAME..., or TYPE -l SELECTOR (every match, as
+ * kubectl); pods and podsets (deployment/NAME) only.
+ */
+export async function waitTargets(
+  api: MkApi,
+  args: readonly string[],
+  opts: Record<string, unknown>,
+): Promise<Target[]> {
+  if (args.length === 0)
+    throw new UsageError("mk wait needs an object, e.g. pod/web, deployment/web or pods -l app=web");
+  const groups = parseResourceArgs(args, "wait");
+  for (const g of groups) {
+    if (g.resource !== "pods" && g.resource !== "podsets")
+      throw new UsageError(`mk wait works on pods and podsets (deployments), not ${g.resource}`);
+  }
+  const selector = opts.selector !== undefined;
+  if (!selector && groups.some((g) => g.names.length === 0))
+    throw new UsageError("mk wait needs names (pod/web, pods a b) or -l SELECTOR");
+  if (selector && groups.some((g) => g.names.length > 0))
+    throw new UsageError("mk wait takes names or -l SELECTOR, not both");
+  if (!selector)
+    return groups.flatMap((g) => g.names.map((name) => ({ kind: RESOURCES[g.resource].kind, name })));
+  const listing = await listObjects(api, groups, filtersOf(opts, groups));
+  return listing.sections.flatMap((s) =>
+    s.objects.map((o) => ({ kind: RESOURCES[s.resource].kind, name: o.metadata.name })),
+  );
+}
+
+type Condition = "ready" | "delete";
+
+export function parseFor(v: unknown): Condition {
+  const s = typeof v === "string" ? v : "";
+  if (/^condition=(Ready|Available)(=true)?$/i.test(s)) return "ready";
+  if (s === "delete") return "delete";
+  throw new UsageError(
+    `--for ${s || "(missing)"}: expected --for=condition=Ready (pods), --for=condition=Available (podsets) or --for=delete`,
+  );
+}
+
+export async function runWait(args: string[], opts: Record<string, unknown>): Promise<number> {
+  const ctx = createContext(globalOptions(opts));
+  const condition = parseFor(opts.for);
+  const timeoutMs = durationOpt(opts.timeout ?? "30s", "--timeout");
+  const api = await ctx.api();
+  try {
+    const targets = await waitTargets(api, args, opts);
+    if (targets.length === 0) {
+      process.stderr.write("error: no matching resources found\n");
+      return 1;
+    }
+    if (condition === "ready") {
+      // kubectl fails at once for an object that does not exist.
+      for (const t of targets) await (t.kind === "Pod" ? api.pod(t.name) : api.podSet(t.name));
+    }
+    const outcome = await waitFor(
+      api,
+      (pods, sets) =>
+        condition === "delete"
+          ? deleteProgress(targets, pods)
+          : applyProgress(targets, pods, sets, { succeededOk: false }),
+      timeoutMs,
+      ctx.log,
+    );
+    const names = targets.map((t) => `${t.kind.toLowerCase()}/${t.name}`);
+    const failure = waitFailure(outcome, timeoutMs, names.join(", "));
+    if (failure) {
+      process.stderr.write(`error: ${failure}\n`);
+      return 1;
+    }
+    for (const n of names) ctx.out(condition === "delete" ? `${n} deleted` : `${n} condition met`);
+    return 0;
+  } finally {
+    api.close();
+  }
+}
