@@ -33,6 +33,7 @@ export class LocalApi implements MkApi {
       identity?: string;
       ssh?: SshConnector;
       isLeader?: () => boolean;
+      ha?: () => NonNullable<ServerStatus["ha"]>;
       openNode?: NodeOpener;
       usage?: () => PodUsage[];
       /** The server's SQL limits (--sql-timeout, --sql-max-rows): callers may only lower them. */
@@ -140,7 +141,8 @@ export class LocalApi implements MkApi {
   }
 
   async status(): Promise<ServerStatus> {
-    const lease = readLease(this.store, "controller");
+    const ha = this.opts.ha?.();
+    const lease = ha ? undefined : readLease(this.store, "controller");
     const now = this.store.clock.now();
     return {
       version: VERSION,
@@ -149,6 +151,7 @@ export class LocalApi implements MkApi {
       leader: this.opts.isLeader?.() ?? false,
       state: this.store.path,
       ...(lease && lease.expiresAt > now ? { leaseHolder: lease.holder } : {}),
+      ...(ha ? { ha, ...(ha.leader ? { leaseHolder: ha.leader } : {}) } : {}),
     };
   }
 

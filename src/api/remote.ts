@@ -1,4 +1,7 @@
-// MkApi over the HTTP API of a running `mk server` (--server URL / MK_SERVER).
+// MkApi over the HTTP API of a running `mk server` (--server URL / MK_SERVER). In HA mode the
+// value is a comma-separated list: a server that does not answer, or answers that it has no
+// leader (503 no_leader / log_unavailable, e.g. during a failover), is skipped for the next, and
+// the list is tried again until a deadline (server-failover.ts).
 import { readFileSync } from "node:fs";
 import { type Duplex, Readable } from "node:stream";
 import { MkError, RuntimeError, UsageError } from "../lib/errors.ts";
@@ -8,6 +11,7 @@ import type { TopReport } from "../ops/top.ts";
 import type { ExecSession } from "../runtime/runtime.ts";
 import { isLoopbackHost } from "./auth.ts";
 import { remoteDial, remoteExec, type UpgradeOptions } from "./remote-upgrade.ts";
+import { withFailover } from "./server-failover.ts";
 import { caFetcher, type Fetcher, globalFetcher } from "./transport.ts";
 import type { ManifestSource, MkApi, ServerStatus } from "./types.ts";
 
@@ -27,26 +31,36 @@ class RemoteError extends MkError {
 }
 
 export class RemoteApi implements MkApi {
-  private readonly base: string;
+  private base: string;
+  private readonly bases: string[];
   private readonly fetch: Fetcher;
   private readonly auth: Record<string, string>;
   /** The CA a self-signed server is trusted with (exec and port-forward open their own connections). */
   private readonly ca: Buffer | undefined;
 
   constructor(server: string, opts: RemoteOptions = {}) {
-    this.base = server.replace(/\/+$/, "");
-    let url: URL;
-    try {
-      url = new URL(this.base);
-    } catch {
+    // HA: a comma-separated list of the control plane's servers, each checked.
+    this.bases = server
+      .split(",")
+      .map((s) => s.trim().replace(/\/+$/, ""))
+      .filter(Boolean);
+    if (this.bases.length === 0)
       throw new UsageError(`--server ${server}: expected a URL such as http://127.0.0.1:7070`);
+    this.base = this.bases[0] ?? server;
+    for (const base of this.bases) {
+      let url: URL;
+      try {
+        url = new URL(base);
+      } catch {
+        throw new UsageError(`--server ${base}: expected a URL such as http://127.0.0.1:7070`);
+      }
+      if (url.protocol !== "http:" && url.protocol !== "https:")
+        throw new UsageError(`--server ${base}: expected an http:// or https:// URL`);
+      if (opts.token !== undefined && url.protocol === "http:" && !isLoopbackHost(url.hostname))
+        opts.warn?.(
+          `the API token travels unencrypted to ${url.host}; serve HTTPS (mk server --tls-cert/--tls-key) and use https://`,
+        );
     }
-    if (url.protocol !== "http:" && url.protocol !== "https:")
-      throw new UsageError(`--server ${server}: expected an http:// or https:// URL`);
-    if (opts.token !== undefined && url.protocol === "http:" && !isLoopbackHost(url.hostname))
-      opts.warn?.(
-        `the API token travels unencrypted to ${url.host}; serve HTTPS (mk server --tls-cert/--tls-key) and use https://`,
-      );
     let ca: Buffer | undefined;
     if (opts.caFile !== undefined) {
       try {
@@ -62,7 +76,15 @@ export class RemoteApi implements MkApi {
     this.auth = opts.token !== undefined ? { authorization: `Bearer ${opts.token}` } : {};
   }
 
-  private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  private call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    if (this.bases.length <= 1 && !process.env.MK_FAILOVER_MS) return this.callOne<T>(method, path, body);
+    return withFailover(this.bases, this.base, (base) => {
+      this.base = base;
+      return this.callOne<T>(method, path, body);
+    });
+  }
+
+  private async callOne<T>(method: string, path: string, body?: unknown): Promise<T> {
     let res: Response;
     try {
       // Anything but GET says application/json, even without a body: the server refuses other

@@ -51,6 +51,10 @@ export interface ServerDeps {
   ready: () => boolean;
   metrics?: () => Promise<{ contentType: string; body: string }>;
   page?: (path: string) => { contentType: string; body: string } | undefined;
+  /** /readyz as JSON with its status (HA mode: role, leader, term); default: ready() as text. */
+  readyz?: () => { status: number; body: unknown };
+  /** Runs before the routes (HA: forwards writes to the leader); true = it answered. */
+  intercept?: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
   /** GET /api/v1/history: the in-memory metrics history the status page charts. */
   history?: () => unknown;
   /** Default: loopback, no token, plain HTTP. */
@@ -282,8 +286,16 @@ function loginToken(search: string): string | undefined {
 }
 
 /** The health routes answer without the guard and the token: probes and load balancers call them. */
-function health(path: string, deps: ServerDeps): { status: number; text: string } | undefined {
+function health(
+  path: string,
+  deps: ServerDeps,
+): { status: number; text: string; json?: boolean } | undefined {
   if (path === "/healthz" || path === "/livez") return { status: 200, text: "ok\n" };
+  if (path === "/readyz" && deps.readyz) {
+    // HA mode: JSON with role, leader, term and why not ready.
+    const r = deps.readyz();
+    return { status: r.status, text: JSON.stringify(r.body), json: true };
+  }
   if (path === "/readyz") {
     const ok = deps.ready();
     return { status: ok ? 200 : 503, text: ok ? "ok\n" : "not leader yet\n" };
@@ -350,7 +362,9 @@ export function createApiServer(deps: ServerDeps): Server {
       }
       const h = health(url.pathname, deps);
       if (h) {
-        res.writeHead(h.status, { "content-type": "text/plain" }).end(h.text);
+        res
+          .writeHead(h.status, { "content-type": h.json ? "application/json; charset=utf-8" : "text/plain" })
+          .end(h.text);
         return;
       }
       const refused = refusalError(req, url.pathname, security);
@@ -403,6 +417,7 @@ export function createApiServer(deps: ServerDeps): Server {
         res.writeHead(200, { "content-type": m.contentType }).end(m.body);
         return;
       }
+      if (deps.intercept && (await deps.intercept(req, res, url))) return;
       if (url.pathname === "/api/v1/history" && deps.history) {
         if (method !== "GET") throw methodNotAllowed(method, url.pathname, ["GET"]);
         send(res, 200, deps.history());

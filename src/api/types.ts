@@ -24,6 +24,16 @@ export interface ServerStatus {
   identity: string;
   leader: boolean;
   state: string;
+  /** Who holds the controller lease (or leads the HA control plane). */
+  leaseHolder?: string;
+  /** HA mode: this replica's role and the control plane's members. */
+  ha?: {
+    role: string;
+    leader: string | null;
+    term: number;
+    appliedRevision: number;
+    members: { id: string; url: string; role: string; appliedRevision: number }[];
+  };
 }
 
 export interface MkApi {

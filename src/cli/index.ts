@@ -245,6 +245,10 @@ export const COMMANDS: {
       ["--eviction-delay <duration>", "Pods of an Unknown node move after this long", "2s"],
       ["--settle <duration>", "A returning node gets new pods after being Ready this long", "3s"],
       ["--lease <duration>", "Controller lease duration", "15s"],
+      [
+        "--renew-deadline <duration>",
+        "A leader that cannot renew for this long stops (default 2/3 of the lease)",
+      ],
       ["--tls-cert <file>", "Serve HTTPS with this PEM certificate (with --tls-key)"],
       ["--tls-key <file>", "PEM private key of --tls-cert"],
       [
@@ -254,6 +258,11 @@ export const COMMANDS: {
       ["--sql-timeout <duration>", "Longest mk sql query; it is stopped after this", "5s"],
       ["--sql-max-rows <n>", "Most rows an mk sql query may return", 10000],
       ["--no-local-node", "Do not register the local Docker engine as node local"],
+      ["--etcd <urls>", "HA: join a control plane on etcd (comma-separated client URLs)"],
+      ["--id <name>", "HA: this controller's name (required with --etcd)"],
+      ["--etcd-prefix <prefix>", "HA: etcd key prefix of this cluster (default /mk/default)"],
+      ["--election-ttl <duration>", "HA: leader lease TTL in etcd (default 2s, etcd's minimum)"],
+      ["--advertise-url <url>", "HA: how the other controllers reach this one (default from --listen)"],
       ["--autoscaler-sync <duration>", "Autoscaler sync period (Kubernetes' HPA default)", "15s"],
       [
         "--autoscaler-window <duration>",

@@ -40,6 +40,11 @@ export const SERVER_TIMING_FLAGS = {
 
 export type ServerTimings = { -readonly [K in keyof typeof SERVER_TIMING_FLAGS]: number };
 
+/** HA mode (--etcd): the leader's lease in etcd (whole seconds; etcd raises less than 2 s to 2 s). */
+export const ELECTION_TTL_FLAG = d("--election-ttl", "2s", S, 10 * MIN);
+/** A leader that cannot renew for this long stops acting (default 2/3 of the lease). */
+export const RENEW_DEADLINE_FLAG = d("--renew-deadline", "10s", 100, 10 * MIN);
+
 /** Wait flags of the client commands (apply, delete, sql). */
 export const WAIT_FLAG = d("--timeout", "120s", 0, 24 * H);
 export const SQL_TIMEOUT_FLAG = d("--timeout", "5s", 100, 10 * MIN);
@@ -126,12 +131,15 @@ export function parseServerTimings(opts: Record<string, unknown>): ServerTimings
   );
   const renew = opts.renewDeadline;
   if (renew !== undefined) {
-    const renewMs = durationFlag(d("--renew-deadline", "10s", 100, 10 * MIN), renew);
+    const renewMs = durationFlag(RENEW_DEADLINE_FLAG, renew);
+    // In HA mode (--etcd) the leader's lease is --election-ttl.
+    const ha = opts.etcd !== undefined && opts.etcd !== false;
+    const leaseMs = ha ? durationFlag(ELECTION_TTL_FLAG, opts.electionTtl) : out.leaseMs;
     relation(
-      renewMs < out.leaseMs,
+      renewMs < leaseMs,
       "--renew-deadline",
       renewMs,
-      `expected shorter than --lease (${formatDuration(out.leaseMs)}): the leader must stop acting before its lease can expire`,
+      `expected shorter than ${ha ? "--election-ttl" : "--lease"} (${formatDuration(leaseMs)}): the leader must stop acting before its lease can expire`,
     );
   }
   return out;

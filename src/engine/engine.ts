@@ -1,6 +1,7 @@
 // The engine: one controller (pods from objects, scheduling, node lifecycle) and one agent per
-// node, wired to the store. `run` is the server's loop under the controller lease; `converge`
-// is what `mk apply` does when no server runs.
+// node, wired to the store. `run` leads through an Elector (ha/): the SQLite lease by default,
+// etcd in HA mode, and runs the leader-only loops registered in `leaderLoops`; `converge` is
+// what `mk apply` does when no server runs.
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { type AutoscalerSettings, runAutoscaler } from "../autoscaler/loop.ts";
@@ -15,6 +16,11 @@ import {
   plannableObjects,
 } from "../controller/row-check.ts";
 import { type SchedulerStrategy, schedulePending } from "../controller/scheduling.ts";
+import { type Elector, type LeaseTiming, leaseTiming } from "../ha/elector.ts";
+import { fenceRuntime } from "../ha/fence-runtime.ts";
+import { keepTerm } from "../ha/keep-term.ts";
+import { type LeaderLoop, LeaderLoops, runLeadership } from "../ha/leadership.ts";
+import { SqliteLeaseElector } from "../ha/sqlite-elector.ts";
 import type { Clock } from "../lib/clock.ts";
 import { sleep, systemClock } from "../lib/clock.ts";
 import { errorMessage, RuntimeError } from "../lib/errors.ts";
@@ -65,6 +71,14 @@ export interface EngineOptions {
   /** Periodic resync of every node (ms). */
   resyncMs?: number;
   leaseMs?: number;
+  /** A leader that cannot renew its lease for this long stops acting (default 2/3 of the lease). */
+  renewDeadlineMs?: number;
+  /** How often the lease is renewed or retried (default 2/15 of the lease). */
+  retryPeriodMs?: number;
+  /** Who decides leadership for `run` (default: the SQLite lease of this state file). */
+  elector?: Elector;
+  /** This controller's name (default host/pid/random). */
+  identity?: string;
   heartbeatMs?: number;
   /** Node Ready -> Unknown after this long without a heartbeat (ms). */
   nodeGraceMs?: number;
@@ -96,7 +110,10 @@ export class Engine {
   readonly store: Store;
   readonly log: Logger;
   readonly clock: Clock;
-  readonly identity = `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
+  readonly identity: string;
+  readonly timing: LeaseTiming;
+  /** Loops that run only while this process leads: register yours here (the autoscaler...). */
+  readonly leaderLoops = new LeaderLoops();
   readonly cluster: string;
   private readonly nodes = new Map<string, NodeHandle>();
   private readonly controllerTrigger = new Trigger();
@@ -123,6 +140,8 @@ export class Engine {
     this.store = options.store;
     this.log = options.log;
     this.clock = options.clock ?? systemClock;
+    this.identity = options.identity ?? `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
+    this.timing = leaseTiming(options.leaseMs ?? 15_000, options.renewDeadlineMs, options.retryPeriodMs);
     this.cluster = this.store.clusterId();
     this.journalSeq = this.store.journalSeq();
     this.ssh = options.ssh ?? sshConnector(defaultSshOptions(this.log.child("ssh")));
@@ -139,11 +158,17 @@ export class Engine {
       // on its own does not register the local engine behind the operator's back.
       localNode: options.localNode ?? this.store.getMeta("local_node") !== "false",
     };
+    this.leaderLoops.register("controller", (signal) => this.lead(signal));
     options.metrics?.setSshChannelSource(() =>
       [...this.nodes.values()].flatMap((h) =>
         h.conn.channelCount ? [{ node: h.row.name, channels: h.conn.channelCount() }] : [],
       ),
     );
+  }
+
+  /** Adds a loop that runs only while this process leads, stopped the moment leadership ends. */
+  registerLeaderLoop(name: string, loop: LeaderLoop): void {
+    this.leaderLoops.register(name, loop);
   }
 
   /** Registers node `local` (the local engine) if it is not there yet. */
@@ -291,7 +316,8 @@ export class Engine {
         });
         const agent = new NodeAgent({
           store: this.store,
-          runtime: conn.runtime,
+          // Nothing changes on a node once the term that planned it has ended.
+          runtime: fenceRuntime(conn.runtime, () => this.term),
           node: row.name,
           cluster: this.cluster,
           clock: this.clock,
@@ -320,6 +346,8 @@ export class Engine {
   }
 
   private local: NodeConnection | undefined;
+  /** The signal of the term (or converge) the agents act for. */
+  private term: AbortSignal | undefined;
 
   /** The controller's own engine: the source of images for nodes without a registry. */
   localRuntime(): NodeConnection["runtime"] {
@@ -392,11 +420,13 @@ export class Engine {
   }
 
   /** One full pass: controller, every node's agent, controller again. For apply and tests. */
-  async runOnce(): Promise<void> {
+  async runOnce(signal?: AbortSignal): Promise<void> {
     this.ensureLocalNode();
     this.syncNodes();
     await Promise.all([...this.nodes.values()].map((h) => this.heartbeat(h)));
+    if (signal?.aborted) return;
     this.controllerPass();
+    if (signal?.aborted) return;
     await Promise.all(
       [...this.nodes.values()].map(async (h) => {
         try {
@@ -411,7 +441,9 @@ export class Engine {
     );
     // No heartbeat loop runs beside this: beat again, or a long pass (50 creates) would look like
     // a silent node to the lifecycle check and its pods would be evicted.
+    if (signal?.aborted) return;
     await Promise.all([...this.nodes.values()].map((h) => this.heartbeat(h)));
+    if (signal?.aborted) return;
     this.controllerPass();
   }
 
@@ -420,15 +452,31 @@ export class Engine {
    * timeout passes, release the lease. Returns false when another controller holds the lease.
    */
   async converge(done: () => boolean, timeoutMs: number): Promise<"converged" | "timeout" | "lease-held"> {
-    // The lease is renewed every pass, so a CLI killed mid-apply blocks a server for one lease
-    // duration at most.
+    const since = this.clock.now();
     if (tryLease(this.store, CONTROLLER_LEASE, this.identity, this.opts.leaseMs).action === "wait")
       return "lease-held";
+    // The lease is renewed during passes too (a pass of 50 creates or an image copy outlasts a
+    // lease); a renewal that fails past the renew deadline stops the converge before the lease
+    // can expire, so a server waiting for it never reconciles beside us.
+    const term = new AbortController();
+    const keeper = keepTerm({
+      timing: this.timing,
+      term,
+      log: this.log.child("engine"),
+      clock: this.clock,
+      since,
+      renew: () =>
+        tryLease(this.store, CONTROLLER_LEASE, this.identity, this.opts.leaseMs).action === "wait"
+          ? "lost"
+          : "renewed",
+    });
     const deadline = this.clock.now() + timeoutMs;
+    this.term = term.signal;
     try {
       let first = true;
       for (;;) {
-        await this.runOnce();
+        await this.runOnce(term.signal);
+        if (term.signal.aborted) return "lease-held";
         if (done()) return "converged";
         if (first) {
           first = false;
@@ -441,44 +489,47 @@ export class Engine {
           }
         }
         if (this.clock.now() >= deadline) return "timeout";
-        await sleep(100);
-        if (tryLease(this.store, CONTROLLER_LEASE, this.identity, this.opts.leaseMs).action === "wait")
-          return "lease-held";
+        await sleep(100, term.signal);
+        if (term.signal.aborted) return "lease-held";
       }
     } finally {
+      term.abort(new Error("converge done"));
+      await keeper;
       this.close();
       releaseLease(this.store, CONTROLLER_LEASE, this.identity);
     }
   }
 
   /**
-   * The server's loop: waits for the lease, then runs controller and agents; a lost lease (another
-   * controller took over after a stall) sends it back to waiting. Returns when `signal` aborts.
+   * The server's loop: waits to lead (the elector), runs every leader-only loop for the term, and
+   * when the term ends (lease lost, renew deadline passed) stops them all and waits again.
+   * Returns when `signal` aborts.
    */
   async run(signal: AbortSignal, onLeader?: () => void, onFollower?: () => void): Promise<void> {
-    while (!signal.aborted) {
-      await this.lead(signal, onLeader);
-      onFollower?.();
-    }
+    const elector =
+      this.options.elector ??
+      new SqliteLeaseElector({
+        store: this.store,
+        name: CONTROLLER_LEASE,
+        identity: this.identity,
+        timing: this.timing,
+        log: this.log.child("engine"),
+        clock: this.clock,
+      });
+    await runLeadership(elector, this.leaderLoops, signal, this.log.child("engine"), {
+      ...(onLeader ? { onLeader: () => onLeader() } : {}),
+      ...(onFollower ? { onFollower } : {}),
+    });
   }
 
-  /** One term as leader: from taking the lease to losing it (or `signal`). */
-  private async lead(signal: AbortSignal, onLeader?: () => void): Promise<void> {
+  /** The controller's part of a term: controller loop and node loops, until `signal` aborts. */
+  private async lead(signal: AbortSignal): Promise<void> {
     const log = this.log.child("engine");
-    for (;;) {
-      if (signal.aborted) return;
-      const d = guarded(log, "lease", () =>
-        tryLease(this.store, CONTROLLER_LEASE, this.identity, this.opts.leaseMs),
-      );
-      if (d && d.action !== "wait") break;
-      if (d) log.info(`Waiting for the controller lease, held by ${d.holder}`, { event: "lease" });
-      await sleep(d ? Math.min(2000, Math.max(100, d.expiresAt - this.clock.now())) : 1000, signal);
-    }
-    log.info("Controller lease acquired; reconciling", { event: "lease" });
-    onLeader?.();
     const leader = new AbortController();
     const stopAll = () => leader.abort();
+    if (signal.aborted) return;
     signal.addEventListener("abort", stopAll, { once: true });
+    this.term = leader.signal;
 
     guarded(log, "controller", () => this.ensureLocalNode());
     const unsubscribe = this.store.onCommit((muts) => {
@@ -505,21 +556,15 @@ export class Engine {
       }
     };
 
-    // Lease renewal: losing the lease stops all leader work at once.
-    loops.push(
-      (async () => {
-        while (!leader.signal.aborted) {
-          await sleep(this.opts.leaseMs / 3, leader.signal);
-          if (leader.signal.aborted) break;
-          const r = guarded(log, "lease", () =>
-            tryLease(this.store, CONTROLLER_LEASE, this.identity, this.opts.leaseMs),
-          );
-          if (r?.action === "wait") {
-            log.error(`Lost the controller lease to ${r.holder}; back to waiting`, { event: "lease" });
-            leader.abort();
-          }
-        }
-      })(),
+    // A new leader's view of heartbeats is as old as the last leader's: beat every node once
+    // before the first lifecycle check, or a failover would declare healthy nodes Unknown.
+    guarded(log, "controller", () => this.syncNodes());
+    await Promise.all(
+      [...this.nodes.values()].map((h) =>
+        withTimeout(this.heartbeat(h), Math.max(2000, this.opts.heartbeatMs * 2), "first heartbeat").catch(
+          () => false,
+        ),
+      ),
     );
 
     // Another process's commit (an apply) shows as a new data_version: poll it cheaply.
@@ -586,7 +631,6 @@ export class Engine {
       signal.removeEventListener("abort", stopAll);
       await Promise.allSettled(loops);
       this.close();
-      guarded(log, "lease", () => releaseLease(this.store, CONTROLLER_LEASE, this.identity));
     }
   }
 

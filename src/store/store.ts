@@ -4,8 +4,10 @@ import { randomUUID } from "node:crypto";
 import { and, asc, desc, eq, gte, isNotNull, isNull, sql } from "drizzle-orm";
 import type { Clock } from "../lib/clock.ts";
 import { systemClock } from "../lib/clock.ts";
+import { StateError } from "../lib/errors.ts";
 import { type Db, type OpenOptions, openDb, type Sqlite } from "./db.ts";
 import { applyMutation, isJournaled, type Mutation } from "./mutations.ts";
+import { type LogPosition, type Replicator, readApplied, writeApplied } from "./replication.ts";
 import type {
   AutoscalerStatusRow,
   ContainerStatusRow,
@@ -36,6 +38,10 @@ export class Store {
   private readonly listeners = new Set<CommitListener>();
   /** When this process last pruned expired events (0: not yet, so its first event write does). */
   private eventsPrunedAt = 0;
+  /** HA mode: every transaction's mutations go to this log first (store/replication.ts). */
+  replicator: Replicator | undefined;
+  private depth = 0;
+  private pending: Mutation[] = [];
 
   constructor(
     readonly path: string,
@@ -66,26 +72,27 @@ export class Store {
   /** Applies a batch of mutations atomically. */
   commit(muts: readonly Mutation[]): void {
     if (muts.length === 0) return;
+    if (!this.replicator) this.refuseIfReplica();
     const at = this.clock.now();
     // Trimming happens on every write path (CLI without a server included), not in a server loop:
     // the journal keeps its last JOURNAL_KEEP entries, events live EVENT_TTL_MS after last seen.
     const pruneEvents =
       at - this.eventsPrunedAt >= EVENT_PRUNE_INTERVAL_MS && muts.some((m) => m.op === "recordEvent");
+    // The prune is part of the batch: in HA mode every replica prunes the same rows.
+    const batch: readonly Mutation[] = pruneEvents
+      ? [{ op: "pruneEvents", before: at - EVENT_TTL_MS }, ...muts]
+      : muts;
     const run = this.sqlite.transaction(() => {
-      let journaled = false;
-      if (pruneEvents) applyMutation(this.db, { op: "pruneEvents", before: at - EVENT_TTL_MS });
-      for (const m of muts) {
-        applyMutation(this.db, m);
-        if (isJournaled(m)) {
-          this.db
-            .insert(s.journal)
-            .values({ at, op: m.op, args: JSON.stringify(m) })
-            .run();
-          journaled = true;
+      this.depth++;
+      try {
+        this.applyAll(batch, at);
+        if (this.replicator) {
+          this.pending.push(...batch);
+          if (this.depth === 1) this.flushToLog();
         }
+      } finally {
+        if (--this.depth === 0) this.pending = [];
       }
-      // A rowid range: a cheap seek when there is nothing to trim.
-      if (journaled) this.trimJournal.run(this.journalKeep);
     });
     try {
       run.immediate();
@@ -93,13 +100,90 @@ export class Store {
       throw asStateError(err, this.path, "write");
     }
     if (pruneEvents) this.eventsPrunedAt = at;
+    this.afterCommit(muts);
+  }
+
+  private applyAll(muts: readonly Mutation[], at: number): void {
+    let journaled = false;
+    for (const m of muts) {
+      applyMutation(this.db, m);
+      if (isJournaled(m)) {
+        this.db
+          .insert(s.journal)
+          .values({ at, op: m.op, args: JSON.stringify(m) })
+          .run();
+        journaled = true;
+      }
+    }
+    // A rowid range: a cheap seek when there is nothing to trim.
+    if (journaled) this.trimJournal.run(this.journalKeep);
+  }
+
+  /** The transaction's mutations, as one log entry, before SQLite commits them. */
+  private flushToLog(): void {
+    if (!this.replicator || this.pending.length === 0) return;
+    const muts = this.pending;
+    this.pending = [];
+    writeApplied(this.sqlite, this.replicator.append(muts));
+  }
+
+  private replicaOf: string | null | undefined;
+
+  /** An HA replica's file is written only through its server's log: never behind its back. */
+  private refuseIfReplica(): void {
+    this.replicaOf ??= this.getMeta("ha_etcd_prefix") ?? null;
+    if (this.replicaOf) {
+      throw new StateError(
+        `State ${this.path} is a replica of the HA control plane at etcd prefix ${this.replicaOf}: write through its servers (--server / MK_SERVER), not the file`,
+        { path: this.path },
+      );
+    }
+  }
+
+  /** The log position this replica has applied (0 without HA). */
+  appliedPosition(): LogPosition {
+    return readApplied(this.sqlite);
+  }
+
+  /**
+   * Applies one log entry written by the leader (or by this process before a crash): in order,
+   * once. Returns false when it was applied already; throws on a gap (the caller re-syncs).
+   */
+  applyLogEntry(pos: LogPosition, muts: readonly Mutation[], at: number): boolean {
+    const applied = this.sqlite
+      .transaction(() => {
+        const cur = readApplied(this.sqlite);
+        if (pos.seq <= cur.seq) return false;
+        if (pos.seq !== cur.seq + 1)
+          throw new Error(`log entry ${pos.seq} does not follow the applied entry ${cur.seq}`);
+        this.applyAll(muts, at);
+        writeApplied(this.sqlite, pos);
+        return true;
+      })
+      .immediate();
+    if (applied) this.afterCommit(muts);
+    return applied;
+  }
+
+  private afterCommit(muts: readonly Mutation[]): void {
     for (const l of this.listeners) l(muts);
   }
 
   /** Runs `fn` (reads and commits) in one IMMEDIATE transaction: a read-modify-write. */
   transaction<T>(fn: () => T): T {
     try {
-      return this.sqlite.transaction(fn).immediate();
+      return this.sqlite
+        .transaction(() => {
+          this.depth++;
+          try {
+            const r = fn();
+            if (this.depth === 1) this.flushToLog();
+            return r;
+          } finally {
+            if (--this.depth === 0) this.pending = [];
+          }
+        })
+        .immediate();
     } catch (err) {
       throw asStateError(err, this.path, "write");
     }

@@ -51,6 +51,7 @@ const HTML = `<!doctype html>
     <div><dt>Cluster</dt><dd id="cluster">-</dd></div>
     <div><dt>Version</dt><dd id="version">-</dd></div>
     <div><dt>Leader</dt><dd id="leader">-</dd></div>
+    <div id="members-box" hidden><dt>Control plane</dt><dd id="members">-</dd></div>
   </dl>
   <div class="conn" id="conn" data-state="connecting" role="status"><span class="dot"></span><span id="conn-text">Connecting</span></div>
 </header>

@@ -204,6 +204,15 @@ export const STATUS_SCRIPT = String.raw`
     byId("version").textContent = st.version;
     byId("leader").textContent = leader;
     byId("leader").title = "served by " + st.identity;
+    if (st.ha) {
+      // HA mode: every controller, its role and applied log revision; the leader first.
+      byId("members-box").hidden = false;
+      byId("members").textContent = st.ha.members
+        .slice()
+        .sort(function (a, b) { return (b.role === "leader") - (a.role === "leader") || (a.id < b.id ? -1 : 1); })
+        .map(function (m) { return m.id + " (" + m.role + ", rev " + m.appliedRevision + ")"; })
+        .join(", ") || "-";
+    }
     document.title = "mk \u00b7 " + st.cluster.slice(0, 8);
   }
 

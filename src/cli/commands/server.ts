@@ -3,8 +3,13 @@ import { once } from "node:events";
 import { readFileSync, statSync } from "node:fs";
 import { HOW_TO_MAKE_A_TOKEN, isLoopbackHost, readToken } from "../../api/auth.ts";
 import { LocalApi } from "../../api/local.ts";
+import { haIntercept, haReadyz } from "../../api/routes/ha.ts";
 import { createApiServer } from "../../api/server.ts";
 import { Engine } from "../../engine/engine.ts";
+import { leaseTiming } from "../../ha/elector.ts";
+import { parseHaFlags } from "../../ha/etcd/options.ts";
+import { Replica } from "../../ha/etcd/replica.ts";
+import { HaMetrics } from "../../ha/metrics.ts";
 import { UsageError } from "../../lib/errors.ts";
 import { MetricsHistory } from "../../metrics/history.ts";
 import { addDefaultSeries } from "../../metrics/history-series.ts";
@@ -15,7 +20,14 @@ import { Store } from "../../store/store.ts";
 import { statusPage } from "../../web/status-page.ts";
 import { createContext } from "../context.ts";
 import { globalOptions } from "../index.ts";
-import { integerFlag, parseServerTimings, SQL_MAX_ROWS } from "../timing-flags.ts";
+import {
+  durationFlag,
+  ELECTION_TTL_FLAG,
+  integerFlag,
+  parseServerTimings,
+  RENEW_DEADLINE_FLAG,
+  SQL_MAX_ROWS,
+} from "../timing-flags.ts";
 import { autoscalerSettings, statsInterval } from "./server-autoscaler.ts";
 
 export function parseListen(v: string): { host: string; port: number } {
@@ -95,16 +107,41 @@ export async function runServer(_args: string[], opts: Record<string, unknown>):
           .map((h) => h.trim())
           .filter(Boolean)
       : [];
+  const haFlags = parseHaFlags(opts, listen);
+  // HA: the leader's lease is --election-ttl in etcd; single-node: --lease in SQLite.
+  const leaseMs = haFlags ? durationFlag(ELECTION_TTL_FLAG, opts.electionTtl) : t.leaseMs;
+  const timing = leaseTiming(
+    leaseMs,
+    opts.renewDeadline === undefined ? undefined : durationFlag(RENEW_DEADLINE_FLAG, opts.renewDeadline),
+  );
   const log = ctx.log;
   const store = Store.open(ctx.statePath);
   const metrics = new Metrics(store);
   let leader = false;
+  // HA mode: every commit goes through the etcd log; the election decides who runs the engine.
+  const replica = haFlags
+    ? new Replica({
+        endpoints: haFlags.endpoints,
+        prefix: haFlags.prefix,
+        id: haFlags.id,
+        url: haFlags.advertiseUrl,
+        timing,
+        store,
+        log,
+        metrics: new HaMetrics(metrics.registry),
+        ...(token !== undefined ? { leaderHeaders: { authorization: `Bearer ${token}` } } : {}),
+      })
+    : undefined;
+  await replica?.init();
   const engine = new Engine({
     store,
     log,
     backoff,
     resyncMs: t.resyncMs,
-    leaseMs: t.leaseMs,
+    leaseMs: timing.leaseMs,
+    renewDeadlineMs: timing.renewDeadlineMs,
+    retryPeriodMs: timing.retryPeriodMs,
+    ...(replica ? { elector: replica.elector, identity: haFlags?.id } : {}),
     heartbeatMs: t.heartbeatMs,
     nodeGraceMs: t.nodeGraceMs,
     evictionDelayMs: t.evictionDelayMs,
@@ -115,6 +152,7 @@ export async function runServer(_args: string[], opts: Record<string, unknown>):
     autoscaler: autoscalerSettings(opts),
     statsIntervalMs: statsInterval(opts),
   });
+  if (replica) engine.registerLeaderLoop("ha-log-compaction", (signal) => replica.compactionLoop(signal));
   // The status page's live charts: 1 s samples, the last 10 minutes.
   const history = addDefaultSeries(new MetricsHistory({ intervalMs: 1000, capacity: 600 }), store, metrics);
   const fresh = openNodeFresh();
@@ -122,6 +160,20 @@ export async function runServer(_args: string[], opts: Record<string, unknown>):
     identity: engine.identity,
     isLeader: () => leader,
     sqlLimits: { timeoutMs: t.sqlTimeoutMs, maxRows: sqlMaxRows },
+    ...(replica
+      ? {
+          ha: () => {
+            const r = replica.readiness();
+            return {
+              role: r.role,
+              leader: r.leader,
+              term: r.term,
+              appliedRevision: r.appliedRevision,
+              members: replica.members,
+            };
+          },
+        }
+      : {}),
     // exec, logs and port-forward ride the agents' connections (one SSH connection per node).
     usage: () => engine.usageSamples(),
     openNode: async (node) => {
@@ -138,6 +190,7 @@ export async function runServer(_args: string[], opts: Record<string, unknown>):
       body: await metrics.registry.metrics(),
     }),
     page: statusPage,
+    ...(replica ? { readyz: haReadyz(replica), intercept: haIntercept(replica, log) } : {}),
     history: () => history.snapshot(),
     security: {
       ...(token !== undefined ? { token } : {}),
@@ -171,6 +224,7 @@ export async function runServer(_args: string[], opts: Record<string, unknown>):
   };
   process.once("SIGTERM", () => stop("SIGTERM"));
   process.once("SIGINT", () => stop("SIGINT"));
+  const background = replica?.run(abort.signal);
   const sampling = history.run(abort.signal);
   try {
     await engine.run(
@@ -186,6 +240,8 @@ export async function runServer(_args: string[], opts: Record<string, unknown>):
     leader = false;
     abort.abort();
     await sampling;
+    await background;
+    replica?.close();
     http.close();
     http.closeAllConnections();
     store.close();

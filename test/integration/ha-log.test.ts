@@ -1,0 +1,146 @@
+// The etcd log's guarantees against a real 3-member etcd (no Docker): a writer whose term is over
+// is refused by etcd itself (the create-revision compare), nothing reaches its SQLite; a writer
+// behind the head is refused; appliers reach the same state in order, once; a replica behind the
+// log's compaction asks for a snapshot.
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import { LogApplier } from "../../src/ha/etcd/applier.ts";
+import { b64, Gateway, prefixEnd } from "../../src/ha/etcd/gateway.ts";
+import { Keys } from "../../src/ha/etcd/keys.ts";
+import { LogUnavailableError, LogWriter, NotLeaderError } from "../../src/ha/etcd/log.ts";
+import { SyncCaller } from "../../src/ha/etcd/sync-call.ts";
+import { silentLogger } from "../../src/lib/log.ts";
+import type { Mutation } from "../../src/store/mutations.ts";
+import { Store } from "../../src/store/store.ts";
+import { EtcdCluster } from "./ha-cluster.ts";
+
+const etcd = new EtcdCluster();
+const dir = mkdtempSync(join(tmpdir(), "mk-ha-log-"));
+let gw: Gateway;
+let sync: SyncCaller;
+const keys = new Keys(`/mk/log-test-${process.pid}`);
+let n = 0;
+const store = () => Store.open(join(dir, `s${++n}.db`));
+const meta = (key: string, value: string): Mutation => ({ op: "setMeta", key, value });
+
+before(async () => {
+  await etcd.up();
+  gw = new Gateway({ endpoints: etcd.endpoints });
+  sync = new SyncCaller(etcd.endpoints, 2000);
+});
+after(async () => {
+  sync.close();
+  await etcd.down();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Takes the campaign key for `id` (deleting whoever had it): returns the new term. */
+async function campaign(id: string): Promise<number> {
+  await gw.call("/v3/kv/deleterange", { key: b64(keys.election) });
+  const r = await gw.call<{ header: { revision: string } }>("/v3/kv/put", {
+    key: b64(keys.election),
+    value: b64(id),
+  });
+  return Number(r.header.revision);
+}
+
+function writer(s: Store, id: string, term: () => number | undefined, fenced: string[] = []) {
+  return new LogWriter({
+    store: s,
+    sync,
+    keys,
+    id,
+    term,
+    onFenced: (why) => fenced.push(why),
+    onBehind: () => undefined,
+  });
+}
+
+const applier = (s: Store, snapshots: string[] = []) =>
+  new LogApplier({
+    gateway: gw,
+    keys,
+    store: s,
+    log: silentLogger,
+    snapshot: async (why) => {
+      snapshots.push(why);
+      throw new Error("no snapshot in this test");
+    },
+  });
+
+test("LogWriter: a deposed leader's write is refused by etcd and never reaches its SQLite", async () => {
+  const a = store();
+  const termA = await campaign("a");
+  a.replicator = writer(a, "a", () => termA);
+  a.commit([meta("x", "1")]);
+  a.commit([meta("x", "2")]);
+  assert.equal(a.appliedPosition().seq, 2);
+
+  // a's lease expired and b was elected; a (paused) still believes it leads in termA.
+  const termB = await campaign("b");
+  assert.ok(termB > termA);
+  const fenced: string[] = [];
+  a.replicator = writer(a, "a", () => termA, fenced);
+  assert.throws(() => a.commit([meta("x", "stale")]), NotLeaderError);
+  assert.equal(a.getMeta("x"), "2", "rolled back");
+  assert.equal(a.appliedPosition().seq, 2);
+  assert.equal(fenced.length, 1, "the elector is told to step down");
+
+  // b catches up from the log, then writes entry 3.
+  const b = store();
+  await applier(b).catchUp();
+  assert.equal(b.getMeta("x"), "2");
+  b.replicator = writer(b, "b", () => termB);
+  b.commit([meta("x", "3")]);
+  assert.deepEqual({ seq: b.appliedPosition().seq, x: b.getMeta("x") }, { seq: 3, x: "3" });
+
+  // a, as a follower now, applies b's entry and only that.
+  await applier(a).catchUp();
+  assert.equal(a.getMeta("x"), "3");
+  assert.equal(a.appliedPosition().seq, 3);
+  a.close();
+  b.close();
+});
+
+test("LogWriter: a writer behind the head is refused (no entry skipped or written twice)", async () => {
+  const term = await campaign("c");
+  const behind = store(); // has applied nothing: the head is at 3
+  behind.replicator = writer(behind, "c", () => term);
+  assert.throws(() => behind.commit([meta("y", "1")]), LogUnavailableError);
+  assert.equal(behind.getMeta("y"), undefined);
+  await applier(behind).catchUp();
+  behind.commit([meta("y", "1")]);
+  assert.equal(behind.appliedPosition().seq, 4);
+  behind.close();
+});
+
+test("LogWriter: without a term nothing is written at all", () => {
+  const s = store();
+  s.replicator = writer(s, "d", () => undefined);
+  assert.throws(() => s.commit([meta("z", "1")]), NotLeaderError);
+  s.close();
+});
+
+test("LogApplier: replicas reach the same rows in log order; one behind the compacted log asks for a snapshot", async () => {
+  const fresh = store();
+  await applier(fresh).catchUp();
+  assert.equal(fresh.appliedPosition().seq, 4);
+  assert.deepEqual([fresh.getMeta("x"), fresh.getMeta("y")], ["3", "1"]);
+  // Compact entries 1-2 away: a new replica cannot start from entry 1 any more.
+  await gw.call("/v3/kv/deleterange", { key: b64(keys.logPrefix), range_end: b64(keys.log(3)) });
+  const late = store();
+  const snapshots: string[] = [];
+  await assert.rejects(applier(late, snapshots).catchUp(), /no snapshot in this test/);
+  assert.match(snapshots[0] ?? "", /entry 1 is no longer in the log \(it starts at 3; head 4\)/);
+  // The log's own keys are ordered: a range from entry 3 reads 3, 4.
+  const r = await gw.call<{ kvs?: unknown[] }>("/v3/kv/range", {
+    key: b64(keys.log(3)),
+    range_end: prefixEnd(keys.logPrefix),
+  });
+  assert.equal(r.kvs?.length, 2);
+  fresh.close();
+  late.close();
+});
