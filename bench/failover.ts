@@ -32,6 +32,9 @@ const podSet: MkObject = {
     },
     strategy: { type: "Recreate" },
     minReadySeconds: 0,
+    progressDeadlineSeconds: 600,
+    revisionHistoryLimit: 10,
+    rollbackOnFailure: false,
   },
   source: { file: "bench", line: 1, doc: 0, apiVersion: "mk/v1" },
 };

@@ -173,6 +173,9 @@ function podSet(replicas: number): MkObject {
       template: { metadata: { labels: { app: "race" }, annotations: {} }, spec: sleeperSpec() },
       strategy: { type: "Recreate" },
       minReadySeconds: 0,
+      progressDeadlineSeconds: 600,
+      revisionHistoryLimit: 10,
+      rollbackOnFailure: false,
     },
     source: { file: "bench", line: 1, doc: 0, apiVersion: "mk/v1" },
   };

@@ -18,6 +18,7 @@ import { type ExecRequest, podDial, podExec } from "../ops/pod-exec.ts";
 import { type LogRequest, podLogs } from "../ops/pod-logs.ts";
 import { type NodeLease, type NodeOpener, openNodeFresh } from "../ops/pod-target.ts";
 import * as q from "../ops/queries.ts";
+import * as rollout from "../ops/rollout.ts";
 import { sampleUsage, type TopReport, topReport } from "../ops/top.ts";
 import type { ExecSession } from "../runtime/runtime.ts";
 import { readLease } from "../store/lease.ts";
@@ -94,6 +95,24 @@ export class LocalApi implements MkApi {
     const pick = (k: keyof SqlLimits) =>
       cap ? Math.min(cap[k], limits[k] ?? cap[k]) : (limits[k] ?? DEFAULT_SQL_LIMITS[k]);
     return runSqlIsolated(this.store.path, query, { timeoutMs: pick("timeoutMs"), maxRows: pick("maxRows") });
+  }
+  async rolloutStatus(name: string) {
+    return rollout.rolloutStatus(this.store, name);
+  }
+  async rolloutHistory(name: string, revision?: number) {
+    return rollout.rolloutHistory(this.store, name, revision);
+  }
+  async rolloutUndo(name: string, toRevision?: number) {
+    return rollout.rolloutUndo(this.store, name, toRevision);
+  }
+  async rolloutPause(name: string, paused: boolean) {
+    return rollout.rolloutPause(this.store, name, paused);
+  }
+  async rolloutRestart(name: string) {
+    return rollout.rolloutRestart(this.store, name);
+  }
+  async setImage(name: string, images: Record<string, string>) {
+    return rollout.setImage(this.store, name, images);
   }
   async nodeAdd(opts: Parameters<MkApi["nodeAdd"]>[0]) {
     return addNode(this.store, opts);

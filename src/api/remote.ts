@@ -205,6 +205,45 @@ export class RemoteApi implements MkApi {
   sql(query: string, limits: { timeoutMs?: number; maxRows?: number } = {}) {
     return this.call<Awaited<ReturnType<MkApi["sql"]>>>("POST", "/api/v1/sql", { query, ...limits });
   }
+  private podSetPath(name: string, rest: string): string {
+    return `/api/v1/podsets/${encodeURIComponent(name)}/${rest}`;
+  }
+  rolloutStatus(name: string) {
+    return this.call<Awaited<ReturnType<MkApi["rolloutStatus"]>>>("GET", this.podSetPath(name, "rollout"));
+  }
+  rolloutHistory(name: string, revision?: number) {
+    const qs = revision === undefined ? "" : `?revision=${revision}`;
+    return this.call<Awaited<ReturnType<MkApi["rolloutHistory"]>>>(
+      "GET",
+      this.podSetPath(name, `revisions${qs}`),
+    );
+  }
+  rolloutUndo(name: string, toRevision?: number) {
+    return this.call<Awaited<ReturnType<MkApi["rolloutUndo"]>>>(
+      "POST",
+      this.podSetPath(name, "rollout/undo"),
+      toRevision === undefined ? {} : { toRevision },
+    );
+  }
+  rolloutPause(name: string, paused: boolean) {
+    return this.call<Awaited<ReturnType<MkApi["rolloutPause"]>>>(
+      "POST",
+      this.podSetPath(name, `rollout/${paused ? "pause" : "resume"}`),
+      {},
+    );
+  }
+  rolloutRestart(name: string) {
+    return this.call<Awaited<ReturnType<MkApi["rolloutRestart"]>>>(
+      "POST",
+      this.podSetPath(name, "rollout/restart"),
+      {},
+    );
+  }
+  setImage(name: string, images: Record<string, string>) {
+    return this.call<Awaited<ReturnType<MkApi["setImage"]>>>("POST", this.podSetPath(name, "image"), {
+      images,
+    });
+  }
   nodeAdd(opts: Parameters<MkApi["nodeAdd"]>[0]) {
     return this.call<Awaited<ReturnType<MkApi["nodeAdd"]>>>("POST", "/api/v1/nodes", opts);
   }

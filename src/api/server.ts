@@ -14,6 +14,7 @@ import { OBJECT_KINDS } from "../ops/kube-objects.ts";
 import { asStateError } from "../store/state-errors.ts";
 import { authenticate, authMessage, sessionCookie, tokensEqual } from "./auth.ts";
 import { checkContentType, checkRequest } from "./guard.ts";
+import { rolloutRoutes } from "./rollout-routes.ts";
 import type { ManifestSource, MkApi } from "./types.ts";
 import { handleUpgrade, refuseUpgrade } from "./upgrade-routes.ts";
 import {
@@ -61,9 +62,9 @@ export interface ServerDeps {
   security?: SecurityOptions;
 }
 
-type Handler = (req: IncomingMessage, url: URL, params: string[], body: unknown) => Promise<unknown>;
+export type Handler = (req: IncomingMessage, url: URL, params: string[], body: unknown) => Promise<unknown>;
 
-interface Route {
+export interface Route {
   method: string;
   pattern: RegExp;
   /** The names of the path's parameters, in order (":name" -> "name"). */
@@ -151,6 +152,7 @@ export function routes(api: MkApi): Route[] {
     ),
     r("GET", "/api/v1/autoscalers", () => api.autoscalers()),
     r("GET", "/api/v1/autoscalers/:name", (_q, _u, [n]) => api.autoscaler(n ?? "")),
+    ...rolloutRoutes(api, r),
     r("GET", "/api/v1/nodes", () => api.nodes()),
     r("GET", "/api/v1/top", () => api.top()),
     r("POST", "/api/v1/nodes", (_q, _u, _p, b) => {

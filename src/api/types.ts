@@ -8,6 +8,7 @@ import type { KubeObject } from "../ops/kube-objects.ts";
 import type { ExecRequest } from "../ops/pod-exec.ts";
 import type { LogRequest } from "../ops/pod-logs.ts";
 import type { Described, SqlResult } from "../ops/queries.ts";
+import type { RevisionView, RolloutActionResult, RolloutStatusView } from "../ops/rollout.ts";
 import type { TopReport } from "../ops/top.ts";
 import type { EventView, NodeView, PodSetView, PodView } from "../ops/views.ts";
 import type { ExecSession } from "../runtime/runtime.ts";
@@ -60,6 +61,12 @@ export interface MkApi {
   ): Promise<{ kind: string; name: string; replicas: number; previous: number }>;
   /** One read-only query; `limits` may lower the server's time limit and row cap, never raise them. */
   sql(query: string, limits?: { timeoutMs?: number; maxRows?: number }): Promise<SqlResult>;
+  rolloutStatus(name: string): Promise<RolloutStatusView>;
+  rolloutHistory(name: string, revision?: number): Promise<RevisionView[]>;
+  rolloutUndo(name: string, toRevision?: number): Promise<RolloutActionResult>;
+  rolloutPause(name: string, paused: boolean): Promise<RolloutActionResult>;
+  rolloutRestart(name: string): Promise<RolloutActionResult>;
+  setImage(name: string, images: Record<string, string>): Promise<RolloutActionResult>;
   nodeAdd(opts: NodeAddOptions): Promise<{ name: string; action: string }>;
   nodeRemove(name: string): Promise<{ name: string }>;
   cordon(name: string, unschedulable: boolean): Promise<{ name: string; unschedulable: boolean }>;

@@ -327,14 +327,32 @@ export const COMMANDS: {
   },
   {
     name: "rollout",
-    usage: "rollout <action> <object>",
-    description: "Watch, pause or undo rolling updates of a podset",
+    usage: "rollout <action> [...object]",
+    description: "Rolling updates of a podset: status, history, undo, pause, resume, restart",
+    options: [
+      [
+        "-w, --watch",
+        "status: keep watching until the rollout ends (default; --no-watch for one look)",
+        true,
+      ],
+      ["--timeout <duration>", "status: give up after this long (exit 1); default: no limit"],
+      ["--revision <n>", "history: show one revision's pod template"],
+      ["--to-revision <n>", "undo: the revision to go back to (default: the previous one)"],
+    ],
+    examples: [
+      "mk rollout status deploy/web",
+      "mk rollout undo deploy/web",
+      "mk rollout history podset/web --revision 2",
+    ],
+    load: async () => (await import("./commands/rollout.ts")).runRollout,
+  },
+  {
+    name: "set",
+    usage: "set <what> [...args]",
+    description: "Change a podset's template: mk set image podset/web app=nginx:1.27 (a new revision)",
     options: [],
-    examples: ["mk rollout status deploy/web", "mk rollout undo deploy/web"],
-    load: async () => async () => {
-      const { NotAvailableError } = await import("../lib/errors.ts");
-      throw new NotAvailableError("mk rollout");
-    },
+    examples: ["mk set image deploy/web web=nginx:1.27", "mk set image podset/web *=mk.local/busybox:1"],
+    load: async () => (await import("./commands/rollout.ts")).runSet,
   },
   {
     name: "scale",

@@ -1,15 +1,24 @@
-// planPods(): the pods that Pod and PodSet objects call for. Pure: it sees the desired objects and
-// the pod rows and returns mutations (create, update, request deletion). A PodSet's pods are
-// named <podset>-<template hash>-<5 random chars>; a template change replaces them all
-// (Recreate: the old ones are gone before the new ones start).
-import type { MkObjectBody, PodObject, PodSetObject, PodSpec } from "../manifest/types.ts";
-import { hashOf } from "../reconcile/spec-hash.ts";
+// planPods(): the pods that Pod and PodSet objects call for. Pure: it sees the desired objects, the
+// pod rows, the PodSets' revisions and status, and returns mutations (create, update, request
+// deletion, revisions, status, events). A PodSet's pods are named <podset>-<template hash>-<5
+// random chars>; a template change rolls out as the strategy says (rollout.ts), with revisions
+// (revisions.ts) and conditions (podset-status.ts).
+import type { MkObjectBody, PodObject, PodSetObject, PodSetSpec, PodSpec } from "../manifest/types.ts";
+import { hashOf, objectHash } from "../reconcile/spec-hash.ts";
 import type { Mutation } from "../store/mutations.ts";
-import type { PodRow } from "../store/rows.ts";
+import type { PodRow, PodSetStatusRow, RevisionRow } from "../store/rows.ts";
+import { planPodSetStatus, progressDeadlineAt } from "./podset-status.ts";
+import { planRevisions, undoTarget, withTemplate } from "./revisions.ts";
+import { planRollout } from "./rollout.ts";
 
 export interface PodsInput {
   objects: readonly MkObjectBody[];
   pods: readonly PodRow[];
+  /** Revisions of every PodSet (absent: none recorded yet). */
+  revisions?: readonly RevisionRow[];
+  podSetStatus?: readonly PodSetStatusRow[];
+  /** Per PodSet: what a rollback's putObject needs, and the generation for observedGeneration. */
+  podSetMeta?: ReadonlyMap<string, { apiVersion: string; sourceFile: string | null; generation: number }>;
   now: number;
   /** Source of names and uids: random in production, seeded in tests. */
   random: () => number;
@@ -65,6 +74,7 @@ function newPodRow(
     createdAt: now,
     scheduledAt: null,
     startedAt: null,
+    readySince: null,
     deletionAt: null,
     deletionReason: null,
     deletionGraceSeconds: null,
@@ -72,6 +82,15 @@ function newPodRow(
 }
 
 export function planPods(input: PodsInput): Mutation[] {
+  return planPodsDetailed(input).mutations;
+}
+
+/** planPods, and when the controller should look again (minReadySeconds, progress deadlines). */
+export function planPodsDetailed(input: PodsInput): { mutations: Mutation[]; nextWakeAt: number | null } {
+  let nextWakeAt: number | null = null;
+  const wake = (at: number | null) => {
+    if (at !== null && (nextWakeAt === null || at < nextWakeAt)) nextWakeAt = at;
+  };
   const muts: Mutation[] = [];
   const podsByName = new Map(input.pods.map((p) => [p.name, p]));
   const standalone = new Map<string, PodObject>();
@@ -154,83 +173,185 @@ export function planPods(input: PodsInput): Mutation[] {
   }
 
   for (const ps of podsets.values()) {
-    muts.push(...planPodSet(ps, owned.get(ps.metadata.name) ?? [], input));
+    muts.push(...planPodSet(ps, owned.get(ps.metadata.name) ?? [], input, wake));
   }
-  return muts;
+  return { mutations: muts, nextWakeAt };
 }
 
-function planPodSet(ps: PodSetObject, pods: readonly PodRow[], input: PodsInput): Mutation[] {
+const FINISHED = new Set(["Succeeded", "Failed"]);
+
+/** Fields added after a state was written: stored objects may lack them. */
+function withRolloutDefaults(spec: PodSetSpec): PodSetSpec {
+  return {
+    ...spec,
+    progressDeadlineSeconds: spec.progressDeadlineSeconds ?? 600,
+    revisionHistoryLimit: spec.revisionHistoryLimit ?? 10,
+    rollbackOnFailure: spec.rollbackOnFailure ?? false,
+  };
+}
+
+function podSetEvent(
+  name: string,
+  type: "Normal" | "Warning",
+  reason: string,
+  message: string,
+  at: number,
+): Mutation {
+  return { op: "recordEvent", type, reason, objectKind: "PodSet", objectName: name, node: null, message, at };
+}
+
+function planPodSet(
+  obj: PodSetObject,
+  pods: readonly PodRow[],
+  input: PodsInput,
+  wake: (at: number | null) => void,
+): Mutation[] {
   const muts: Mutation[] = [];
+  const ps: PodSetObject = { ...obj, spec: withRolloutDefaults(obj.spec) };
   const name = ps.metadata.name;
-  const hash = templateHash(ps);
-  const alive = pods.filter((p) => p.deletionAt === null);
-  // Pods that finished for good (Succeeded or Failed) no longer count as replicas.
-  const counted = alive.filter((p) => p.phase !== "Succeeded" && p.phase !== "Failed");
-  const old = alive.filter((p) => p.templateHash !== hash);
-  for (const p of old) {
-    muts.push({
-      op: "requestPodDeletion",
-      name: p.name,
-      at: input.now,
-      reason: `podset/${name} template changed`,
-    });
-  }
-  for (const p of alive) {
-    if (p.templateHash === hash && (p.phase === "Succeeded" || p.phase === "Failed")) {
+  const now = input.now;
+  const revisions = (input.revisions ?? []).filter((r) => r.podset === name);
+  const prevStatus = input.podSetStatus?.find((s) => s.podset === name);
+  const paused = prevStatus?.paused ?? false;
+  const rev = planRevisions({ ps, specHash: templateHash(ps), revisions, pods, paused, now });
+  muts.push(...rev.mutations);
+  const target = rev.target;
+
+  // Pods that finished for good (Succeeded or Failed) no longer count as replicas: replaced.
+  for (const p of pods) {
+    if (p.deletionAt === null && FINISHED.has(p.phase)) {
       muts.push({
         op: "requestPodDeletion",
         name: p.name,
-        at: input.now,
+        at: now,
         reason: `pod ${p.phase.toLowerCase()}; replaced`,
       });
     }
   }
-  // Recreate: the new template starts only once every old pod is gone.
-  if (pods.some((p) => p.templateHash !== hash)) return muts;
+  const active = pods.filter((p) => p.deletionAt !== null || !FINISHED.has(p.phase));
+  const revisionOf = (hash: string | null) =>
+    hash === target.templateHash
+      ? target.revision
+      : (revisions.find((r) => r.templateHash === hash)?.revision ?? 0);
+  const plan = planRollout({
+    spec: ps.spec,
+    targetHash: target.templateHash,
+    pods: active,
+    revisionOf,
+    paused,
+    now,
+  });
 
-  const current = counted.filter((p) => p.templateHash === hash);
-  const want = ps.spec.replicas;
-  if (current.length < want) {
+  // Stops, with one ScalingReplicaSet-like event per revision.
+  const downBy = new Map<string, number>();
+  for (const d of plan.delete) {
+    muts.push({ op: "requestPodDeletion", name: d.pod.name, at: now, reason: `podset/${name} ${d.reason}` });
+    const h = d.pod.templateHash ?? "";
+    downBy.set(h, (downBy.get(h) ?? 0) + 1);
+  }
+  const aliveOf = (h: string) => active.filter((p) => p.deletionAt === null && p.templateHash === h).length;
+  for (const [h, n] of downBy) {
+    const had = aliveOf(h);
+    muts.push(
+      podSetEvent(
+        name,
+        "Normal",
+        "ScalingReplicaSet",
+        `Scaled down revision ${revisionOf(h)} (${h}) from ${had} to ${had - n}`,
+        now,
+      ),
+    );
+  }
+
+  if (plan.create > 0) {
     const taken = new Set(input.pods.map((p) => p.name));
-    const { labels, annotations } = ps.spec.template.metadata;
-    for (let i = current.length; i < want; i++) {
-      let podName = `${name}-${hash}-${suffix(input.random)}`;
-      while (taken.has(podName)) podName = `${name}-${hash}-${suffix(input.random)}`;
+    const { labels, annotations } = target.template.metadata;
+    for (let i = 0; i < plan.create; i++) {
+      let podName = `${name}-${target.templateHash}-${suffix(input.random)}`;
+      while (taken.has(podName)) podName = `${name}-${target.templateHash}-${suffix(input.random)}`;
       taken.add(podName);
       muts.push({
         op: "createPod",
         pod: newPodRow(
           podName,
           input.newUid(),
-          { kind: "PodSet", name, templateHash: hash },
+          { kind: "PodSet", name, templateHash: target.templateHash },
           labels,
           annotations,
-          ps.spec.template.spec,
-          input.now,
+          target.template.spec,
+          now,
         ),
       });
     }
-  } else if (current.length > want) {
-    // Newest first, like a ReplicaSet scaling down; unscheduled and not-ready ones go before those.
-    const victims = [...current]
-      .sort((a, b) => score(a) - score(b) || b.createdAt - a.createdAt || (a.name < b.name ? 1 : -1))
-      .slice(0, current.length - want);
-    for (const p of victims) {
+    const had = aliveOf(target.templateHash) - (downBy.get(target.templateHash) ?? 0);
+    muts.push(
+      podSetEvent(
+        name,
+        "Normal",
+        "ScalingReplicaSet",
+        `Scaled up revision ${target.revision} (${target.templateHash}) from ${had} to ${had + plan.create}`,
+        now,
+      ),
+    );
+  }
+
+  const meta = input.podSetMeta?.get(name);
+  const st = planPodSetStatus({
+    name,
+    generation: meta?.generation ?? 0,
+    spec: ps.spec,
+    prev: prevStatus,
+    revision: target.revision,
+    templateHash: target.templateHash,
+    counts: plan.counts,
+    newRevision: rev.created,
+    scaled: plan.create > 0 || plan.delete.length > 0,
+    paused,
+    now,
+  });
+  if (st.changed) muts.push({ op: "setPodSetStatus", status: st.status });
+  const targetRow = revisions.find((r) => r.revision === target.revision);
+  if (st.complete && targetRow && targetRow.failedAt !== null)
+    muts.push({ op: "markRevisionFailed", podset: name, revision: target.revision, at: null });
+  if (st.deadlineExceeded) {
+    muts.push({ op: "markRevisionFailed", podset: name, revision: target.revision, at: now });
+    muts.push(
+      podSetEvent(
+        name,
+        "Warning",
+        "ProgressDeadlineExceeded",
+        `PodSet "${name}" has timed out progressing: revision ${target.revision} made no progress for ${ps.spec.progressDeadlineSeconds}s`,
+        now,
+      ),
+    );
+    const back = ps.spec.rollbackOnFailure
+      ? undoTarget(revisions, undefined, { skipFailed: true })
+      : undefined;
+    if (back && meta) {
+      const next = withTemplate(obj, back);
       muts.push({
-        op: "requestPodDeletion",
-        name: p.name,
-        at: input.now,
-        reason: `podset/${name} scaled to ${want}`,
+        op: "putObject",
+        kind: "PodSet",
+        name,
+        apiVersion: meta.apiVersion,
+        spec: JSON.stringify(next),
+        specHash: objectHash(next),
+        sourceFile: meta.sourceFile,
+        at: now,
       });
+      muts.push(
+        podSetEvent(
+          name,
+          "Warning",
+          "RolledBack",
+          `Rolled back to revision ${back.revision} (${back.templateHash}): revision ${target.revision} exceeded its progress deadline`,
+          now,
+        ),
+      );
     }
   }
+  if (!paused && !st.complete)
+    wake(progressDeadlineAt({ conditions: st.status.conditions }, ps.spec.progressDeadlineSeconds));
+  wake(plan.nextCheckAt);
   return muts;
-}
-
-/** Lower goes first when scaling down: unbound, then pending, then not ready, then ready. */
-function score(p: PodRow): number {
-  if (p.node === null) return 0;
-  if (p.phase === "Pending") return 1;
-  if (!p.ready) return 2;
-  return 3;
 }

@@ -7,14 +7,9 @@ import { hostname } from "node:os";
 import { type AutoscalerSettings, runAutoscaler } from "../autoscaler/loop.ts";
 import { UsageHistory } from "../autoscaler/sources.ts";
 import { nextLifecycleDeadline, planNodeLifecycle } from "../controller/nodes.ts";
-import { planPods } from "../controller/pods.ts";
-import {
-  type BadRow,
-  BadRowReporter,
-  goodNodes,
-  goodPods,
-  plannableObjects,
-} from "../controller/row-check.ts";
+import { planPodsDetailed } from "../controller/pods.ts";
+import { readPodsInput } from "../controller/pods-input.ts";
+import { type BadRow, BadRowReporter, goodNodes, goodPods } from "../controller/row-check.ts";
 import { type SchedulerStrategy, schedulePending } from "../controller/scheduling.ts";
 import { type Elector, type LeaseTiming, leaseTiming } from "../ha/elector.ts";
 import { fenceRuntime } from "../ha/fence-runtime.ts";
@@ -222,15 +217,14 @@ export class Engine {
       taintedSince: new Map(this.store.listObjects("Node").map((o) => [o.name, o.updatedAt])),
     });
     this.store.commit(lifecycle);
-    const { objects, pods } = plannableObjects(this.store.listObjects(), this.store.listPods(), bad);
-    const muts: Mutation[] = planPods({
-      objects,
-      pods,
-      now,
-      random: Math.random,
-      newUid: randomUUID,
+    // Read, plan and commit in one transaction: an undo or apply committed between the read and
+    // the write would otherwise be planned against (and revisions numbered from) a stale snapshot.
+    const muts: Mutation[] = this.store.transaction(() => {
+      const planned = planPodsDetailed(readPodsInput(this.store, now, bad));
+      this.rolloutWakeAt = planned.nextWakeAt;
+      this.store.commit(planned.mutations);
+      return planned.mutations;
     });
-    this.store.commit(muts);
     this.countCreatedPods();
     const sched = schedulePending(this.store, now, {
       strategy: this.opts.scheduler,
@@ -243,6 +237,9 @@ export class Engine {
     for (const b of sched.bound) this.options.metrics?.schedulingLatency.observe(b.latencyMs / 1000);
     return lifecycle.length + muts.length + sched.mutations.length;
   }
+
+  /** When a rollout needs another look (minReadySeconds, a progress deadline); from the last pass. */
+  private rolloutWakeAt: number | null = null;
 
   private readonly badRows = new BadRowReporter();
 
@@ -621,6 +618,8 @@ export class Engine {
             now,
           );
           if (deadline !== null) waitMs = Math.min(waitMs, deadline - now);
+          if (this.rolloutWakeAt !== null)
+            waitMs = Math.min(waitMs, Math.max(10, this.rolloutWakeAt - now + 5));
         });
         this.options.metrics?.reconcileDuration.observe((performance.now() - t0) / 1000);
         await this.controllerTrigger.wait(waitMs, leader.signal);

@@ -17,7 +17,7 @@ import type {
   NodeInput,
   PodSetInput,
 } from "./schema.ts";
-import { BACKOFF_ANNOTATIONS } from "./schema.ts";
+import { BACKOFF_ANNOTATIONS, ROLLBACK_ANNOTATION } from "./schema.ts";
 import type {
   AutoscalerObject,
   AutoscalerSpec,
@@ -126,6 +126,11 @@ export function normalizePod(input: MkPodInput | KubePodInput): PodObject {
 
 export function normalizePodSet(input: PodSetInput | DeploymentInput): PodSetObject {
   const { replicas, selector, template, strategy, minReadySeconds } = input.spec;
+  const { progressDeadlineSeconds, revisionHistoryLimit, paused } = input.spec;
+  // spec.rollbackOnFailure (mk/v1) wins over the mk/rollback-on-failure annotation (any kind).
+  const rollbackOnFailure =
+    ("rollbackOnFailure" in input.spec && input.spec.rollbackOnFailure) ||
+    input.metadata.annotations[ROLLBACK_ANNOTATION] === "true";
   const spec: PodSetSpec = {
     replicas: replicas ?? 1,
     selector: { matchLabels: selector.matchLabels },
@@ -143,6 +148,10 @@ export function normalizePodSet(input: PodSetInput | DeploymentInput): PodSetObj
             maxUnavailable: strategy.rollingUpdate?.maxUnavailable ?? "25%",
           },
     minReadySeconds,
+    progressDeadlineSeconds,
+    revisionHistoryLimit,
+    paused,
+    rollbackOnFailure,
   };
   const body: PodSetObject = { kind: "PodSet", metadata: metaOf(input.metadata), spec };
   return compact(replicas === undefined ? { ...body, replicasOmitted: true } : body);

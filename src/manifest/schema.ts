@@ -41,12 +41,17 @@ export const BACKOFF_ANNOTATIONS = {
   reset: "mk/restart-backoff-reset",
 } as const;
 const BACKOFF_PREFIX = "mk/restart-backoff-";
+/** On a Deployment: roll back by itself when the progress deadline passes (mk extension). */
+export const ROLLBACK_ANNOTATION = "mk/rollback-on-failure";
 const KNOWN_BACKOFF_ANNOTATIONS: readonly string[] = Object.values(BACKOFF_ANNOTATIONS);
 
 /** Annotations hold any strings; the mk/restart-backoff-* ones are checked, and only on pods. */
 function annotations(podLevel: boolean) {
   return checked(v.record(text(labelKeyError), v.string()), (values, report) => {
     for (const [key, value] of Object.entries(values)) {
+      if (key === ROLLBACK_ANNOTATION && value !== "true" && value !== "false") {
+        report(`expected "true" or "false", got ${describeValue(value)}`, key);
+      }
       if (!key.startsWith(BACKOFF_PREFIX)) continue;
       if (!KNOWN_BACKOFF_ANNOTATIONS.includes(key)) {
         const hint = suggest(key, KNOWN_BACKOFF_ANNOTATIONS);
@@ -251,11 +256,24 @@ const podSetEntries = {
   selector,
   strategy: def(strategy, () => ({})),
   minReadySeconds: def(int(0, MAX_SECONDS), 0),
+  progressDeadlineSeconds: def(int(1, MAX_SECONDS), 600),
+  revisionHistoryLimit: def(int(0, MAX_INT32), 10),
+  /** Absent: apply leaves the paused state alone (mk rollout pause/resume own it). */
+  paused: opt(v.boolean()),
 };
-const podSetPolicy = {
-  ignored: ["revisionHistoryLimit", "progressDeadlineSeconds"],
-  unsupported: notSupported(["paused"]),
-};
+const podSetPolicy = {};
+
+/** Kubernetes: a rollout must be able to make progress before its deadline. */
+function checkDeadline(spec: { minReadySeconds: number; progressDeadlineSeconds: number }, report: Report) {
+  if (spec.progressDeadlineSeconds <= spec.minReadySeconds) {
+    report(
+      `expected more than minReadySeconds (${spec.minReadySeconds}), got ${spec.progressDeadlineSeconds}`,
+      "progressDeadlineSeconds",
+    );
+  }
+}
+
+const DEADLINE_PATHS = [["minReadySeconds"], ["progressDeadlineSeconds"]];
 
 const podSetMetadata = metadata({
   podLevel: false,
@@ -267,18 +285,29 @@ const podSetMetadata = metadata({
 export const podSetSchema = object(
   podSetMetadata,
   checkedWhere(
-    fields({ ...podSetEntries, template: mkTemplate }, podSetPolicy),
-    SELECTOR_PATHS,
-    checkSelector,
+    checkedWhere(
+      fields(
+        { ...podSetEntries, template: mkTemplate, rollbackOnFailure: def(v.boolean(), false) },
+        podSetPolicy,
+      ),
+      SELECTOR_PATHS,
+      checkSelector,
+    ),
+    DEADLINE_PATHS,
+    checkDeadline,
   ),
 );
 /** apiVersion apps/v1, kind Deployment: becomes a PodSet. */
 export const deploymentSchema = object(
   podSetMetadata,
   checkedWhere(
-    fields({ ...podSetEntries, template: kubeTemplate }, podSetPolicy),
-    SELECTOR_PATHS,
-    checkSelector,
+    checkedWhere(
+      fields({ ...podSetEntries, template: kubeTemplate }, podSetPolicy),
+      SELECTOR_PATHS,
+      checkSelector,
+    ),
+    DEADLINE_PATHS,
+    checkDeadline,
   ),
 );
 

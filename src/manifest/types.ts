@@ -109,6 +109,12 @@ export interface PodSetSpec {
     | { type: "Recreate" }
     | { type: "RollingUpdate"; maxSurge: number | string; maxUnavailable: number | string }; // defaults 25% / 25%
   minReadySeconds: number; // default 0
+  progressDeadlineSeconds: number; // default 600
+  revisionHistoryLimit: number; // default 10
+  /** Set: apply pauses or resumes the rollout; absent: the paused state is left as it is. */
+  paused?: boolean;
+  /** mk extension: undo by itself when the progress deadline passes (default false). */
+  rollbackOnFailure: boolean;
 }
 
 export interface NodeSpec {

@@ -22,7 +22,7 @@ import {
 import { identityOf, LABEL } from "../runtime/labels.ts";
 import type { ContainerRuntime, RuntimeContainer } from "../runtime/runtime.ts";
 import type { Mutation } from "../store/mutations.ts";
-import type { ObservedContainerRow, PodRow } from "../store/rows.ts";
+import type { ContainerStatusRow, ObservedContainerRow, PodRow } from "../store/rows.ts";
 import type { Store } from "../store/store.ts";
 
 /** What the agent asks of the probe workers (probes/); absent probes mean ready and started. */
@@ -41,6 +41,8 @@ export interface ProbeTarget {
   ip: string | null;
   spec: PodSpec["containers"][number];
   startedAt: number;
+  /** What the store last recorded for this very container (after a restart of mk). */
+  resume?: { ready: boolean; started: boolean };
 }
 
 export interface AgentOptions {
@@ -156,6 +158,32 @@ export class NodeAgent {
       if (current) byKey.set(key, current);
     }
 
+    // Probe workers first: one made for a container that was ready before an mk restart starts
+    // ready, so this pass does not report every pod unready.
+    this.opts.probes?.sync(
+      pods.flatMap((p) =>
+        p.deleting
+          ? []
+          : p.spec.containers.flatMap((c) => {
+              const obs = byKey.get(containerKey(p.name, c.name));
+              return obs && obs.state === "running" && identityOf(obs.labels)?.podUid === p.uid
+                ? [
+                    {
+                      pod: p.name,
+                      uid: p.uid,
+                      container: c.name,
+                      containerId: obs.id,
+                      ip: obs.ip,
+                      spec: c,
+                      startedAt: obs.startedAt ?? now,
+                      ...resumeOf(prevStatuses.get(containerKey(p.name, c.name)), obs.id),
+                    },
+                  ]
+                : [];
+            }),
+      ),
+    );
+
     const observed = skipped.size ? all.filter((c) => !skipped.has(identityOf(c.labels)?.pod ?? "")) : all;
     const muts: Mutation[] = this.badRows.report(checked.bad, now, node);
     for (const e of muts)
@@ -210,7 +238,7 @@ export class NodeAgent {
           row.ip !== ps.ip ||
           row.startedAt !== ps.startedAt)
       ) {
-        muts.push({ op: "setPodStatus", name: pod.name, guard: { uid: pod.uid, node }, ...ps });
+        muts.push({ op: "setPodStatus", name: pod.name, guard: { uid: pod.uid, node }, ...ps, at: now });
         if (ps.phase === "Running" && row.startedAt === null && ps.startedAt !== null) {
           this.opts.onPodStarted?.(pod.name, now - row.createdAt);
         }
@@ -263,15 +291,18 @@ export class NodeAgent {
         return row !== undefined && row.uid === p.uid && row.node === node && row.deletionAt === null;
       },
       backoffFor: (a: Action) => (a.type === "remove-orphan" ? this.opts.backoff : backoffOf(a.pod)),
+      limit: <T>(fn: () => Promise<T>) => this.slot(fn),
     };
     const started: Promise<ActionResult[]>[] = [];
     for (const [key, group] of groups) {
-      const p = this.slot(async () => {
+      // Each action takes a slot only for the work that needs one (execute.ts): a pod waiting out
+      // its grace period holds none, so N deletions end after one grace period, not N/8 of them.
+      const p = (async () => {
         const t1 = performance.now();
         const results = await executeActions(group, deps);
         this.report(results, performance.now() - t1);
         return results;
-      })
+      })()
         .catch((err: unknown): ActionResult[] => {
           log.error(`Actions for ${key} failed: ${errorMessage(err)}`, { node, event: "execute" });
           return [];
@@ -287,29 +318,6 @@ export class NodeAgent {
     if (wait) {
       for (const results of await Promise.all(started)) failed += results.filter((r) => !r.ok).length;
     }
-
-    this.opts.probes?.sync(
-      pods.flatMap((p) =>
-        p.deleting
-          ? []
-          : p.spec.containers.flatMap((c) => {
-              const obs = byKey.get(containerKey(p.name, c.name));
-              return obs && obs.state === "running" && identityOf(obs.labels)?.podUid === p.uid
-                ? [
-                    {
-                      pod: p.name,
-                      uid: p.uid,
-                      container: c.name,
-                      containerId: obs.id,
-                      ip: obs.ip,
-                      spec: c,
-                      startedAt: obs.startedAt ?? now,
-                    },
-                  ]
-                : [];
-            }),
-      ),
-    );
 
     let nextWakeAt: number | null = null;
     for (const s of statuses.values()) {
@@ -371,6 +379,13 @@ export class NodeAgent {
       }
     }
   }
+}
+
+/** The last recorded probe state of a still-running container, for its new probe worker. */
+function resumeOf(prev: ContainerStatusRow | undefined, id: string): Pick<ProbeTarget, "resume"> {
+  return prev && prev.containerId === id && prev.state === "running"
+    ? { resume: { ready: prev.ready, started: prev.started } }
+    : {};
 }
 
 function observedRow(c: RuntimeContainer, node: string, now: number): ObservedContainerRow[] {

@@ -1,12 +1,11 @@
 // apply and diff: compare parsed objects with the desired state and write the difference in one
 // transaction. Objects are stored normalized (defaults filled), so re-applying the same files
 // changes nothing: same hash, same generation.
-import { randomUUID } from "node:crypto";
 import { planPods } from "../controller/pods.ts";
-import { plannableObjects } from "../controller/row-check.ts";
+import { readPodsInput } from "../controller/pods-input.ts";
 import { InvalidInputError } from "../lib/errors.ts";
 import type { MkObject, MkObjectBody, PodSetObject } from "../manifest/types.ts";
-import { hashOf, stableJson } from "../reconcile/spec-hash.ts";
+import { objectHash, stableJson } from "../reconcile/spec-hash.ts";
 import type { Mutation } from "../store/mutations.ts";
 import type { ObjectRow } from "../store/rows.ts";
 import type { Store } from "../store/store.ts";
@@ -44,9 +43,7 @@ export function appliedBody(o: MkObject, prev: ObjectRow | undefined): MkObjectB
   return { ...body, spec: { ...body.spec, replicas: live } };
 }
 
-export function objectHash(o: MkObjectBody): string {
-  return hashOf({ kind: o.kind, metadata: o.metadata, spec: o.spec });
-}
+export { objectHash };
 
 /** The mutations an apply makes, and what it says about each object. Pure over a store read. */
 export function planApply(
@@ -88,6 +85,12 @@ export function planApply(
       generation: !prev ? 1 : action === "configured" ? prev.generation + 1 : prev.generation,
       apiVersion: o.source.apiVersion,
     });
+    // spec.paused, when given, sets the rollout's paused state (even on an unchanged object).
+    if (o.kind === "PodSet" && o.spec.paused !== undefined) {
+      const paused = store.getPodSetStatus(o.metadata.name)?.paused ?? false;
+      if (paused !== o.spec.paused)
+        mutations.push({ op: "setPodSetPaused", podset: o.metadata.name, paused: o.spec.paused });
+    }
     if (action === "unchanged") continue;
     mutations.push({
       op: "putObject",
@@ -129,16 +132,7 @@ export function applyObjects(
     // The pods the objects call for exist (Pending) as soon as apply returns, server or not; the
     // controller's next pass computes the same and finds nothing to do.
     // A bad row elsewhere in the state is the controller's to report; apply plans around it.
-    const usable = plannableObjects(store.listObjects(), store.listPods(), []);
-    store.commit(
-      planPods({
-        objects: usable.objects,
-        pods: usable.pods,
-        now,
-        random: Math.random,
-        newUid: randomUUID,
-      }),
-    );
+    store.commit(planPods(readPodsInput(store, now)));
     return results;
   });
 }

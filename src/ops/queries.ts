@@ -5,6 +5,7 @@ import type { MkObjectBody, PodSetObject } from "../manifest/types.ts";
 import { podRequests } from "../scheduler/schedule.ts";
 import type { Store } from "../store/store.ts";
 import { type AutoscalerView, autoscalerView } from "./autoscaler-views.ts";
+import { type ConditionView, type RevisionView, rolloutHistory, rolloutStatus } from "./rollout.ts";
 import {
   type EventView,
   eventView,
@@ -27,6 +28,26 @@ export function getPod(store: Store, name: string): PodView {
   return podView(p, store.containerStatuses(name));
 }
 
+/** Conditions and revisions for describe; nothing when the PodSet's row does not parse. */
+function rolloutOfDescribe(store: Store, name: string): Pick<Described, "rollout"> {
+  try {
+    return {
+      rollout: { conditions: rolloutStatus(store, name).conditions, revisions: rolloutHistory(store, name) },
+    };
+  } catch {
+    return {};
+  }
+}
+
+function rolloutOf(store: Store, name: string) {
+  const st = store.getPodSetStatus(name);
+  return {
+    revision: st?.revision ?? store.listRevisions(name).at(-1)?.revision ?? 0,
+    paused: st?.paused ?? false,
+    now: store.clock.now(),
+  };
+}
+
 /** The template hash of a stored PodSet, or "" when its row does not parse. */
 function templateHashOf(spec: string): string {
   try {
@@ -38,13 +59,20 @@ function templateHashOf(spec: string): string {
 
 export function listPodSets(store: Store): PodSetView[] {
   const pods = store.listPods();
-  return store.listObjects("PodSet").map((o) => podSetView(o, pods, templateHashOf(o.spec)));
+  return store
+    .listObjects("PodSet")
+    .map((o) => podSetView(o, pods, templateHashOf(o.spec), rolloutOf(store, o.name)));
 }
 
 export function getPodSet(store: Store, name: string): PodSetView {
   const o = store.getObject("PodSet", name);
   if (!o) throw new NotFoundError("podset", name);
-  return podSetView(o, store.listPods({ ownerKind: "PodSet", ownerName: name }), templateHashOf(o.spec));
+  return podSetView(
+    o,
+    store.listPods({ ownerKind: "PodSet", ownerName: name }),
+    templateHashOf(o.spec),
+    rolloutOf(store, name),
+  );
 }
 
 export function listNodes(store: Store): NodeView[] {
@@ -100,6 +128,8 @@ export interface Described {
   apiVersion?: string | null;
   object: MkObjectBody | null;
   status: PodView | PodSetView | NodeView | AutoscalerView;
+  /** PodSets: rollout conditions and revisions. */
+  rollout?: { conditions: ConditionView[]; revisions: RevisionView[] };
   events: EventView[];
 }
 
@@ -135,6 +165,7 @@ export function describe(store: Store, kind: string, name: string): Described {
         apiVersion: obj?.apiVersion ?? null,
         object,
         status: getPodSet(store, name),
+        ...rolloutOfDescribe(store, name),
         events,
       };
     case "Node":

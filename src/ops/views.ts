@@ -1,5 +1,7 @@
 // The records `mk get -o json`, `mk describe` and the HTTP API return: plain objects with stable
 // field names (scripts parse them). Times are ISO-8601 strings or null.
+
+import { isAvailable } from "../controller/rollout.ts";
 import { checkNode, checkObject, checkPod } from "../controller/row-check.ts";
 import type { Labels, MkObjectBody, PodSetSpec, PodSpec, Taint } from "../manifest/types.ts";
 import type { ContainerStatusRow, EventRow, NodeRow, ObjectRow, PodRow } from "../store/rows.ts";
@@ -42,6 +44,8 @@ export interface PodView {
   createdAt: string | null;
   scheduledAt: string | null;
   startedAt: string | null;
+  /** Ready without a break since (null when not ready): minReadySeconds counts from here. */
+  readySince: string | null;
   deletionRequestedAt: string | null;
   nextRestartAt: string | null;
   containers: ContainerView[];
@@ -96,6 +100,7 @@ export function podView(p: PodRow, statuses: readonly ContainerStatusRow[]): Pod
     createdAt: iso(p.createdAt),
     scheduledAt: iso(p.scheduledAt),
     startedAt: iso(p.startedAt),
+    readySince: iso(p.readySince),
     deletionRequestedAt: iso(p.deletionAt),
     nextRestartAt: iso(next.length ? Math.min(...next) : null),
     containers,
@@ -108,6 +113,12 @@ export interface PodSetView {
   current: number;
   ready: number;
   upToDate: number;
+  /** Ready for minReadySeconds. */
+  available: number;
+  /** The revision being rolled out (0 before the first pass). */
+  revision: number;
+  paused: boolean;
+  images: string[];
   templateHash: string;
   strategy: string;
   selector: Labels;
@@ -116,7 +127,16 @@ export interface PodSetView {
   updatedAt: string | null;
 }
 
-export function podSetView(o: ObjectRow, pods: readonly PodRow[], templateHash: string): PodSetView {
+export function podSetView(
+  o: ObjectRow,
+  pods: readonly PodRow[],
+  templateHash: string,
+  rollout: { revision: number; paused: boolean; now: number } = {
+    revision: 0,
+    paused: false,
+    now: Date.now(),
+  },
+): PodSetView {
   const parsed = checkObject(o);
   const body = (
     parsed.ok
@@ -134,6 +154,10 @@ export function podSetView(o: ObjectRow, pods: readonly PodRow[], templateHash: 
     current: mine.length,
     ready: mine.filter((p) => p.ready).length,
     upToDate: mine.filter((p) => p.templateHash === templateHash).length,
+    available: mine.filter((p) => isAvailable(p, body.spec.minReadySeconds ?? 0, rollout.now)).length,
+    revision: rollout.revision,
+    paused: rollout.paused,
+    images: body.spec.template?.spec?.containers?.map((c) => c.image) ?? [],
     templateHash,
     strategy: body.spec.strategy.type,
     selector: body.spec.selector.matchLabels,

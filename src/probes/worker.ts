@@ -41,9 +41,11 @@ class ContainerProbes {
     private readonly m: ProbeManagerOptions,
   ) {
     const s = target.spec;
-    this.started = !s.startupProbe;
-    this.ready = !s.readinessProbe;
-    if (s.startupProbe) this.loop("startup", s.startupProbe);
+    // A container the store last saw started and ready (a restarted mk server) keeps that until
+    // its probes say otherwise, so a controller restart does not make every pod unavailable.
+    this.started = !s.startupProbe || target.resume?.started === true;
+    this.ready = !s.readinessProbe || target.resume?.ready === true;
+    if (!this.started && s.startupProbe) this.loop("startup", s.startupProbe);
     else this.startAfterStartup();
   }
 
@@ -54,7 +56,10 @@ class ContainerProbes {
   }
 
   private loop(kind: ProbeKind, probe: Probe): void {
-    let state: ThresholdState = INITIAL_THRESHOLD_STATE;
+    let state: ThresholdState =
+      kind === "readiness" && this.target.resume?.ready
+        ? { ...INITIAL_THRESHOLD_STATE, verdict: true }
+        : INITIAL_THRESHOLD_STATE;
     const run =
       this.m.run ??
       ((p: Probe, t: ProbeTarget) =>

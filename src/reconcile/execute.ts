@@ -33,6 +33,12 @@ export interface ExecuteDeps {
   transferImage?: (ref: string) => Promise<string | undefined>;
   /** Re-checked before starting anything: the pod may have been deleted or moved since the plan. */
   stillBound?: (pod: DesiredPod) => boolean;
+  /**
+   * The node's limit on concurrent work (starts, creates, image copies). Waiting out a graceful
+   * stop runs outside it: a container that ignores SIGTERM for 30 s must not hold a slot that a
+   * restart elsewhere on the node needs. Absent: no limit beyond `concurrency`.
+   */
+  limit?: <T>(fn: () => Promise<T>) => Promise<T>;
 }
 
 export interface ActionResult {
@@ -89,7 +95,22 @@ function event(
   };
 }
 
-async function executeOne(a: Action, deps: ExecuteDeps): Promise<ActionResult> {
+/** Stops and removals wait outside the node's limit; everything else inside. */
+function executeOne(a: Action, deps: ExecuteDeps): Promise<ActionResult> {
+  const limit = deps.limit;
+  if (
+    !limit ||
+    a.type === "stop" ||
+    a.type === "remove" ||
+    a.type === "remove-orphan" ||
+    a.type === "finalize" ||
+    a.type === "replace" // takes the limit itself, around all but its stop
+  )
+    return runOne(a, deps);
+  return limit(() => runOne(a, deps));
+}
+
+async function runOne(a: Action, deps: ExecuteDeps): Promise<ActionResult> {
   const t0 = performance.now();
   const muts: Mutation[] = [];
   const done = (ok: boolean, error?: string): ActionResult => ({
@@ -176,20 +197,27 @@ async function executeOne(a: Action, deps: ExecuteDeps): Promise<ActionResult> {
           deps.statuses.get(containerKey(a.pod.name, a.container.name)) ??
           freshStatus(a.pod, a.container.name, deps.now());
         const policy = a.container.imagePullPolicy;
-        const present = await rt.hasImage(a.container.image);
-        const failed = await ensureImage(
-          a,
-          policy === "Always" || (policy === "IfNotPresent" && !present),
-          deps,
-          muts,
-          current,
-          done,
+        const limited = deps.limit ?? (<T>(fn: () => Promise<T>) => fn());
+        const failed = await limited(async () =>
+          ensureImage(
+            a,
+            policy === "Always" || (policy === "IfNotPresent" && !(await rt.hasImage(a.container.image))),
+            deps,
+            muts,
+            current,
+            done,
+          ),
         );
         if (failed) return failed;
         await rt.stop(a.id, a.pod.spec.terminationGracePeriodSeconds);
-        await rt.remove(a.id, { force: true });
-        const id = await rt.create(toCreateSpec(a.pod, a.container, deps.node, deps.cluster, a.attempt));
-        await rt.start(id);
+        const id = await limited(async () => {
+          await rt.remove(a.id, { force: true });
+          const created = await rt.create(
+            toCreateSpec(a.pod, a.container, deps.node, deps.cluster, a.attempt),
+          );
+          await rt.start(created);
+          return created;
+        });
         const now = deps.now();
         const key = containerKey(a.pod.name, a.container.name);
         const prev = deps.statuses.get(key) ?? freshStatus(a.pod, a.container.name, now);

@@ -16,6 +16,11 @@ export function hashOf(value: unknown, length = 16): string {
   return createHash("sha256").update(stableJson(value)).digest("hex").slice(0, length);
 }
 
+/** The hash of a stored object (objects.spec_hash): apply and rollbacks agree on it. */
+export function objectHash(o: { kind: string; metadata: unknown; spec: unknown }): string {
+  return hashOf({ kind: o.kind, metadata: o.metadata, spec: o.spec });
+}
+
 /**
  * What, in a container's spec, is baked into its Docker container. Probes are not: changing a
  * probe changes how the agent watches the container, not the container.

@@ -10,6 +10,7 @@ import type {
   NodeState,
   ObservedContainerRow,
   PodPhase,
+  PodSetStatusRow,
 } from "./rows.ts";
 import * as s from "./schema.ts";
 
@@ -59,6 +60,8 @@ export type Mutation =
       restartCount: number;
       ip: string | null;
       startedAt: number | null;
+      /** When this status was seen: a pod turning Ready is Ready since then (minReadySeconds). */
+      at?: number;
     }
   /** Applied only while the pod exists as status.podUid (and, with `node`, is bound to it). */
   | { op: "putContainerStatus"; status: ContainerStatusRow; node?: string }
@@ -96,6 +99,21 @@ export type Mutation =
       at: number;
     }
   | { op: "pruneEvents"; before: number }
+  /** Records a PodSet's template as revision `revision` (a template seen before moves to it). */
+  | {
+      op: "putRevision";
+      podset: string;
+      revision: number;
+      templateHash: string;
+      template: string;
+      changeCause: string | null;
+      at: number;
+    }
+  | { op: "deleteRevision"; podset: string; revision: number }
+  /** `at` null: the revision rolled out after all (auto-rollback may return to it). */
+  | { op: "markRevisionFailed"; podset: string; revision: number; at: number | null }
+  | { op: "setPodSetPaused"; podset: string; paused: boolean }
+  | { op: "setPodSetStatus"; status: Omit<PodSetStatusRow, "paused"> }
   /** The autoscaler controller's status of one Autoscaler (journaled: its history must survive). */
   | { op: "putAutoscalerStatus"; status: AutoscalerStatusRow }
   | { op: "deleteAutoscalerStatus"; name: string }
@@ -113,6 +131,10 @@ const JOURNALED = new Set<Mutation["op"]>([
   "upsertNode",
   "setNodeUnschedulable",
   "deleteNode",
+  "putRevision",
+  "deleteRevision",
+  "markRevisionFailed",
+  "setPodSetPaused",
   "putAutoscalerStatus",
   "deleteAutoscalerStatus",
 ]);
@@ -162,6 +184,10 @@ export function applyMutation(db: Db, m: Mutation): void {
       db.delete(s.objects)
         .where(and(eq(s.objects.kind, m.kind), eq(s.objects.name, m.name)))
         .run();
+      if (m.kind === "PodSet") {
+        db.delete(s.podsetRevisions).where(eq(s.podsetRevisions.podset, m.name)).run();
+        db.delete(s.podsetStatus).where(eq(s.podsetStatus.podset, m.name)).run();
+      }
       return;
     case "createPod":
       db.insert(s.pods).values(m.pod).onConflictDoNothing().run();
@@ -189,6 +215,7 @@ export function applyMutation(db: Db, m: Mutation): void {
           ip: null,
           reason: "Rescheduling",
           message: m.reason,
+          readySince: null,
         })
         .where(eq(s.pods.name, m.name))
         .run();
@@ -230,6 +257,7 @@ export function applyMutation(db: Db, m: Mutation): void {
           restartCount: m.restartCount,
           ip: m.ip,
           startedAt: m.startedAt,
+          readySince: m.ready ? sql`coalesce(${s.pods.readySince}, ${m.at ?? Date.now()})` : null,
         })
         .where(
           m.guard
@@ -349,6 +377,54 @@ export function applyMutation(db: Db, m: Mutation): void {
     case "pruneEvents":
       db.delete(s.events).where(lt(s.events.lastSeen, m.before)).run();
       return;
+    case "putRevision":
+      db.delete(s.podsetRevisions)
+        .where(
+          and(
+            eq(s.podsetRevisions.podset, m.podset),
+            or(
+              eq(s.podsetRevisions.templateHash, m.templateHash),
+              eq(s.podsetRevisions.revision, m.revision),
+            ),
+          ),
+        )
+        .run();
+      db.insert(s.podsetRevisions)
+        .values({
+          podset: m.podset,
+          revision: m.revision,
+          templateHash: m.templateHash,
+          template: m.template,
+          changeCause: m.changeCause,
+          createdAt: m.at,
+        })
+        .run();
+      return;
+    case "deleteRevision":
+      db.delete(s.podsetRevisions)
+        .where(and(eq(s.podsetRevisions.podset, m.podset), eq(s.podsetRevisions.revision, m.revision)))
+        .run();
+      return;
+    case "markRevisionFailed":
+      db.update(s.podsetRevisions)
+        .set({ failedAt: m.at })
+        .where(and(eq(s.podsetRevisions.podset, m.podset), eq(s.podsetRevisions.revision, m.revision)))
+        .run();
+      return;
+    case "setPodSetPaused":
+      db.insert(s.podsetStatus)
+        .values({ podset: m.podset, paused: m.paused })
+        .onConflictDoUpdate({ target: s.podsetStatus.podset, set: { paused: m.paused } })
+        .run();
+      return;
+    case "setPodSetStatus": {
+      const { podset, ...rest } = m.status;
+      db.insert(s.podsetStatus)
+        .values(m.status)
+        .onConflictDoUpdate({ target: s.podsetStatus.podset, set: rest })
+        .run();
+      return;
+    }
     case "putAutoscalerStatus":
       db.insert(s.autoscalerStatus)
         .values(m.status)

@@ -8,6 +8,8 @@ export type ObservedContainerRow = typeof s.observedContainers.$inferSelect;
 export type NodeRow = typeof s.nodes.$inferSelect;
 export type EventRow = typeof s.events.$inferSelect;
 export type LeaseRow = typeof s.leases.$inferSelect;
+export type RevisionRow = typeof s.podsetRevisions.$inferSelect;
+export type PodSetStatusRow = typeof s.podsetStatus.$inferSelect;
 export type AutoscalerStatusRow = typeof s.autoscalerStatus.$inferSelect;
 
 export type PodPhase = "Pending" | "Running" | "Succeeded" | "Failed" | "Unknown";

@@ -45,6 +45,8 @@ export const pods = sqliteTable(
     createdAt: integer("created_at").notNull(),
     scheduledAt: integer("scheduled_at"),
     startedAt: integer("started_at"),
+    /** Since when the pod has been Ready without a break (null when not ready): minReadySeconds. */
+    readySince: integer("ready_since"),
     /** Set when the pod is to be stopped and removed; the agent deletes the row when done. */
     deletionAt: integer("deletion_at"),
     deletionReason: text("deletion_reason"),
@@ -53,6 +55,45 @@ export const pods = sqliteTable(
   },
   (t) => [index("pods_node").on(t.node), index("pods_owner").on(t.ownerKind, t.ownerName)],
 );
+
+/**
+ * Revisions of a PodSet: one per distinct pod template, numbered 1, 2, 3... A rollback makes an old
+ * template the newest revision again (it gets the next number, like Kubernetes' ReplicaSets).
+ */
+export const podsetRevisions = sqliteTable(
+  "podset_revisions",
+  {
+    podset: text("podset").notNull(),
+    revision: integer("revision").notNull(),
+    templateHash: text("template_hash").notNull(),
+    /** The pod template (metadata + spec) as JSON. */
+    template: text("template").notNull(),
+    changeCause: text("change_cause"),
+    createdAt: integer("created_at").notNull(),
+    /** When this revision's rollout passed its progress deadline (it is not rolled back to by itself). */
+    failedAt: integer("failed_at"),
+  },
+  (t) => [
+    primaryKey({ columns: [t.podset, t.revision] }),
+    index("podset_revisions_hash").on(t.podset, t.templateHash),
+  ],
+);
+
+/** Rollout status of a PodSet, written by the controller each pass; `paused` by rollout pause/resume. */
+export const podsetStatus = sqliteTable("podset_status", {
+  podset: text("podset").primaryKey(),
+  paused: integer("paused", { mode: "boolean" }).notNull().default(false),
+  observedGeneration: integer("observed_generation").notNull().default(0),
+  /** The revision being rolled out (the newest). */
+  revision: integer("revision").notNull().default(0),
+  replicas: integer("replicas").notNull().default(0),
+  updatedReplicas: integer("updated_replicas").notNull().default(0),
+  readyReplicas: integer("ready_replicas").notNull().default(0),
+  availableReplicas: integer("available_replicas").notNull().default(0),
+  /** Conditions as JSON: [{type, status, reason, message, lastUpdateTime, lastTransitionTime}]. */
+  conditions: text("conditions").notNull().default("[]"),
+  updatedAt: integer("updated_at").notNull().default(0),
+});
 
 /** Per-container status written by the node agent: restarts, back-off, last termination, probes. */
 export const containerStatus = sqliteTable(

@@ -16,6 +16,8 @@ import type {
   ObjectRow,
   ObservedContainerRow,
   PodRow,
+  PodSetStatusRow,
+  RevisionRow,
 } from "./rows.ts";
 import * as s from "./schema.ts";
 import { asStateError } from "./state-errors.ts";
@@ -306,6 +308,24 @@ export class Store {
         .where(and(eq(s.pods.phase, "Running"), isNull(s.pods.deletionAt)))
         .get()?.n ?? 0
     );
+  }
+
+  // ---- podset revisions and rollout status
+
+  /** Revisions, oldest first (of one PodSet, or all). */
+  listRevisions(podset?: string): RevisionRow[] {
+    const q = this.db.select().from(s.podsetRevisions);
+    return (podset === undefined ? q : q.where(eq(s.podsetRevisions.podset, podset)))
+      .orderBy(asc(s.podsetRevisions.podset), asc(s.podsetRevisions.revision))
+      .all();
+  }
+
+  listPodSetStatus(): PodSetStatusRow[] {
+    return this.db.select().from(s.podsetStatus).orderBy(asc(s.podsetStatus.podset)).all();
+  }
+
+  getPodSetStatus(podset: string): PodSetStatusRow | undefined {
+    return this.db.select().from(s.podsetStatus).where(eq(s.podsetStatus.podset, podset)).get();
   }
 
   // ---- nodes

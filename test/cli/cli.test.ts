@@ -33,7 +33,7 @@ test("mk --help lists every command and the exit codes; --version prints the ver
   assert.match(mk(["--version"]).stdout, /^mk\/\d+\.\d+\.\d+/);
 });
 
-test("usage errors exit 2; commands not built yet exit 1 saying so", () => {
+test("usage errors exit 2; an unknown podset exits 1 naming it", () => {
   assert.equal(mk(["frobnicate"]).code, 2);
   const bad = mk(["get", "pods", "--bogus"]);
   assert.equal(bad.code, 2);
@@ -42,9 +42,14 @@ test("usage errors exit 2; commands not built yet exit 1 saying so", () => {
   assert.equal(typed.code, 2);
   assert.match(typed.stderr, /Unknown flag --grace-perod/, "named as typed, not camelCased");
   assert.equal(mk(["apply"]).code, 2);
+  const noAction = mk(["rollout", "frobnicate", "podset/web"]);
+  assert.equal(noAction.code, 2);
+  assert.match(noAction.stderr, /mk rollout needs one of status, history, undo, pause, resume, restart/);
+  assert.equal(mk(["rollout", "status", "pod/web"]).code, 2);
+  assert.equal(mk(["set", "image", "podset/web"]).code, 2);
   const r = mk(["rollout", "status", "podset/web"]);
   assert.equal(r.code, 1);
-  assert.match(r.stderr, /not available yet/);
+  assert.match(r.stderr, /podset "web" not found/);
 });
 
 test("a bad manifest names file, line, column and field, exits 1, and writes nothing", () => {

@@ -49,6 +49,7 @@ function pod(o: Partial<PodRow> = {}): PodRow {
     createdAt: 0,
     scheduledAt: 0,
     startedAt: 0,
+    readySince: 0,
     deletionAt: null,
     deletionReason: null,
     deletionGraceSeconds: null,

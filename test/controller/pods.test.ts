@@ -18,6 +18,9 @@ function podSet(name: string, replicas: number, image = "mk.local/busybox:1"): P
       template: { metadata: { labels: { app: name }, annotations: {} }, spec },
       strategy: { type: "Recreate" },
       minReadySeconds: 0,
+      progressDeadlineSeconds: 600,
+      revisionHistoryLimit: 10,
+      rollbackOnFailure: false,
     },
   };
 }
@@ -49,9 +52,11 @@ function apply(pods: PodRow[], muts: Mutation[]): PodRow[] {
   return out;
 }
 
+/** Pod mutations per op (revisions, status and events have tests of their own). */
 function ops(muts: Mutation[]): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const m of muts) out[m.op] = (out[m.op] ?? 0) + 1;
+  const podOps = new Set(["createPod", "updatePodSpec", "requestPodDeletion", "deletePod"]);
+  for (const m of muts) if (podOps.has(m.op)) out[m.op] = (out[m.op] ?? 0) + 1;
   return out;
 }
 
@@ -67,7 +72,7 @@ test("planPods() creates replicas named <podset>-<template hash>-<5 chars>", () 
   assert.deepEqual(ops(muts), { createPod: 3 });
   const hash = templateHash(ps);
   for (const m of muts) {
-    assert.ok(m.op === "createPod");
+    if (m.op !== "createPod") continue;
     assert.match(m.pod.name, new RegExp(`^web-${hash}-[bcdfghjklmnpqrstvwxz2456789]{5}$`));
     assert.equal(m.pod.ownerKind, "PodSet");
     assert.equal(m.pod.templateHash, hash);
@@ -79,7 +84,7 @@ test("planPods() scales down newest first", () => {
   pods = pods.map((p, i) => ({ ...p, createdAt: 1000 + i, node: "local", phase: "Running", ready: true }));
   const muts = run([podSet("web", 1)], pods);
   assert.deepEqual(ops(muts), { requestPodDeletion: 2 });
-  const deleted = muts.map((m) => (m.op === "requestPodDeletion" ? m.name : ""));
+  const deleted = muts.flatMap((m) => (m.op === "requestPodDeletion" ? [m.name] : []));
   assert.deepEqual(deleted.sort(), [pods[1]!.name, pods[2]!.name].sort());
 });
 

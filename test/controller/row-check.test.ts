@@ -70,6 +70,9 @@ function podSet(name: string, replicas: number): PodSetObject {
       template: { metadata: { labels: { app: name }, annotations: {} }, spec: makePodSpec() },
       strategy: { type: "Recreate" },
       minReadySeconds: 0,
+      progressDeadlineSeconds: 600,
+      revisionHistoryLimit: 10,
+      rollbackOnFailure: false,
     },
   };
 }

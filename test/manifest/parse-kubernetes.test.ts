@@ -68,6 +68,9 @@ spec:
       },
       strategy: { type: "RollingUpdate", maxSurge: "25%", maxUnavailable: "25%" },
       minReadySeconds: 0,
+      progressDeadlineSeconds: 600,
+      revisionHistoryLimit: 10,
+      rollbackOnFailure: false,
     },
     source: { file: "m.yaml", line: 1, doc: 0, apiVersion: "apps/v1" },
   });

@@ -30,6 +30,9 @@ function podSet(replicas: number): MkObject {
       template: { metadata: { labels: { app: "web" }, annotations: {} }, spec: makePodSpec() },
       strategy: { type: "Recreate" },
       minReadySeconds: 0,
+      progressDeadlineSeconds: 600,
+      revisionHistoryLimit: 10,
+      rollbackOnFailure: false,
     },
     source: { file: "web.yaml", line: 1, doc: 0, apiVersion: "mk/v1" },
   };

@@ -39,6 +39,7 @@ function pod(o: Partial<PodView> = {}, c: Partial<ContainerView> = {}): PodView 
     createdAt: null,
     scheduledAt: null,
     startedAt: null,
+    readySince: null,
     deletionRequestedAt: null,
     nextRestartAt: null,
     containers: [container(c)],

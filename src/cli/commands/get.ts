@@ -58,21 +58,21 @@ interface TemplateSpec {
 }
 
 function podSetColumns(objects: readonly KubeObject[], wide: boolean): Columns {
-  const headers = ["NAME", "DESIRED", "CURRENT", "READY", "UP-TO-DATE", "STRATEGY", "AGE"];
-  if (wide) headers.push("CONTAINERS", "IMAGES", "SELECTOR", "APPLIED AS");
+  // kubectl's Deployment columns; wide adds the revision and strategy of the rollout.
+  const headers = ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"];
+  if (wide) headers.push("REVISION", "STRATEGY", "CONTAINERS", "IMAGES", "SELECTOR", "APPLIED AS");
   return {
     headers,
     rows: objects.map((o) => {
       const s = o.status as PodSetView;
       const row: (string | number | null)[] = [
         s.name,
-        s.replicas,
-        s.current,
-        s.ready,
+        `${s.ready}/${s.replicas}`,
         s.upToDate,
-        s.strategy,
+        s.available,
         age(s.createdAt),
       ];
+      if (wide) row.push(s.revision, s.paused ? `${s.strategy} (paused)` : s.strategy);
       if (wide) {
         const spec = (o.spec ?? {}) as TemplateSpec;
         const containers = spec.template?.spec?.containers ?? [];
@@ -239,6 +239,32 @@ export function describeText(d: Described & { apiVersion?: string | null }): str
       if (k === "name") continue;
       kv(title(k), d.kind === "Node" && (k === "capacity" || k === "requested") ? quantity(v) : flat(v));
     }
+  }
+  if (d.rollout) {
+    lines.push("Conditions:");
+    lines.push(
+      ...table(
+        ["TYPE", "STATUS", "REASON", "MESSAGE"],
+        d.rollout.conditions.map((c) => [c.type, c.status, c.reason, c.message]),
+      )
+        .split("\n")
+        .map((l) => `  ${l}`),
+    );
+    lines.push("Revisions:");
+    lines.push(
+      ...table(
+        ["REVISION", "PODS", "CHANGE-CAUSE", "AGE", "IMAGES"],
+        d.rollout.revisions.map((r) => [
+          `${r.revision}${r.current ? " (current)" : ""}`,
+          r.pods,
+          r.changeCause,
+          age(r.createdAt),
+          r.images.join(","),
+        ]),
+      )
+        .split("\n")
+        .map((l) => `  ${l}`),
+    );
   }
   if (d.object) {
     lines.push("Spec:");
