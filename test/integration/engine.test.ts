@@ -77,7 +77,7 @@ test("Checkpoint A: apply runs exactly one container, re-apply keeps it, an imag
   assert.equal(list[0]?.State, "running");
   assert.equal(list[0]?.Labels["mk.managed"], "true");
   assert.equal(list[0]?.Labels["mk.node"], "local");
-  assert.match(list[0]?.Names[0] ?? "", /^\/mk_hello_main_[0-9a-f]{8}$/);
+  assert.match(list[0]?.Names[0] ?? "", /^\/mk_hello_main_[0-9a-f]{8}_0$/);
   const id = list[0]?.Id;
   for (let i = 0; i < 3; i++) {
     assert.match(await b.ok(["apply", "-f", file]), /pod\/hello unchanged/);

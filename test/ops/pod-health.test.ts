@@ -114,6 +114,21 @@ const cases: { title: string; pod: PodView; want: string; why?: RegExp }[] = [
     why: /pod\/web is unschedulable: 0\/3 nodes are available: 3 node\(s\) didn't have free ports/,
   },
   {
+    title: "a pod unschedulable only because nodes are not ready or settling waits",
+    pod: pod(
+      {
+        phase: "Pending",
+        node: null,
+        reason: "Unschedulable",
+        message: "0/2 nodes are available: 1 node is not ready, 1 node is settling after a restart",
+        ready: false,
+      },
+      { state: "waiting", reason: "Unscheduled", ready: false },
+    ),
+    want: "waiting",
+    why: /pod\/web is unschedulable: 0\/2 nodes are available: 1 node is not ready/,
+  },
+  {
     title: "a pod still creating waits",
     pod: pod(
       { phase: "Pending", status: "ContainerCreating", ready: false },
