@@ -311,10 +311,13 @@ export class Engine {
             );
           },
         });
+        // Nothing changes on a node once the term that planned it has ended: the agent's own term,
+        // not the current one, or an action still running from the last term (its agent closed,
+        // its pods unknown to the new term's agent) would start a second run of a container.
+        const born = this.term;
         const agent = new NodeAgent({
           store: this.store,
-          // Nothing changes on a node once the term that planned it has ended.
-          runtime: fenceRuntime(conn.runtime, () => this.term),
+          runtime: fenceRuntime(conn.runtime, () => born ?? this.term),
           node: row.name,
           cluster: this.cluster,
           clock: this.clock,

@@ -3,7 +3,8 @@
 // never thrown: the next pass plans it again (after a back-off where one applies).
 import pLimit from "p-limit";
 import { errorMessage } from "../lib/errors.ts";
-import type { ContainerRuntime } from "../runtime/runtime.ts";
+import { identityOf, LABEL } from "../runtime/labels.ts";
+import type { ContainerRuntime, RuntimeContainer } from "../runtime/runtime.ts";
 import type { Mutation } from "../store/mutations.ts";
 import {
   type Action,
@@ -13,6 +14,7 @@ import {
   type DesiredPod,
   describeAction,
 } from "./actions.ts";
+import { attemptOf, isActive } from "./attempts.ts";
 import { type BackoffConfig, backoffDelay } from "./backoff.ts";
 import { toCreateSpec } from "./container-spec.ts";
 import { type ContainerStatus, formatSeconds, freshStatus } from "./status.ts";
@@ -135,6 +137,8 @@ async function runOne(a: Action, deps: ExecuteDeps): Promise<ActionResult> {
         const prev = deps.statuses.get(key) ?? freshStatus(a.pod, a.container.name, deps.now());
         const failed = await ensureImage(a, a.pull, deps, muts, prev, done);
         if (failed) return failed;
+        const other = await otherRun(a, deps, (c) => isActive(c) || attemptOf(c) >= a.attempt);
+        if (other) return stale(a, other, `run ${a.attempt}`, deps, muts, done);
         let id: string;
         try {
           id = await rt.create(toCreateSpec(a.pod, a.container, deps.node, deps.cluster, a.attempt));
@@ -158,6 +162,8 @@ async function runOne(a: Action, deps: ExecuteDeps): Promise<ActionResult> {
         return done(true);
       }
       case "start": {
+        const other = await otherRun(a, deps, (c) => c.id !== a.id && isActive(c));
+        if (other) return stale(a, other, a.id.slice(0, 12), deps, muts, done);
         await rt.start(a.id);
         const now = deps.now();
         const key = containerKey(a.pod.name, a.container.name);
@@ -262,6 +268,48 @@ async function runOne(a: Action, deps: ExecuteDeps): Promise<ActionResult> {
     }
     return done(false, errorMessage(err));
   }
+}
+
+/**
+ * Never two running containers for one pod container. The plan was made from a list that may be
+ * stale by now (an action that finished while it was taken, another agent's action after a change
+ * of term, a start whose outcome was unknown), so the node is asked again, in the action's slot,
+ * right before a run is created or started. A run that matches `conflicts` (one still active, or
+ * one at least as new as the run about to be created) means the plan's view was old.
+ */
+async function otherRun(
+  a: Extract<Action, { type: "create" | "start" }>,
+  deps: ExecuteDeps,
+  conflicts: (c: RuntimeContainer) => boolean,
+): Promise<RuntimeContainer | undefined> {
+  const list = await deps.runtime.list({
+    [LABEL.managed]: "true",
+    [LABEL.cluster]: deps.cluster,
+    [LABEL.pod]: a.pod.name,
+    [LABEL.container]: a.container.name,
+  });
+  return list.find((c) => identityOf(c.labels)?.podUid === a.pod.uid && conflicts(c));
+}
+
+/** Nothing is created or started on a stale view: the next pass plans from the node as it is. */
+function stale(
+  a: Extract<Action, { type: "create" | "start" }>,
+  other: RuntimeContainer,
+  what: string,
+  deps: ExecuteDeps,
+  muts: Mutation[],
+  done: (ok: boolean, error?: string) => ActionResult,
+): ActionResult {
+  muts.push(
+    event(
+      deps,
+      a.pod.name,
+      "Normal",
+      "StaleView",
+      `Not starting ${what} of container ${a.container.name}: ${other.name} is ${other.state} (the plan saw an older view of the node)`,
+    ),
+  );
+  return done(true);
 }
 
 /**

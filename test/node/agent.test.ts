@@ -7,8 +7,9 @@ import { planPods } from "../../src/controller/pods.ts";
 import { FakeClock } from "../../src/lib/clock.ts";
 import { silentLogger } from "../../src/lib/log.ts";
 import type { PodObject, PodSpec } from "../../src/manifest/types.ts";
-import { NodeAgent } from "../../src/node/agent.ts";
+import { NodeAgent, toDesiredPod } from "../../src/node/agent.ts";
 import { sortAttempts } from "../../src/reconcile/attempts.ts";
+import { toCreateSpec } from "../../src/reconcile/container-spec.ts";
 import { FakeRuntime } from "../../src/runtime/fake.ts";
 import { Store } from "../../src/store/store.ts";
 import { makePodSpec } from "../fixtures.ts";
@@ -122,5 +123,54 @@ test("NodeAgent shows ErrImagePull then ImagePullBackOff when the image cannot b
   const reasons = store.listEvents({ objectName: "web" }).map((e) => e.reason);
   assert.ok(reasons.includes("ErrImagePull"), reasons.join(","));
   assert.equal(rt.containers.size, 0);
+  store.close();
+});
+
+test("NodeAgent never starts a second run while the first still runs, when its list of the node was stale", async () => {
+  const { clock, store, rt, agent } = setup("stale-list");
+  await agent.pass();
+  const [first] = [...rt.containers.values()];
+  assert.equal(first?.state, "running");
+  assert.equal(store.containerStatuses("web")[0]?.state, "running");
+  // The race: the pass's list was taken before a create finished (another agent's action, a list
+  // that raced a commit), so run 0 is missing from it while its status already says running. The
+  // plan takes it for a vanished container and restarts it as run 1.
+  const list = rt.list.bind(rt);
+  let stale = 1;
+  rt.list = async (labels) => (stale-- > 0 ? [] : list(labels));
+  clock.step(100);
+  await agent.pass();
+  clock.step(100);
+  await agent.pass();
+  const running = [...rt.containers.values()].filter((c) => c.state === "running");
+  assert.deepEqual(
+    running.map((c) => c.name),
+    [first.name],
+    [...rt.containers.values()].map((c) => `${c.name} ${c.state}`).join("\n"),
+  );
+  assert.equal(rt.calls.filter((c) => c === "create").length, 1);
+  assert.equal(store.containerStatuses("web")[0]?.state, "running");
+  assert.equal(store.containerStatuses("web")[0]?.restartCount, 0);
+  store.close();
+});
+
+test("NodeAgent starts a created run only once no other run of the container is active", async () => {
+  const { clock, store, rt, agent } = setup("stale-start");
+  await agent.pass();
+  const [first] = [...rt.containers.values()];
+  assert.ok(first);
+  // Run 1 exists but is only created (a restart whose start did not get through), and the pass's
+  // list does not show run 0, which still runs: starting run 1 would make two running runs.
+  const pod = toDesiredPod(store.getPod("web")!);
+  const id = await rt.create(toCreateSpec(pod, pod.spec.containers[0]!, "local", store.clusterId(), 1));
+  const list = rt.list.bind(rt);
+  let stale = 1;
+  rt.list = async (labels) =>
+    stale-- > 0 ? (await list(labels)).filter((c) => c.id !== first.id) : list(labels);
+  clock.step(100);
+  await agent.pass();
+  const running = [...rt.containers.values()].filter((c) => c.state === "running");
+  assert.equal(running.length, 1, [...rt.containers.values()].map((c) => `${c.name} ${c.state}`).join("\n"));
+  assert.notEqual(rt.containers.get(id)?.state, "running");
   store.close();
 });
