@@ -210,3 +210,36 @@ export async function sh(cmd: string, args: string[]): Promise<string> {
   const { stdout } = await execFileP(cmd, args, { maxBuffer: 16 * 1024 * 1024 });
   return stdout;
 }
+
+/** Adds lab hosts n1..nN (scripts/lab, 10.231.0.1x) as nodes through `url` and waits until all are Ready. */
+export async function addLabNodes(
+  b: Sandbox,
+  url: string,
+  env: Record<string, string>,
+  count = 2,
+): Promise<void> {
+  for (let i = 1; i <= count; i++) {
+    await b.ok(
+      [
+        "node",
+        "add",
+        `n${i}`,
+        "--docker",
+        `ssh://root@10.231.0.${10 + i}`,
+        "--identity",
+        "/tmp/mk-lab/ssh/id_ed25519",
+        "--server",
+        url,
+      ],
+      { env },
+    );
+  }
+  await waitFor(
+    async () => {
+      const nodes = await b.json<{ state: string }[]>(["get", "nodes", "--server", url]);
+      return nodes.length === count && nodes.every((n) => n.state === "Ready");
+    },
+    30_000,
+    `${count} lab nodes Ready`,
+  );
+}

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { promisify } from "node:util";
 import Docker from "dockerode";
-import { docker, IMAGE, ROOT, requireDocker, Sandbox, waitFor } from "./harness.ts";
+import { addLabNodes, docker, IMAGE, ROOT, requireDocker, Sandbox, waitFor } from "./harness.ts";
 
 const run = promisify(execFile);
 const LAB = "/tmp/mk-lab";
@@ -75,30 +75,7 @@ async function onNode(i: number, owner: string, all = false): Promise<Docker.Con
 }
 
 async function addNodes(): Promise<void> {
-  for (const i of [1, 2]) {
-    await box.ok(
-      [
-        "node",
-        "add",
-        `n${i}`,
-        "--docker",
-        `ssh://root@10.231.0.${10 + i}`,
-        "--identity",
-        `${LAB}/ssh/id_ed25519`,
-        "--server",
-        url,
-      ],
-      { env: ENV },
-    );
-  }
-  await waitFor(
-    async () => {
-      const nodes = await box.json<{ name: string; state: string }[]>(["get", "nodes", "--server", url]);
-      return nodes.length === 2 && nodes.every((n) => n.state === "Ready");
-    },
-    30_000,
-    "both nodes Ready",
-  );
+  await addLabNodes(box, url, ENV);
 }
 
 test("Checkpoint C: 4 replicas spread 2/2; a crashed node's pods run on the other within 10 s; reboot fences", async () => {

@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { promisify } from "node:util";
 import Docker from "dockerode";
-import { IMAGE, ROOT, requireDocker, Sandbox, waitFor } from "./harness.ts";
+import { addLabNodes, IMAGE, ROOT, requireDocker, Sandbox, waitFor } from "./harness.ts";
 
 const run = promisify(execFile);
 const LAB = "/tmp/mk-lab";
@@ -47,30 +47,7 @@ after(async () => {
 });
 
 async function addNodes(b: Sandbox, url: string): Promise<void> {
-  for (const i of [1, 2]) {
-    await b.ok(
-      [
-        "node",
-        "add",
-        `n${i}`,
-        "--docker",
-        `ssh://root@10.231.0.${10 + i}`,
-        "--identity",
-        `${LAB}/ssh/id_ed25519`,
-        "--server",
-        url,
-      ],
-      { env: ENV },
-    );
-  }
-  await waitFor(
-    async () => {
-      const nodes = await b.json<{ name: string; state: string }[]>(["get", "nodes", "--server", url]);
-      return nodes.length === 2 && nodes.every((n) => n.state === "Ready");
-    },
-    30_000,
-    "both nodes Ready",
-  );
+  await addLabNodes(b, url, ENV);
 }
 
 /** Running containers per pod on both lab engines, asked directly (not through mk or SSH). */

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { promisify } from "node:util";
 import Docker from "dockerode";
-import { IMAGE, ROOT, requireDocker, Sandbox, waitFor } from "./harness.ts";
+import { addLabNodes, IMAGE, ROOT, requireDocker, Sandbox, waitFor } from "./harness.ts";
 
 const run = promisify(execFile);
 const LAB = "/tmp/mk-lab";
@@ -89,30 +89,7 @@ test("a node killed mid-rollout: its pods come back on the other node as the new
   server.proc.on("exit", (code, sig) =>
     console.error(`mk server exited ${code} ${sig}:\n${serverLogs().split("\n").slice(-40).join("\n")}`),
   );
-  for (const i of [1, 2]) {
-    await box.ok(
-      [
-        "node",
-        "add",
-        `n${i}`,
-        "--docker",
-        `ssh://root@10.231.0.${10 + i}`,
-        "--identity",
-        `${LAB}/ssh/id_ed25519`,
-        "--server",
-        url,
-      ],
-      { env: ENV },
-    );
-  }
-  await waitFor(
-    async () => {
-      const nodes = await box.json<{ state: string }[]>(["get", "nodes", "--server", url]);
-      return nodes.length === 2 && nodes.every((n) => n.state === "Ready");
-    },
-    30_000,
-    "both nodes Ready",
-  );
+  await addLabNodes(box, url, ENV);
   const file = join(box.dir, "web.yaml");
   writeFileSync(file, podSet("1"));
   await box.ok(["apply", "-f", file, "--server", url, "--timeout", "90s"]);
