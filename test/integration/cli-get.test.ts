@@ -116,8 +116,8 @@ test("TYPE/NAME, TYPE NAME..., short names and several names at once", async () 
 test("get all lists pods, podsets and autoscalers with TYPE/NAME names", async () => {
   const out = await ok(["get", "all"]);
   assert.match(out, /^pod\/hello\s/m);
-  assert.match(out, /^deployment\.apps\/web\s+2\s/m);
-  assert.match(out, /^podset\/api\s+1\s/m);
+  assert.match(out, /^deployment\.apps\/web\s+2\/2\s+2\s+2\s/m);
+  assert.match(out, /^podset\/api\s+1\/1\s+1\s+1\s/m);
   assert.match(out, /^autoscaler\/web\s+(deployment|podset)\/web/im);
   assert.equal(out.split("\n\n").length, 3, "three tables");
 });
