@@ -324,7 +324,11 @@ export class Engine {
         const born = this.term;
         const agent = new NodeAgent({
           store: this.store,
-          runtime: fenceRuntime(conn.runtime, () => born ?? this.term),
+          runtime: fenceRuntime(
+            conn.runtime,
+            () => born ?? this.term,
+            () => this.store.synced(),
+          ),
           node: row.name,
           cluster: this.cluster,
           clock: this.clock,

@@ -190,7 +190,9 @@ export async function runServer(_args: string[], opts: Record<string, unknown>):
       body: await metrics.registry.metrics(),
     }),
     page: statusPage,
-    ...(replica ? { readyz: haReadyz(replica), intercept: haIntercept(replica, log) } : {}),
+    ...(replica
+      ? { readyz: haReadyz(replica), intercept: haIntercept(replica, log), settle: () => store.synced() }
+      : {}),
     history: () => history.snapshot(),
     security: {
       ...(token !== undefined ? { token } : {}),

@@ -25,6 +25,8 @@ export interface ApplierOptions {
   /** Replaces the local state by the leader's snapshot; the applier tails from its position. */
   snapshot: (why: string) => Promise<void>;
   onApplied?: (entry: LogEntry, lagMs: number) => void;
+  /** Every entry up to the head seen is applied (the writer may write again). */
+  onCaughtUp?: () => void;
 }
 
 export class LogApplier {
@@ -70,7 +72,10 @@ export class LogApplier {
       this.headSeenAt = Date.now();
       this.lastError = undefined;
       const kvs = r.responses[1]?.response_range.kvs ?? [];
-      if (head <= applied && kvs.length === 0) return;
+      if (head <= applied && kvs.length === 0) {
+        this.o.onCaughtUp?.();
+        return;
+      }
       const first = kvs[0] ? (JSON.parse(decodeKv(kvs[0]).value) as LogEntry) : undefined;
       if (!first || first.seq !== applied + 1) {
         await this.o.snapshot(
@@ -85,7 +90,10 @@ export class LogApplier {
           this.o.onApplied?.(entry, Math.max(0, Date.now() - entry.at));
         }
       }
-      if (!r.responses[1]?.response_range.more && store.appliedPosition().seq >= head) return;
+      if (!r.responses[1]?.response_range.more && store.appliedPosition().seq >= head) {
+        this.o.onCaughtUp?.();
+        return;
+      }
     }
   }
 

@@ -65,7 +65,7 @@ export class Replica {
       endpoints: o.endpoints,
       timeoutMs: Math.max(500, o.timing.retryPeriodMs * 3),
     });
-    // Log writes block the event loop: never longer than half the renew deadline.
+    // The session lease's keepalive runs in a worker thread: never starved by the main thread.
     this.sync = new SyncCaller(
       this.gateway.endpoints,
       Math.max(300, Math.floor(o.timing.renewDeadlineMs / 2)),
@@ -76,6 +76,7 @@ export class Replica {
       store: o.store,
       log: this.log,
       snapshot: (why) => this.restoreFromLeader(why),
+      onCaughtUp: () => this.writer.resume(),
       onApplied: (_e, lagMs) => {
         o.metrics?.entries.inc({ source: "applied" });
         o.metrics?.applyLag.set(lagMs / 1000);
@@ -101,13 +102,15 @@ export class Replica {
     });
     this.writer = new LogWriter({
       store: o.store,
-      sync: this.sync,
+      gateway: this.gateway,
       keys: this.keys,
       id: o.id,
       term: () => this.elector.writableTerm(),
       onFenced: (why) => this.elector.fence(why),
       onBehind: () => this.applier.poke(),
       maxOutageMs: o.timing.renewDeadlineMs,
+      // Not blocking the event loop any more: a write may take the whole renew deadline.
+      timeoutMs: Math.max(500, o.timing.renewDeadlineMs),
       onAppended: () => o.metrics?.entries.inc({ source: "appended" }),
     });
   }
@@ -292,7 +295,7 @@ export class Replica {
       return {
         ready: false,
         ...base,
-        reason: e.lastError ? `etcd: ${e.lastError}` : "no leader elected yet",
+        reason: e.lastError ? `etcd: ${e.lastError}` : "no leader elected yet: campaigning in etcd",
       };
     }
     const a = this.applier;
