@@ -7,12 +7,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { LogApplier } from "../../src/ha/etcd/applier.ts";
+import { LogApplier, LogIntegrityError } from "../../src/ha/etcd/applier.ts";
 import { b64, Gateway, prefixEnd } from "../../src/ha/etcd/gateway.ts";
 import { Keys } from "../../src/ha/etcd/keys.ts";
 import { LogUnavailableError, LogWriter, NotLeaderError } from "../../src/ha/etcd/log.ts";
 import { silentLogger } from "../../src/lib/log.ts";
 import type { Mutation } from "../../src/store/mutations.ts";
+import { writeApplied } from "../../src/store/replication.ts";
 import { Store } from "../../src/store/store.ts";
 import { EtcdCluster } from "./ha-cluster.ts";
 
@@ -21,12 +22,22 @@ const dir = mkdtempSync(join(tmpdir(), "mk-ha-log-"));
 let gw: Gateway;
 const keys = new Keys(`/mk/log-test-${process.pid}`);
 let n = 0;
-const store = () => Store.open(join(dir, `s${++n}.db`));
+/** A replica's state of cluster "log-test" (the cluster key in etcd says the same). */
+function store(): Store {
+  const s = Store.open(join(dir, `s${++n}.db`));
+  s.sqlite
+    .prepare(
+      "insert into meta (key, value) values ('cluster_id', 'log-test') on conflict(key) do update set value = excluded.value",
+    )
+    .run();
+  return s;
+}
 const meta = (key: string, value: string): Mutation => ({ op: "setMeta", key, value });
 
 before(async () => {
   await etcd.up();
   gw = new Gateway({ endpoints: etcd.endpoints });
+  await gw.call("/v3/kv/put", { key: b64(keys.cluster), value: b64("log-test") });
 });
 after(async () => {
   await etcd.down();
@@ -185,4 +196,54 @@ test("LogApplier: replicas reach the same rows in log order; one behind the comp
   assert.equal(r.kvs?.length, 2);
   fresh.close();
   late.close();
+});
+
+test("LogApplier: a wiped prefix, another cluster's log or a log behind this replica is refused, nothing applied", async () => {
+  // A replica at the head (the log's start was compacted away by the test before).
+  const s = store();
+  const h = await gw.call<{ kvs?: { value: string }[] }>("/v3/kv/range", { key: b64(keys.head) });
+  writeApplied(s.sqlite, {
+    seq: Number(Buffer.from(h.kvs?.[0]?.value ?? "", "base64").toString()),
+    revision: 1,
+  });
+  s.commit([meta("x", "keep")]);
+  await applier(s).catchUp();
+  const before = s.appliedPosition().seq;
+  assert.ok(before > 0);
+  const x = s.getMeta("x");
+  const check = async (pattern: RegExp) => {
+    const a = applier(s);
+    await assert.rejects(
+      a.catchUp(),
+      (err: Error) => err instanceof LogIntegrityError && pattern.test(err.message),
+    );
+    assert.match(a.integrity ?? "", pattern);
+    assert.equal(s.appliedPosition().seq, before, "nothing applied");
+    assert.equal(s.getMeta("x"), x, "nothing deleted");
+  };
+  const saved = await gw.call<{ kvs?: { key: string; value: string }[] }>("/v3/kv/range", {
+    key: b64(`${keys.prefix}/`),
+    range_end: prefixEnd(`${keys.prefix}/`),
+  });
+  // another cluster's log under the prefix
+  await gw.call("/v3/kv/put", { key: b64(keys.cluster), value: b64("someone-else") });
+  await check(/holds another cluster's log \(someone-else; this replica belongs to log-test\)/);
+  // an older backup: the head behind this replica
+  await gw.call("/v3/kv/put", { key: b64(keys.cluster), value: b64("log-test") });
+  await gw.call("/v3/kv/put", { key: b64(keys.head), value: b64(String(before - 1)) });
+  await check(new RegExp(`ends at entry ${before - 1}, behind this replica's entry ${before}`));
+  // wiped
+  await gw.call("/v3/kv/deleterange", {
+    key: b64(`${keys.prefix}/`),
+    range_end: prefixEnd(`${keys.prefix}/`),
+  });
+  await check(
+    /lost its data \(no cluster key; this replica has applied \d+ log entries\): refusing to act on an empty log/,
+  );
+  // restored: applies again
+  for (const kv of saved.kvs ?? []) await gw.call("/v3/kv/put", { key: kv.key, value: kv.value });
+  const a = applier(s);
+  await a.catchUp();
+  assert.equal(a.integrity, undefined);
+  s.close();
 });

@@ -129,6 +129,7 @@ export async function runServer(_args: string[], opts: Record<string, unknown>):
         store,
         log,
         metrics: new HaMetrics(metrics.registry),
+        ...(opts.etcdReseed === true ? { reseed: true } : {}),
         ...(token !== undefined ? { leaderHeaders: { authorization: `Bearer ${token}` } } : {}),
       })
     : undefined;

@@ -57,6 +57,8 @@ export interface LogWriterOptions {
    */
   maxOutageMs?: number;
   now?: () => number;
+  /** Why the log may not be written at all now (its identity is lost), or undefined. */
+  refuse?: () => string | undefined;
   /** Deadline of one etcd write (ms). */
   timeoutMs?: number;
   /** Entries per etcd transaction at most (etcd's --max-txn-ops is 128 by default; one put each). */
@@ -99,6 +101,8 @@ export class LogWriter implements Replicator {
     const { id, store } = this.o;
     if (this.o.term() === undefined)
       throw new NotLeaderError(`${id} is not the leader: writes go to the leader`);
+    const refused = this.o.refuse?.();
+    if (refused !== undefined) throw new LogUnavailableError(`Cannot write to the etcd log: ${refused}`);
     if (this.stalled !== undefined)
       throw new LogUnavailableError(`Cannot write to the etcd log now: ${this.stalled}; try again`);
     if (!this.open) {
@@ -130,6 +134,11 @@ export class LogWriter implements Replicator {
   /** The applier has read the log up to its head: new entries may be written again. */
   resume(): void {
     this.stalled = undefined;
+  }
+
+  /** The first entry applied locally that etcd has not confirmed, or undefined. */
+  firstUnconfirmed(): number | undefined {
+    return (this.inflight[0] ?? this.queue[0])?.seq;
   }
 
   /** Entries queued or in flight (for metrics and tests). */

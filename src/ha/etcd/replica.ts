@@ -33,6 +33,11 @@ export interface ReplicaOptions {
   maxLogEntries?: number;
   /** A follower this many entries behind is not ready. */
   readyLagEntries?: number;
+  /**
+   * Recovery after the etcd prefix lost its data (--etcd-reseed): this replica's state becomes
+   * the log's starting point (cluster key and head at its applied entry). docs/ha.md.
+   */
+  reseed?: boolean;
 }
 
 export interface Readiness {
@@ -77,6 +82,12 @@ export class Replica {
       log: this.log,
       snapshot: (why) => this.restoreFromLeader(why),
       onCaughtUp: () => this.writer.resume(),
+      firstUnconfirmed: () => this.writer.firstUnconfirmed(),
+      onIntegrity: (problem) => {
+        o.metrics?.logLost.set(problem ? 1 : 0);
+        // A leader stops acting at once: its loops would act on Docker with no log to record it.
+        if (problem && this.elector.role === "leader") this.elector.fence(problem);
+      },
       onApplied: (_e, lagMs) => {
         o.metrics?.entries.inc({ source: "applied" });
         o.metrics?.applyLag.set(lagMs / 1000);
@@ -112,6 +123,7 @@ export class Replica {
       // Not blocking the event loop any more: a write may take the whole renew deadline.
       timeoutMs: Math.max(500, o.timing.renewDeadlineMs),
       onAppended: () => o.metrics?.entries.inc({ source: "appended" }),
+      refuse: () => this.applier.integrity,
     });
   }
 
@@ -138,6 +150,27 @@ export class Replica {
   private async join(): Promise<void> {
     const { store } = this.o;
     const mine = store.getMeta("cluster_id") ?? randomUUID().replace(/-/g, "").slice(0, 12);
+    const applied = store.appliedPosition().seq;
+    if (applied > 0) {
+      // A replica with state never creates the cluster key: its absence means the prefix lost its
+      // data, and a new cluster created here would take an empty log for the truth. The applier
+      // reports it; --etcd-reseed makes this state the log's new start.
+      const got = await this.gateway.call<{ kvs?: RawKv[] }>(
+        "/v3/kv/range",
+        { key: b64(this.keys.cluster) },
+        { timeoutMs: 5000 },
+      );
+      if (!got.kvs?.length) {
+        if (this.o.reseed) await this.reseed(mine, store.appliedPosition());
+        else
+          this.log.error(
+            `etcd prefix ${this.keys.prefix} has no cluster key but this replica has applied ${applied} entries: not creating a new cluster over it (see docs/ha.md, "etcd data lost")`,
+            { event: "ha-log-lost" },
+          );
+        store.replicator = this.writer;
+        return;
+      }
+    }
     const r = await this.gateway.call<{
       succeeded?: boolean;
       responses?: { response_range?: { kvs?: RawKv[] } }[];
@@ -170,6 +203,29 @@ export class Replica {
       )
       .run(this.keys.prefix);
     store.replicator = this.writer;
+  }
+
+  /** --etcd-reseed: an empty prefix gets this replica's cluster id and its applied entry as head. */
+  private async reseed(cluster: string, pos: { seq: number }): Promise<void> {
+    const r = await this.gateway.call<{ succeeded?: boolean }>(
+      "/v3/kv/txn",
+      {
+        compare: [
+          { key: b64(this.keys.cluster), target: "CREATE", result: "EQUAL", create_revision: "0" },
+          { key: b64(this.keys.head), target: "CREATE", result: "EQUAL", create_revision: "0" },
+        ],
+        success: [
+          { request_put: { key: b64(this.keys.cluster), value: b64(cluster) } },
+          { request_put: { key: b64(this.keys.head), value: b64(String(pos.seq)) } },
+        ],
+      },
+      { timeoutMs: 5000 },
+    );
+    if (r.succeeded)
+      this.log.warn(
+        `Reseeded etcd prefix ${this.keys.prefix} from this replica's state (cluster ${cluster}, entry ${pos.seq}); other replicas catch up from its snapshot`,
+        { event: "ha-log-lost" },
+      );
   }
 
   /** Background work of every replica: tail the log, keep the session, publish the member record. */
@@ -275,6 +331,7 @@ export class Replica {
   readiness(): Readiness {
     const pos = this.o.store.appliedPosition();
     const e = this.elector;
+    const lost = this.applier.integrity;
     const base = {
       role: e.role,
       id: this.o.id,
@@ -283,6 +340,7 @@ export class Replica {
       appliedRevision: pos.revision,
       appliedSeq: pos.seq,
     };
+    if (lost) return { ready: false, ...base, reason: lost };
     if (e.role === "leader") {
       if (e.writableTerm() !== undefined) return { ready: true, ...base };
       return {
