@@ -673,7 +673,7 @@ export class Engine {
       const gap = health.tick();
       if (gap > 0)
         this.log.warn(
-          `The controller stalled for ${gap} ms: every node gets a fresh grace period before any eviction`,
+          `The controller stalled for ${Math.round(gap)} ms: every node gets a fresh grace period before any eviction`,
           { event: "stall" },
         );
     }
