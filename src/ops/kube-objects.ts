@@ -175,7 +175,11 @@ function orInvalid(kind: string, name: string, build: () => KubeObject): KubeObj
       apiVersion: "mk/v1",
       kind,
       metadata: { name, namespace: "default" } as KubeMetadata,
-      status: { reason: "InvalidRow", message: `the stored row does not decode: ${message}` },
+      status: {
+        reason: "InvalidRow",
+        message: `the stored row does not decode: ${message}`,
+        invalidRow: message,
+      },
     };
   }
 }

@@ -209,9 +209,9 @@ test("every read path lists the good rows and names the bad one; a command on a 
     assert.equal(r.status, 200, `${path}: ${JSON.stringify(r.json).slice(0, 500)}`);
   }
   const objects = await call("GET", "/api/v1/objects/podsets");
-  const items = (objects.json as { items: { metadata: { name: string }; status: { reason?: string } }[] })
-    .items;
+  const items = objects.json as { metadata: { name: string }; status: { invalidRow?: string } }[];
   assert.deepEqual(items.map((i) => i.metadata.name).sort(), ["other", "web"]);
+  assert.match(items.find((i) => i.metadata.name === "other")?.status.invalidRow ?? "", /^column spec: /);
 
   // Commands that must act on the bad row: 409 invalid_row, naming the row and the field; nothing written.
   for (const [method, path, body] of [
