@@ -36,6 +36,11 @@ export interface PodView {
   status: string;
   reason: string | null;
   message: string | null;
+  /**
+   * Reason Unschedulable, for now only: some node refuses the pod only because it is not ready or
+   * still settling (the scheduler's transient flag), so it will be placed without anyone acting.
+   */
+  unschedulableTransient: boolean;
   ready: boolean;
   readyContainers: string;
   restarts: number;
@@ -94,6 +99,7 @@ export function podView(p: PodRow, statuses: readonly ContainerStatusRow[]): Pod
     status: !checked.ok ? "InvalidRow" : p.deletionAt !== null ? "Terminating" : (p.reason ?? p.phase),
     reason: p.reason,
     message: checked.ok ? p.message : checked.reason,
+    unschedulableTransient: p.reason === "Unschedulable" && p.unschedulableTransient,
     ready: p.ready,
     readyContainers: `${readyCount}/${containers.length}`,
     restarts: p.restartCount,

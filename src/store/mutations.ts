@@ -62,6 +62,8 @@ export type Mutation =
       startedAt: number | null;
       /** When this status was seen: a pod turning Ready is Ready since then (minReadySeconds). */
       at?: number;
+      /** reason Unschedulable: the scheduler's transient flag (absent: false). */
+      unschedulableTransient?: boolean;
     }
   /** Applied only while the pod exists as status.podUid (and, with `node`, is bound to it). */
   | { op: "putContainerStatus"; status: ContainerStatusRow; node?: string }
@@ -253,6 +255,7 @@ export function applyMutation(db: Db, m: Mutation): void {
           phase: m.phase,
           reason: m.reason,
           message: m.message,
+          unschedulableTransient: m.unschedulableTransient ?? false,
           ready: m.ready,
           restartCount: m.restartCount,
           ip: m.ip,
