@@ -3,7 +3,7 @@
 // changes nothing: same hash, same generation.
 import { planPods } from "../controller/pods.ts";
 import { readPodsInput } from "../controller/pods-input.ts";
-import { checkPodSet } from "../controller/row-check.ts";
+import { checkObject, checkPodSet } from "../controller/row-check.ts";
 import { InvalidInputError } from "../lib/errors.ts";
 import type { MkObject, MkObjectBody } from "../manifest/types.ts";
 import { objectHash, stableJson } from "../reconcile/spec-hash.ts";
@@ -80,7 +80,11 @@ export function planApply(
         );
       }
     }
-    const action: ApplyAction = !prev ? "created" : prev.specHash === hash ? "unchanged" : "configured";
+    // A stored row that does not decode is never "unchanged" (its spec_hash may still match what
+    // was applied before the damage): applying writes it again, which repairs it.
+    const damaged = prev !== undefined && !checkObject(prev).ok;
+    const same = prev !== undefined && prev.specHash === hash && !damaged;
+    const action: ApplyAction = !prev ? "created" : same ? "unchanged" : "configured";
     results.push({
       kind: o.kind,
       name: o.metadata.name,
@@ -104,6 +108,7 @@ export function planApply(
       specHash: hash,
       sourceFile: o.source.file,
       at: now,
+      ...(damaged ? { rewrite: true } : {}),
     });
     if (o.kind === "Node") {
       mutations.push({

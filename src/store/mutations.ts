@@ -24,6 +24,8 @@ export type Mutation =
       specHash: string;
       sourceFile: string | null;
       at: number;
+      /** Write even when the stored spec_hash matches: the stored spec does not decode (a repair). */
+      rewrite?: boolean;
     }
   | { op: "deleteObject"; kind: string; name: string }
   | { op: "createPod"; pod: typeof s.pods.$inferInsert }
@@ -167,7 +169,7 @@ export function applyMutation(db: Db, m: Mutation): void {
             updatedAt: m.at,
           })
           .run();
-      } else if (prev.specHash !== m.specHash) {
+      } else if (prev.specHash !== m.specHash || m.rewrite === true) {
         db.update(s.objects)
           .set({
             apiVersion: m.apiVersion,
