@@ -19,7 +19,7 @@ port=7079
 server_pid=""
 shots_pid=""
 # shot NAME: a screenshot of the status page now, when MK_DEMO_SHOTS names a folder.
-shot() { [ -z "$shots_pid" ] || echo "$1" >&3; }
+shot() { [ -z "$shots_pid" ] || echo "$1" >&3 2>/dev/null || { echo "status-shots stopped: see $work/shots.log" >&2; shots_pid=""; }; }
 cleanup() {
   if [ -n "$shots_pid" ]; then exec 3>&-; wait "$shots_pid" || true; fi
   [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true

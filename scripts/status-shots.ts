@@ -30,7 +30,7 @@ const browser = await chromium.launch({
 try {
   const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
   await page.goto(url);
-  await page.locator("figure[data-series]").first().waitFor({ timeout: 15_000 });
+  await page.locator("figure[data-series]").first().waitFor({ state: "attached", timeout: 30_000 });
   for await (const line of createInterface({ input: process.stdin })) {
     const name = line.trim();
     if (!/^[a-z0-9][-a-z0-9]*$/.test(name)) {
