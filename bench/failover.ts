@@ -9,7 +9,7 @@ import { Engine } from "../src/engine/engine.ts";
 import { sleep } from "../src/lib/clock.ts";
 import { silentLogger } from "../src/lib/log.ts";
 import type { MkObject } from "../src/manifest/types.ts";
-import { sshConnector } from "../src/node/ssh-docker.ts";
+import { SSH_DEFAULTS, sshConnector } from "../src/node/ssh-docker.ts";
 import { applyObjects } from "../src/ops/apply.ts";
 import { addNode, scalePodSet } from "../src/ops/commands.ts";
 import { Store } from "../src/store/store.ts";
@@ -55,10 +55,8 @@ const engine = new Engine({
   log: silentLogger,
   localNode: false,
   ssh: sshConnector({
+    ...SSH_DEFAULTS,
     knownHostsFile: `${LAB}/ssh/known_hosts`,
-    readyTimeoutMs: 3000,
-    keepaliveIntervalMs: 1000,
-    keepaliveCountMax: 2,
     log: silentLogger,
   }),
 });

@@ -20,7 +20,7 @@ import { Engine } from "../src/engine/engine.ts";
 import { sleep } from "../src/lib/clock.ts";
 import { silentLogger } from "../src/lib/log.ts";
 import type { MkObject } from "../src/manifest/types.ts";
-import { sshConnector } from "../src/node/ssh-docker.ts";
+import { SSH_DEFAULTS, sshConnector } from "../src/node/ssh-docker.ts";
 import { applyObjects } from "../src/ops/apply.ts";
 import { addNode, scalePodSet } from "../src/ops/commands.ts";
 import { Store } from "../src/store/store.ts";
@@ -188,7 +188,10 @@ interface MkTuning {
   keepaliveIntervalMs: number;
   readyTimeoutMs: number;
 }
-const MK_DEFAULTS: MkTuning = { keepaliveIntervalMs: 1000, readyTimeoutMs: 3000 };
+const MK_DEFAULTS: MkTuning = {
+  keepaliveIntervalMs: SSH_DEFAULTS.keepaliveIntervalMs,
+  readyTimeoutMs: SSH_DEFAULTS.readyTimeoutMs,
+};
 const MK_TUNED: MkTuning = {
   heartbeatMs: 500,
   nodeGraceMs: 2000,
@@ -207,10 +210,12 @@ async function withMk<T>(tuning: MkTuning, fn: (store: Store) => Promise<T>): Pr
     localNode: false,
     ...timing,
     ssh: sshConnector({
+      ...SSH_DEFAULTS,
       knownHostsFile: `${LAB}/ssh/known_hosts`,
       readyTimeoutMs,
       keepaliveIntervalMs,
-      keepaliveCountMax: 2,
+      // As mk server's default: enough unanswered keepalives to cover the node grace, at least 3.
+      keepaliveCountMax: Math.max(3, Math.ceil((timing.nodeGraceMs ?? 4000) / keepaliveIntervalMs)),
       log: silentLogger,
     }),
   });
@@ -387,5 +392,5 @@ console.log(
   `(${secs(started).toFixed(0)} s in all; swarm ${host("version", "--format", "{{.Server.Version}}")})`,
 );
 console.log(
-  "mk tuned: heartbeat 0.5 s, node grace 2 s, eviction delay 0.5 s, SSH keepalive 0.5 s x 2; swarm tuned: --dispatcher-heartbeat 1s",
+  "mk tuned: heartbeat 0.5 s, node grace 2 s, eviction delay 0.5 s, SSH keepalive 0.5 s x 4; swarm tuned: --dispatcher-heartbeat 1s",
 );

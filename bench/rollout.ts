@@ -12,7 +12,7 @@ import { Engine } from "../src/engine/engine.ts";
 import { sleep } from "../src/lib/clock.ts";
 import { silentLogger } from "../src/lib/log.ts";
 import type { MkObject, PodSetObject } from "../src/manifest/types.ts";
-import { sshConnector } from "../src/node/ssh-docker.ts";
+import { SSH_DEFAULTS, sshConnector } from "../src/node/ssh-docker.ts";
 import { applyObjects } from "../src/ops/apply.ts";
 import { addNode } from "../src/ops/commands.ts";
 import { Store } from "../src/store/store.ts";
@@ -66,16 +66,11 @@ async function mkRollouts(
     store,
     log: silentLogger,
     localNode: !lab2,
-    // 20 creates at once over SSH on this 2-core machine can delay a heartbeat past the default 4 s
-    // grace; a lost node would turn the rollout into a failover. Failover has its own bench.
-    ...(lab2 ? { nodeGraceMs: 15_000 } : {}),
     ...(lab2
       ? {
           ssh: sshConnector({
+            ...SSH_DEFAULTS,
             knownHostsFile: `${LAB}/ssh/known_hosts`,
-            readyTimeoutMs: 3000,
-            keepaliveIntervalMs: 1000,
-            keepaliveCountMax: 2,
             log: silentLogger,
           }),
         }

@@ -48,8 +48,23 @@ if [ ${#unit[@]} -gt 0 ]; then
 fi
 if [ ${#integration[@]} -gt 0 ] && [ "$unit_only" = 0 ]; then
   echo "[test] integration (real Docker): ${#integration[@]} files"
-  MK_TEST_RUN_ID=${MK_TEST_RUN_ID:-$(date +%s)-$$} \
-    node --import tsx --test --test-concurrency=1 --test-timeout=600000 --test-reporter=spec "${integration[@]}" || status=1
+  export MK_TEST_RUN_ID=${MK_TEST_RUN_ID:-$(date +%s)-$$}
+  # One node process per file, so each file's wall time is known: the suite has a budget
+  # (SUITE_BUDGET_S, 30 min in CI) and the slowest files are where it goes.
+  times=()
+  for f in "${integration[@]}"; do
+    t1=$EPOCHREALTIME
+    fs=ok
+    node --import tsx --test --test-timeout=600000 --test-reporter=spec "$f" || { status=1; fs=FAIL; }
+    times+=("$(el "$t1") $fs $f")
+  done
+  echo "[test] integration files by wall time (s):"
+  printf '%s\n' "${times[@]}" | sort -rn | awk '{printf "  %7.1f  %-4s %s\n", $1, $2, $3}'
 fi
-echo "[test] done in $(el "$t0")s, status $status"
+total=$(el "$t0")
+budget=${SUITE_BUDGET_S:-1800}
+if awk -v t="$total" -v b="$budget" 'BEGIN{exit !(t > b * 0.8)}'; then
+  echo "[test] WARNING: the suite took ${total}s, over 80% of its ${budget}s budget; shorten the slowest files above"
+fi
+echo "[test] done in ${total}s, status $status"
 exit $status

@@ -64,6 +64,38 @@ export function changeInPeriod(periodSeconds: number, events: readonly ScaleEven
   return events.reduce((sum, e) => (e.at > cutoff ? sum + e.change : sum), 0);
 }
 
+/**
+ * The limit the policies put on one direction of change: for "up" the most replicas allowed now
+ * (calculateScaleUpLimitWithScalingRules), for "down" the fewest (calculateScaleDownLimitWithBehaviors).
+ * selectPolicy Max takes the policy that allows the largest change, Min the smallest.
+ */
+function policyLimit(
+  direction: "up" | "down",
+  current: number,
+  up: readonly ScaleEvent[],
+  down: readonly ScaleEvent[],
+  rules: ScalingRules,
+  now: number,
+): number {
+  if (rules.selectPolicy === "Disabled") return current;
+  const largestChange = rules.selectPolicy !== "Min";
+  const pick = (direction === "up") === largestChange ? Math.max : Math.min;
+  let result = pick === Math.max ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
+  for (const p of rules.policies) {
+    const start =
+      current - changeInPeriod(p.periodSeconds, up, now) + changeInPeriod(p.periodSeconds, down, now);
+    const sign = direction === "up" ? 1 : -1;
+    // A percentage rounds away from the current count on the way up (or a small target could never
+    // grow by one) and towards zero on the way down, as Kubernetes does.
+    const proposed =
+      p.type === "Pods"
+        ? start + sign * p.value
+        : (sign > 0 ? Math.ceil : Math.trunc)(start * (1 + (sign * p.value) / 100));
+    result = pick(result, proposed);
+  }
+  return result;
+}
+
 /** calculateScaleUpLimitWithScalingRules: the most replicas the policies allow now. */
 export function scaleUpLimit(
   current: number,
@@ -72,17 +104,7 @@ export function scaleUpLimit(
   rules: ScalingRules,
   now: number,
 ): number {
-  if (rules.selectPolicy === "Disabled") return current;
-  const pick = rules.selectPolicy === "Min" ? Math.min : Math.max;
-  let result = rules.selectPolicy === "Min" ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
-  for (const p of rules.policies) {
-    const start =
-      current - changeInPeriod(p.periodSeconds, up, now) + changeInPeriod(p.periodSeconds, down, now);
-    // Rounded up, or a small target could never grow by a percentage.
-    const proposed = p.type === "Pods" ? start + p.value : Math.ceil(start * (1 + p.value / 100));
-    result = pick(result, proposed);
-  }
-  return result;
+  return policyLimit("up", current, up, down, rules, now);
 }
 
 /** calculateScaleDownLimitWithBehaviors: the fewest replicas the policies allow now. */
@@ -93,16 +115,7 @@ export function scaleDownLimit(
   rules: ScalingRules,
   now: number,
 ): number {
-  if (rules.selectPolicy === "Disabled") return current;
-  const pick = rules.selectPolicy === "Min" ? Math.max : Math.min;
-  let result = rules.selectPolicy === "Min" ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
-  for (const p of rules.policies) {
-    const start =
-      current - changeInPeriod(p.periodSeconds, up, now) + changeInPeriod(p.periodSeconds, down, now);
-    const proposed = p.type === "Pods" ? start - p.value : Math.trunc(start * (1 - p.value / 100));
-    result = pick(result, proposed);
-  }
-  return result;
+  return policyLimit("down", current, up, down, rules, now);
 }
 
 /**

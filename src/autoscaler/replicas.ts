@@ -132,6 +132,27 @@ function without(metrics: PodMetrics, names: ReadonlySet<string>): Map<string, n
 
 const reversed = (before: number, after: number) => (before < 1 && after > 1) || (before > 1 && after < 1);
 
+/**
+ * The metrics both calculators start from: those of the target's pods, grouped (ready, unready,
+ * ignored, missing), without the ignored and unready pods — or why there are none.
+ */
+function usableMetrics(
+  pods: readonly ScalePod[],
+  allMetrics: PodMetrics,
+  resource: Resource,
+  opts: CalculatorOptions,
+): { g: ReturnType<typeof groupPods>; metrics: Map<string, number> } | { error: string } {
+  const known = new Set(pods.map((p) => p.name));
+  const podMetrics = new Map([...allMetrics].filter(([pod]) => known.has(pod)));
+  if (podMetrics.size === 0)
+    return { error: `unable to get metrics for resource ${resource}: no metrics returned` };
+  const g = groupPods(pods, podMetrics, resource, opts);
+  const metrics = without(podMetrics, new Set([...g.ignored, ...g.unready]));
+  if (metrics.size === 0)
+    return { error: "did not receive metrics for targeted pods (pods might be unready)" };
+  return { g, metrics };
+}
+
 /** GetResourceReplicas: a target of `targetUtilization` percent of the pods' requests. */
 export function utilizationReplicas(
   currentReplicas: number,
@@ -141,14 +162,9 @@ export function utilizationReplicas(
   allMetrics: PodMetrics,
   opts: CalculatorOptions,
 ): Proposal {
-  const known = new Set(pods.map((p) => p.name));
-  const podMetrics = new Map([...allMetrics].filter(([pod]) => known.has(pod)));
-  if (podMetrics.size === 0)
-    return { ok: false, error: `unable to get metrics for resource ${resource}: no metrics returned` };
-  const g = groupPods(pods, podMetrics, resource, opts);
-  const metrics = without(podMetrics, new Set([...g.ignored, ...g.unready]));
-  if (metrics.size === 0)
-    return { ok: false, error: "did not receive metrics for targeted pods (pods might be unready)" };
+  const usable = usableMetrics(pods, allMetrics, resource, opts);
+  if ("error" in usable) return { ok: false, error: usable.error };
+  const { g, metrics } = usable;
   const requests = podRequests(pods, resource);
   if (typeof requests === "string") return { ok: false, error: requests };
   const first = utilizationRatio(metrics, requests, targetUtilization);
@@ -191,14 +207,9 @@ export function averageValueReplicas(
   allMetrics: PodMetrics,
   opts: CalculatorOptions,
 ): Proposal {
-  const known = new Set(pods.map((p) => p.name));
-  const podMetrics = new Map([...allMetrics].filter(([pod]) => known.has(pod)));
-  if (podMetrics.size === 0)
-    return { ok: false, error: `unable to get metrics for resource ${resource}: no metrics returned` };
-  const g = groupPods(pods, podMetrics, resource, opts);
-  const metrics = without(podMetrics, new Set([...g.ignored, ...g.unready]));
-  if (metrics.size === 0)
-    return { ok: false, error: "did not receive metrics for targeted pods (pods might be unready)" };
+  const usable = usableMetrics(pods, allMetrics, resource, opts);
+  if ("error" in usable) return { ok: false, error: usable.error };
+  const { g, metrics } = usable;
   const usageRatio = (m: ReadonlyMap<string, number>) => {
     const average = [...m.values()].reduce((a, b) => a + b, 0) / m.size;
     return { ratio: average / targetValue, average };

@@ -243,6 +243,17 @@ export const COMMANDS: {
       ["--heartbeat <duration>", "Node heartbeat interval", "1s"],
       ["--node-grace <duration>", "No heartbeat for this long turns a node Unknown", "4s"],
       ["--eviction-delay <duration>", "Pods of an Unknown node move after this long", "2s"],
+      ["--ssh-keepalive-interval <duration>", "SSH nodes: send a keepalive request this often", "2s"],
+      [
+        "--ssh-keepalive-count <n>",
+        "SSH nodes: close the link after this many unanswered keepalives (default: enough to cover --node-grace, at least 3)",
+      ],
+      ["--ssh-connect-timeout <duration>", "SSH nodes: the handshake must finish within this", "5s"],
+      [
+        "--ssh-docker-concurrency <n>",
+        "SSH nodes: most bulk Docker calls (create, start, remove, list...) at once per node; heartbeats, probes and stops never wait for one",
+        4,
+      ],
       ["--settle <duration>", "A returning node gets new pods after being Ready this long", "3s"],
       ["--lease <duration>", "Controller lease duration", "15s"],
       [

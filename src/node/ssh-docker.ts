@@ -1,38 +1,53 @@
 // Docker over SSH with ONE persistent ssh2 connection per node. dockerode gets an http.Agent
 // whose sockets are SSH stream-local channels to the node's Docker socket (~3 ms a request, 100
-// in parallel), and probes get direct-tcpip channels. Keepalives and a ready timeout notice a
-// dead or cut-off node in seconds; the connection comes back with back-off.
+// in parallel), and probes get direct-tcpip channels. Bulk Docker calls share a few slots per node
+// (docker-lanes.ts), so a rollout's creates cannot starve the heartbeat. Keepalives close a link
+// that stays silent for longer than the node grace period (a busy host is slow, not dead: the
+// heartbeat decides when a node is Unknown); the connection comes back with back-off.
 import { readFileSync } from "node:fs";
 import { Agent } from "node:http";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import type { Duplex } from "node:stream";
+import { inspect } from "node:util";
 import { Client, type ConnectConfig } from "ssh2";
 import { errorMessage, NodeUnreachableError, RuntimeError } from "../lib/errors.ts";
 import type { Logger } from "../lib/log.ts";
 import type { Dialer } from "../probes/runners.ts";
 import { DockerRuntime } from "../runtime/docker.ts";
+import type { ContainerRuntime } from "../runtime/runtime.ts";
 import type { NodeConnection, NodeEndpoint, ParsedDockerUrl } from "./connect.ts";
+import { laneRuntime } from "./docker-lanes.ts";
 import { expandHome } from "./identity-path.ts";
 import { describeKey, parseKnownHosts, readKnownHosts, verifyHostKey } from "./known-hosts.ts";
 
 export interface SshOptions {
   knownHostsFile: string;
+  /** The SSH handshake must finish within this (ssh2's readyTimeout). */
   readyTimeoutMs: number;
+  /** A keepalive request this often... */
   keepaliveIntervalMs: number;
+  /** ...and the connection is closed after this many go unanswered in a row. */
   keepaliveCountMax: number;
+  /** At most this many bulk Docker calls at once on the node (docker-lanes.ts); absent: 4. */
+  dockerConcurrency?: number;
   log: Logger;
 }
 
-/** Defaults tuned so a dead or cut-off node is noticed in about 3 s. */
+/**
+ * The defaults of mk server's --ssh-* flags (docs/cli.md, docs/architecture.md): a keepalive every
+ * 2 s, the link closed after 3 unanswered ones (6-8 s of silence, longer than the 4 s node grace, so
+ * a host that is only busy keeps its connection), a 5 s handshake, 4 bulk Docker calls at once.
+ */
+export const SSH_DEFAULTS = {
+  readyTimeoutMs: 5000,
+  keepaliveIntervalMs: 2000,
+  keepaliveCountMax: 3,
+  dockerConcurrency: 4,
+} as const;
+
 export function defaultSshOptions(log: Logger, env: NodeJS.ProcessEnv = process.env): SshOptions {
-  return {
-    knownHostsFile: defaultKnownHosts(env),
-    readyTimeoutMs: 3000,
-    keepaliveIntervalMs: 1000,
-    keepaliveCountMax: 2,
-    log,
-  };
+  return { knownHostsFile: defaultKnownHosts(env), ...SSH_DEFAULTS, log };
 }
 
 export function defaultKnownHosts(env: NodeJS.ProcessEnv = process.env): string {
@@ -91,7 +106,9 @@ export function sshConfig(
 }
 
 export class SshDockerConnection implements NodeConnection {
-  readonly runtime: DockerRuntime;
+  readonly runtime: ContainerRuntime;
+  /** Bulk calls running and queued on this node (docker-lanes.ts). */
+  readonly dockerLoad: () => { active: number; pending: number };
   readonly dial: Dialer;
   private client: Client | undefined;
   private ready = false;
@@ -111,6 +128,12 @@ export class SshDockerConnection implements NodeConnection {
     private readonly opts: SshOptions,
   ) {
     const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+    // docker-modem formats every request's options with util.inspect(depth: null, showHidden)
+    // before it even checks whether debug output is on, and the options hold this agent: its free
+    // sockets are SSH channels, which reach the whole ssh2 client. That walk grew with every open
+    // channel until one request cost tens of milliseconds of the event loop; 20 creates and their
+    // inspects starved the keepalives and the heartbeats (nodes flapped). The agent prints as one line.
+    Object.defineProperty(agent, inspect.custom, { value: () => `[SSH agent of node ${ep.name}]` });
     const socketPath = ep.socketPath ?? "/var/run/docker.sock";
     // http.Agent's createConnection may answer through a callback; ssh2 channels lack a few
     // socket methods http calls, so they are added as no-ops.
@@ -122,12 +145,17 @@ export class SshDockerConnection implements NodeConnection {
         .then((s) => cb(null, s))
         .catch((err: Error) => cb(err));
     };
-    this.runtime = new DockerRuntime(
-      { protocol: "http", host: "docker", port: 80, agent } as unknown as ConstructorParameters<
-        typeof DockerRuntime
-      >[0],
-      `node ${ep.name}`,
+    const laned = laneRuntime(
+      new DockerRuntime(
+        { protocol: "http", host: "docker", port: 80, agent } as unknown as ConstructorParameters<
+          typeof DockerRuntime
+        >[0],
+        `node ${ep.name}`,
+      ),
+      opts.dockerConcurrency ?? SSH_DEFAULTS.dockerConcurrency,
     );
+    this.runtime = laned.runtime;
+    this.dockerLoad = laned.load;
     this.dial = (host, port, signal) =>
       this.channel((c, done) => c.forwardOut("127.0.0.1", 0, host, port, done), signal);
     void this.connect().catch(() => undefined);

@@ -43,6 +43,7 @@ function pod(o: Partial<PodRow> = {}): PodRow {
     phase: "Running",
     reason: null,
     message: null,
+    unschedulableTransient: false,
     ready: true,
     restartCount: 0,
     ip: null,

@@ -30,6 +30,7 @@ interface PodJson {
 
 let box: Sandbox;
 let url = "";
+let serverLogs = () => "";
 
 before(async () => {
   assert.equal(process.getuid?.(), 0, "the multi-node lab needs root (scripts/test.sh runs as root in CI)");
@@ -80,7 +81,9 @@ async function addNodes(): Promise<void> {
 
 test("Checkpoint C: 4 replicas spread 2/2; a crashed node's pods run on the other within 10 s; reboot fences", async () => {
   box = new Sandbox();
-  url = (await box.server(FAST, ENV)).url;
+  const server = await box.server(FAST, ENV);
+  url = server.url;
+  serverLogs = server.logs;
   await addNodes();
   const file = join(box.dir, "web.yaml");
   writeFileSync(file, podSet("web", 4));
@@ -206,6 +209,75 @@ test("Taints: a node tainted dedicated=db:NoSchedule receives only pods that tol
     "plain on n1, db on n2",
   );
   assert.equal((await onNode(2, "plain")).length, 0, "no untolerating pod on the tainted node");
+});
+
+test("Bulk: 20 pods created and then deleted at once on one SSH node never make it NotReady", async () => {
+  // n2 is tainted (previous test): all 20 land on n1, 20 creates and starts over its one SSH
+  // connection, with 20 readiness probes a second riding the same connection once they run.
+  const logsBefore = serverLogs().length;
+  const since = Date.now();
+  const states: string[] = [];
+  let maxAgeMs = 0;
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      const r = await fetch(`${url}/api/v1/nodes`).catch(() => undefined);
+      if (r?.ok) {
+        const n1 = (
+          (await r.json()) as { name: string; state: string; lastHeartbeatAt: string | null }[]
+        ).find((n) => n.name === "n1");
+        if (n1) {
+          states.push(n1.state);
+          if (n1.lastHeartbeatAt) maxAgeMs = Math.max(maxAgeMs, Date.now() - Date.parse(n1.lastHeartbeatAt));
+        }
+      }
+      await new Promise((res) => setTimeout(res, 100));
+    }
+  })();
+  const file = join(box.dir, "bulk.yaml");
+  writeFileSync(file, podSet("bulk", 20));
+  try {
+    const t0 = Date.now();
+    await box.ok(["apply", "-f", file, "--server", url]);
+    await waitFor(
+      async () => {
+        const list = await pods("bulk");
+        return list.length === 20 && list.every((p) => p.ready && p.node === "n1");
+      },
+      120_000,
+      "20 bulk pods ready on n1",
+    );
+    const up = (Date.now() - t0) / 1000;
+    const t1 = Date.now();
+    await box.ok(["scale", "podset/bulk", "--replicas", "0", "--server", url]);
+    await waitFor(async () => (await onNode(1, "bulk", true)).length === 0, 120_000, "bulk containers gone");
+    console.log(
+      `bulk on n1: 20 ready in ${up.toFixed(1)} s, removed in ${((Date.now() - t1) / 1000).toFixed(1)} s; ${states.length} samples, oldest heartbeat seen ${maxAgeMs} ms`,
+    );
+  } finally {
+    sampling = false;
+    await sampler;
+  }
+  assert.ok(states.length > 10, `only ${states.length} samples of node n1`);
+  assert.deepEqual(
+    [...new Set(states)],
+    ["Ready"],
+    `node n1 left Ready during the bulk: ${states.join(",")}`,
+  );
+  const closed = serverLogs()
+    .slice(logsBefore)
+    .split("\n")
+    .filter((l) => l.includes('"ssh-closed"'));
+  assert.deepEqual(closed, [], "an SSH connection closed during the bulk");
+  const events = await box.json<{ reason: string; object: string; lastSeen: string | null }[]>([
+    "events",
+    "--server",
+    url,
+  ]);
+  const bad = events.filter(
+    (e) => (e.reason === "NodeNotReady" || e.reason === "Evicted") && Date.parse(e.lastSeen ?? "") >= since,
+  );
+  assert.deepEqual(bad, [], "a node went NotReady or a pod was evicted during the bulk");
 });
 
 test("Images: an image only the controller has is copied to the node over the tunnel", async () => {

@@ -30,6 +30,11 @@ export function podSetTarget(
   return { name, kind, rest: args.slice(slash ? 1 : 2) };
 }
 
+/** `deployment.apps/web rolled back` as kubectl prints it, or the whole answer with -o json|yaml. */
+function printAction(ctx: Context, ref: string, r: { action: string }): void {
+  ctx.out(ctx.output === "json" || ctx.output === "yaml" ? formatData(r, ctx.output) : `${ref} ${r.action}`);
+}
+
 function revisionOpt(v: unknown, flag: string): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
@@ -76,30 +81,18 @@ export async function runRollout(args: string[], opts: Record<string, unknown>):
       }
       case "undo": {
         const r = await api.rolloutUndo(name, revisionOpt(opts.toRevision, "--to-revision"));
-        ctx.out(
-          ctx.output === "json" || ctx.output === "yaml"
-            ? formatData(r, ctx.output)
-            : `${kind}/${name} ${r.action}`,
-        );
+        printAction(ctx, `${kind}/${name}`, r);
         return 0;
       }
       case "pause":
       case "resume": {
         const r = await api.rolloutPause(name, action === "pause");
-        ctx.out(
-          ctx.output === "json" || ctx.output === "yaml"
-            ? formatData(r, ctx.output)
-            : `${kind}/${name} ${r.action}`,
-        );
+        printAction(ctx, `${kind}/${name}`, r);
         return 0;
       }
       default: {
         const r = await api.rolloutRestart(name);
-        ctx.out(
-          ctx.output === "json" || ctx.output === "yaml"
-            ? formatData(r, ctx.output)
-            : `${kind}/${name} ${r.action}`,
-        );
+        printAction(ctx, `${kind}/${name}`, r);
         return 0;
       }
     }
@@ -189,11 +182,7 @@ export async function runSet(args: string[], opts: Record<string, unknown>): Pro
   const api = await ctx.api();
   try {
     const r = await api.setImage(name, images);
-    ctx.out(
-      ctx.output === "json" || ctx.output === "yaml"
-        ? formatData(r, ctx.output)
-        : `${kind}/${name} ${r.action}`,
-    );
+    printAction(ctx, `${kind}/${name}`, r);
     return 0;
   } finally {
     api.close();

@@ -14,12 +14,14 @@ import { UsageError } from "../../lib/errors.ts";
 import { MetricsHistory } from "../../metrics/history.ts";
 import { addDefaultSeries } from "../../metrics/history-series.ts";
 import { Metrics } from "../../metrics/registry.ts";
+import { defaultSshOptions, sshConnector } from "../../node/ssh-docker.ts";
 import { openNodeFresh } from "../../ops/pod-target.ts";
 import { validateBackoff } from "../../reconcile/backoff.ts";
 import { Store } from "../../store/store.ts";
 import { statusPage } from "../../web/status-page.ts";
 import { createContext } from "../context.ts";
 import { globalOptions } from "../index.ts";
+import { parseSshFlags } from "../ssh-flags.ts";
 import {
   durationFlag,
   ELECTION_TTL_FLAG,
@@ -74,6 +76,7 @@ export async function runServer(_args: string[], opts: Record<string, unknown>):
     throw new UsageError(`--scheduler ${strategy}: expected least-loaded or round-robin`);
   }
   const t = parseServerTimings(opts);
+  const sshFlags = parseSshFlags(opts, t.nodeGraceMs);
   const sqlMaxRows = integerFlag(
     SQL_MAX_ROWS.flag,
     opts.sqlMaxRows,
@@ -145,6 +148,7 @@ export async function runServer(_args: string[], opts: Record<string, unknown>):
     ...(replica ? { elector: replica.elector, identity: haFlags?.id } : {}),
     heartbeatMs: t.heartbeatMs,
     nodeGraceMs: t.nodeGraceMs,
+    ssh: sshConnector({ ...defaultSshOptions(log.child("ssh")), ...sshFlags }),
     evictionDelayMs: t.evictionDelayMs,
     settleMs: t.settleMs,
     scheduler: strategy,
