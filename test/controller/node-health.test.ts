@@ -55,6 +55,7 @@ function pod(name: string, nodeName: string): PodRow {
     deletionAt: null,
     deletionReason: null,
     deletionGraceSeconds: null,
+    unschedulableTransient: false,
   };
 }
 
