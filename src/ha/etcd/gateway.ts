@@ -126,8 +126,12 @@ export class Gateway {
       const i = (this.current + k) % n;
       const left = deadline - Date.now();
       if (left <= 0) break;
-      // Leave the later endpoints a share: a black-holed first endpoint must not eat it all.
-      const share = k === n - 1 ? left : Math.max(Math.min(left, 500), Math.floor(left / (n - k)));
+      // Leave the later endpoints a share: a black-holed first endpoint must not eat it all. A write
+      // that is not retried after a timeout gets the whole deadline (a slow etcd is not a dead one).
+      const share =
+        k === n - 1 || opts.retryOnTimeout === false
+          ? left
+          : Math.max(Math.min(left, 500), Math.floor(left / (n - k)));
       const signals = [AbortSignal.timeout(share)];
       if (opts.signal) signals.push(opts.signal);
       try {
