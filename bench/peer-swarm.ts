@@ -16,7 +16,7 @@
 // Swarm's manager is the host's dockerd (swarm init --advertise-addr 10.231.0.1), the lab hosts join it as
 // workers, and services are constrained to workers; mk runs in this process (Engine, SSH to the same
 // hosts). The Swarm and the lab are shared: run it only under the lab lock, one mode per command:
-//   flock /tmp/mk-lab.lock npx tsx bench/peer-swarm.ts converge   (then: rest, failover, rollout)
+//   flock /tmp/mk-lab.lock npx tsx bench/peer-swarm.ts converge   (then: rest, failover [defaults|tuned], rollout)
 // The swarm is left (docker swarm leave --force) and the lab torn down at the end of every run.
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -34,6 +34,12 @@ import { sleeperSpec } from "./pod-spec.ts";
 
 const MODES = ["converge", "rest", "failover", "rollout"] as const;
 const MODE = process.argv[2] ?? "converge";
+/** failover only: `defaults` or `tuned` (absent: both; each half fits the lab lock's ~8 minutes). */
+const VARIANT = process.argv[3];
+if (VARIANT !== undefined && (MODE !== "failover" || !["defaults", "tuned"].includes(VARIANT))) {
+  console.error("usage: npx tsx bench/peer-swarm.ts failover [defaults|tuned]");
+  process.exit(2);
+}
 if (![...MODES, "all"].includes(MODE)) {
   console.error("usage: npx tsx bench/peer-swarm.ts converge|rest|failover|rollout|all");
   process.exit(2);
@@ -471,7 +477,7 @@ try {
           }),
       );
     } else if (mode === "failover") {
-      for (const kind of ["crash", "partition"] as const) {
+      for (const kind of VARIANT === "tuned" ? [] : (["crash", "partition"] as const)) {
         await compare(
           `${kind === "crash" ? "crashed host" : "cut-off host"} -> its 2 pods running on the other, defaults (s)`,
           () => attempt(`swarm ${kind}`, () => swarmFailover(kind)),
@@ -479,7 +485,7 @@ try {
         );
       }
       host("swarm", "update", "--dispatcher-heartbeat", "1s");
-      for (const kind of ["crash", "partition"] as const) {
+      for (const kind of VARIANT === "defaults" ? [] : (["crash", "partition"] as const)) {
         await compare(
           `${kind === "crash" ? "crashed host" : "cut-off host"}, tuned (s)`,
           () => attempt(`swarm ${kind} tuned`, () => swarmFailover(kind)),
@@ -512,9 +518,10 @@ console.log(
     .map((x) => x.toFixed(2))
     .join(" ")} at the end)`,
 );
-console.log(
-  "mk tuned: heartbeat 0.5 s, node grace 2 s, eviction delay 0.5 s, SSH keepalive 0.5 s x 4; swarm tuned: --dispatcher-heartbeat 1s",
-);
+if (MODE === "failover" || MODE === "all")
+  console.log(
+    "mk tuned: heartbeat 0.5 s, node grace 2 s, eviction delay 0.5 s, SSH keepalive 0.5 s x 4; swarm tuned: --dispatcher-heartbeat 1s",
+  );
 console.log(
   JSON.stringify({
     bench: "peer-swarm",
