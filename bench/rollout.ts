@@ -143,6 +143,8 @@ async function mkRollouts(
 async function swarmRollouts(): Promise<{ label: string; secs: number[] }[]> {
   const state = docker("info", "--format", "{{.Swarm.LocalNodeState}}");
   const made = state !== "active";
+  // swarm init makes docker_gwbridge on the shared daemon: removed again only if it was not there before.
+  const gwbridgeBefore = docker("network", "ls", "-q", "--filter", "name=^docker_gwbridge$") !== "";
   if (made) docker("swarm", "init", "--advertise-addr", "127.0.0.1");
   const name = `mkbench-rollout-${process.pid}`;
   const secs: number[] = [];
@@ -186,6 +188,13 @@ async function swarmRollouts(): Promise<{ label: string; secs: number[] }[]> {
       // not created
     }
     if (made) docker("swarm", "leave", "--force");
+    if (made && !gwbridgeBefore) {
+      try {
+        docker("network", "rm", "docker_gwbridge");
+      } catch {
+        // in use by someone else's container: leave it
+      }
+    }
   }
   return [{ label: `Docker Swarm, one node, update-parallelism ${PARALLELISM}, start-first`, secs }];
 }
