@@ -24,9 +24,16 @@ export interface RemoteOptions {
   warn?: (message: string) => void;
 }
 
+/** Errors a server answers with a 4xx that are failures of the state, not of the request: exit 3, as locally. */
+const STATE_FAILURE_CODES: ReadonlySet<string> = new Set(["invalid_row", "lease_held"]);
+
 class RemoteError extends MkError {
   constructor(code: string, message: string, status: number, details: Record<string, unknown>) {
-    super(code, message, { details, httpStatus: status, exitCode: status >= 500 ? 3 : 1 });
+    super(code, message, {
+      details,
+      httpStatus: status,
+      exitCode: status >= 500 || STATE_FAILURE_CODES.has(code) ? 3 : 1,
+    });
   }
 }
 

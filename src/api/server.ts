@@ -54,6 +54,11 @@ export interface ServerDeps {
   page?: (path: string) => { contentType: string; body: string } | undefined;
   /** /readyz as JSON with its status (HA mode: role, leader, term); default: ready() as text. */
   readyz?: () => { status: number; body: unknown };
+  /**
+   * Resolves when what a write request did is durable (HA: committed in the etcd log); the answer
+   * waits for it, and a rejection is the answer instead. Absent: a commit is durable at once.
+   */
+  settle?: () => Promise<void>;
   /** Runs before the routes (HA: forwards writes to the leader); true = it answered. */
   intercept?: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
   /** GET /api/v1/history: the in-memory metrics history the status page charts. */
@@ -458,7 +463,9 @@ export function createApiServer(deps: ServerDeps): Server {
         const params = (m?.slice(1) ?? []).map(decodeParam);
         checkPathParams(route.params, params);
         const body = await readBody(req);
-        send(res, 200, await route.handler(req, url, params, body));
+        const result = await route.handler(req, url, params, body);
+        if (routeMethod !== "GET") await deps.settle?.();
+        send(res, 200, result);
         return;
       }
       if ((method === "GET" || method === "HEAD") && deps.page) {

@@ -4,14 +4,16 @@
 // Level-triggered: each sync re-reads the object, its target, its pods and the stored status, so
 // a restarted controller (or a new leader) continues from the tables. Runs on the leader only.
 
+import { checkAutoscaler, checkPod, checkPodSet } from "../controller/row-check.ts";
 import type { Clock } from "../lib/clock.ts";
 import { sleep, systemClock } from "../lib/clock.ts";
 import { errorMessage } from "../lib/errors.ts";
 import type { Logger } from "../lib/log.ts";
-import type { AutoscalerObject, PodSetObject, PodSpec } from "../manifest/types.ts";
+import type { PodSpec } from "../manifest/types.ts";
 import type { Metrics } from "../metrics/registry.ts";
 import { replicasMutation } from "../ops/commands.ts";
 import type { Mutation } from "../store/mutations.ts";
+import { orThrow } from "../store/row-decode.ts";
 import type { AutoscalerStatusRow, ObjectRow, PodRow } from "../store/rows.ts";
 import type { Store } from "../store/store.ts";
 import type { BehaviorHistory } from "./behavior.ts";
@@ -37,8 +39,7 @@ export interface AutoscalerControllerOptions {
   metrics?: Metrics;
 }
 
-export function scalePodOf(p: PodRow): ScalePod {
-  const spec = JSON.parse(p.spec) as PodSpec;
+export function scalePodOf(p: PodRow, spec: PodSpec = orThrow(checkPod(p)).spec): ScalePod {
   return {
     name: p.name,
     phase: p.phase,
@@ -144,7 +145,7 @@ export class AutoscalerController {
     };
     for (const row of objects) {
       try {
-        const obj = JSON.parse(row.spec) as AutoscalerObject;
+        const obj = orThrow(checkAutoscaler(row));
         const resources = [...new Set(obj.spec.metrics.map((m) => m.resource))];
         const results = new Map<Resource, MetricsResult>();
         for (const r of resources) results.set(r, await metricsFor(r));
@@ -163,9 +164,10 @@ export class AutoscalerController {
     this.store.transaction(() => {
       const row = this.store.getObject("Autoscaler", name);
       if (!row) return;
-      const obj = JSON.parse(row.spec) as AutoscalerObject;
+      // A row that does not decode fails this autoscaler's sync (logged), not the others'.
+      const obj = orThrow(checkAutoscaler(row));
       const targetRow = this.store.getObject("PodSet", obj.spec.target.name);
-      const target = targetRow ? (JSON.parse(targetRow.spec) as PodSetObject) : undefined;
+      const target = targetRow ? orThrow(checkPodSet(targetRow)) : undefined;
       const pods = target
         ? this.store.listPods({ ownerKind: "PodSet", ownerName: target.metadata.name })
         : [];
@@ -173,7 +175,11 @@ export class AutoscalerController {
       const d = reconcileAutoscaler({
         spec: obj.spec,
         targetReplicas: target?.spec.replicas,
-        pods: pods.map(scalePodOf),
+        // A target pod whose row does not decode is left out, as a pod without metrics is.
+        pods: pods.flatMap((p) => {
+          const c = checkPod(p);
+          return c.ok ? [scalePodOf(p, c.value.spec)] : [];
+        }),
         metrics,
         previous: statusOfRow(this.store.getAutoscalerStatus(name)),
         options: {

@@ -273,6 +273,7 @@ export const COMMANDS: {
       ["--id <name>", "HA: this controller's name (required with --etcd)"],
       ["--etcd-prefix <prefix>", "HA: etcd key prefix of this cluster (default /mk/default)"],
       ["--election-ttl <duration>", "HA: leader lease TTL in etcd (default 2s, etcd's minimum)"],
+      ["--etcd-reseed", "HA recovery: an etcd prefix that lost its data restarts from this replica's state"],
       ["--advertise-url <url>", "HA: how the other controllers reach this one (default from --listen)"],
       ["--autoscaler-sync <duration>", "Autoscaler sync period (Kubernetes' HPA default)", "15s"],
       [

@@ -8,6 +8,7 @@ import type { Labels, PodSpec, Taint } from "../manifest/types.ts";
 import { evictionsForNoExecute } from "../scheduler/schedule.ts";
 import type { Mutation } from "../store/mutations.ts";
 import type { NodeRow, PodRow } from "../store/rows.ts";
+import { type Disruption, disruptionOf, type NodeAges, wallClockAges } from "./node-health.ts";
 
 export const AT_MOST_ONE = "mk/at-most-one";
 
@@ -19,6 +20,13 @@ export interface NodeLifecycleInput {
   evictionDelayMs: number;
   /** When each node's taints last changed (its Node object's update time): NoExecute clocks start there. */
   taintedSince?: ReadonlyMap<string, number>;
+  /**
+   * How long each node has been silent and in its state, as the leading controller observed them
+   * (node-health.ts); absent, the rows' wall-clock times (a one-shot reconcile).
+   */
+  ages?: NodeAges;
+  /** The cluster's disruption state; anything but Normal stops evictions (default: from the rows). */
+  disruption?: Disruption;
 }
 
 export function planNodeLifecycle(input: NodeLifecycleInput): Mutation[] {
@@ -41,14 +49,16 @@ export function planNodeLifecycle(input: NodeLifecycleInput): Mutation[] {
     message,
     at: now,
   });
+  const ages = input.ages ?? wallClockAges(now);
+  const evict = (input.disruption ?? disruptionOf(input.nodes)) === "Normal";
   for (const n of input.nodes) {
-    const last = n.lastHeartbeatAt ?? n.stateSince;
-    if (n.state === "Ready" && now - last > input.graceMs) {
+    const silent = ages.silentMs(n);
+    if (n.state === "Ready" && silent > input.graceMs) {
       muts.push({
         op: "setNodeStatus",
         name: n.name,
         state: "Unknown",
-        message: `no heartbeat for ${Math.round((now - last) / 100) / 10}s${n.message ? `: ${n.message}` : ""}`,
+        message: `no heartbeat for ${Math.round(silent / 100) / 10}s${n.message ? `: ${n.message}` : ""}`,
         at: now,
         heartbeat: false,
       });
@@ -63,7 +73,7 @@ export function planNodeLifecycle(input: NodeLifecycleInput): Mutation[] {
       continue;
     }
     muts.push(...noExecuteEvictions(n, input));
-    if (n.state !== "Unknown" || now - n.stateSince < input.evictionDelayMs) continue;
+    if (n.state !== "Unknown" || ages.inStateMs(n) < input.evictionDelayMs) continue;
     for (const p of input.pods) {
       if (p.node !== n.name || p.deletionAt !== null || p.phase === "Succeeded" || p.phase === "Failed")
         continue;
@@ -94,6 +104,8 @@ export function planNodeLifecycle(input: NodeLifecycleInput): Mutation[] {
         }
         continue;
       }
+      // Disruption: the pod's status says its node is lost, but it is not evicted.
+      if (!evict) continue;
       if (p.ownerKind === "PodSet") {
         muts.push({
           op: "requestPodDeletion",
@@ -189,6 +201,7 @@ export function nextLifecycleDeadline(
   nodes: readonly NodeRow[],
   opts: { graceMs: number; evictionDelayMs: number },
   now: number,
+  ages: NodeAges = wallClockAges(now),
 ): number | null {
   let next: number | null = null;
   const consider = (t: number) => {
@@ -196,9 +209,9 @@ export function nextLifecycleDeadline(
     if (next === null || at < next) next = at;
   };
   for (const n of nodes) {
-    if (n.state === "Ready") consider((n.lastHeartbeatAt ?? n.stateSince) + opts.graceMs + 1);
-    else if (n.state === "Unknown" && now - n.stateSince < opts.evictionDelayMs)
-      consider(n.stateSince + opts.evictionDelayMs);
+    if (n.state === "Ready") consider(now - ages.silentMs(n) + opts.graceMs + 1);
+    else if (n.state === "Unknown" && ages.inStateMs(n) < opts.evictionDelayMs)
+      consider(now - ages.inStateMs(n) + opts.evictionDelayMs);
   }
   return next;
 }

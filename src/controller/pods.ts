@@ -75,6 +75,7 @@ function newPodRow(
     phase: "Pending",
     reason: null,
     message: null,
+    unschedulableTransient: false,
     ready: false,
     restartCount: 0,
     ip: null,

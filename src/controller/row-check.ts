@@ -1,63 +1,27 @@
-// Rows are read back from SQLite, which anyone can write (`sqlite3 state.db`, an old mk, a torn
-// disk): the JSON columns the controller, scheduler and agents use are parsed here, defensively.
-// A row that fails is skipped with a reason; one bad row never stops a pass over the others.
-// The schemas check the shape the loops rely on (types of the fields they touch), not every rule
-// a manifest obeys: those were checked when the object was applied.
-import * as v from "valibot";
-import type { Labels, MkObjectBody, PodSpec, Taint } from "../manifest/types.ts";
+// The rows the controller, scheduler, agents and views read, decoded by the shared decoder
+// (store/row-decode.ts): checkPod/checkNode/checkObject per row, and for the loops, the split into
+// good and bad rows and the InvalidRow Warning events. One bad row never stops a pass.
+import type {
+  AutoscalerObject,
+  Labels,
+  MkObjectBody,
+  PodSetObject,
+  PodSpec,
+  Taint,
+} from "../manifest/types.ts";
 import type { Mutation } from "../store/mutations.ts";
-import type { NodeRow, ObjectRow, PodRow } from "../store/rows.ts";
-
-const stringMap = v.record(v.string(), v.string());
-const effect = v.picklist(["NoSchedule", "PreferNoSchedule", "NoExecute"]);
-const taints = v.array(v.looseObject({ key: v.string(), value: v.optional(v.string()), effect }));
-const tolerations = v.array(
-  v.looseObject({
-    key: v.optional(v.string()),
-    operator: v.picklist(["Equal", "Exists"]),
-    value: v.optional(v.string()),
-    effect: v.optional(effect),
-    tolerationSeconds: v.optional(v.number()),
-  }),
-);
-const amounts = v.looseObject({ cpuMilli: v.optional(v.number()), memoryBytes: v.optional(v.number()) });
-const container = v.looseObject({
-  name: v.string(),
-  image: v.string(),
-  imagePullPolicy: v.picklist(["Always", "IfNotPresent", "Never"]),
-  command: v.optional(v.array(v.string())),
-  args: v.optional(v.array(v.string())),
-  env: v.array(v.looseObject({ name: v.string(), value: v.string() })),
-  ports: v.array(v.looseObject({ containerPort: v.number(), protocol: v.picklist(["TCP", "UDP"]) })),
-  resources: v.looseObject({ requests: amounts, limits: amounts }),
-});
-const podSpec = v.looseObject({
-  containers: v.pipe(v.array(container), v.minLength(1)),
-  restartPolicy: v.picklist(["Always", "OnFailure", "Never"]),
-  nodeSelector: stringMap,
-  tolerations,
-  terminationGracePeriodSeconds: v.number(),
-  nodeName: v.optional(v.string()),
-});
-const meta = v.looseObject({ name: v.string(), labels: stringMap, annotations: stringMap });
-const objectBody = v.variant("kind", [
-  v.looseObject({ kind: v.literal("Pod"), metadata: meta, spec: podSpec }),
-  v.looseObject({
-    kind: v.literal("PodSet"),
-    metadata: meta,
-    spec: v.looseObject({
-      replicas: v.number(),
-      selector: v.looseObject({ matchLabels: stringMap }),
-      strategy: v.looseObject({ type: v.string() }),
-      template: v.looseObject({
-        metadata: v.looseObject({ labels: stringMap, annotations: stringMap }),
-        spec: podSpec,
-      }),
-    }),
-  }),
-  v.looseObject({ kind: v.literal("Node"), metadata: meta, spec: v.looseObject({ taints }) }),
-  v.looseObject({ kind: v.literal("Autoscaler"), metadata: meta, spec: v.looseObject({}) }),
-]);
+import {
+  type Decoded,
+  decodeColumn,
+  failed,
+  objectBodySchema,
+  podSpecSchema,
+  storedConditionsSchema,
+  storedMetricsSchema,
+  stringMap,
+  taintsSchema,
+} from "../store/row-decode.ts";
+import type { AutoscalerStatusRow, NodeRow, ObjectRow, PodRow } from "../store/rows.ts";
 
 /** One row the loops skipped, and why. */
 export interface BadRow {
@@ -66,24 +30,21 @@ export interface BadRow {
   reason: string;
 }
 
-type Parsed<T> = { ok: true; value: T } | { ok: false; reason: string };
+type Parsed<T> = Decoded<T>;
 
-function parseColumn<S extends v.GenericSchema>(
-  text: string,
-  column: string,
-  schema: S,
-): Parsed<v.InferOutput<S>> {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    return { ok: false, reason: `column ${column} is not valid JSON (${(err as Error).message})` };
-  }
-  const r = v.safeParse(schema, json);
-  if (r.success) return { ok: true, value: r.output };
-  const issue = r.issues[0];
-  const path = issue.path?.map((p) => String(p.key)).join(".") ?? "";
-  return { ok: false, reason: `column ${column}${path ? ` at ${path}` : ""}: ${issue.message}` };
+/** autoscaler_status.current_metrics, one entry per resource. */
+export interface StoredMetric {
+  resource: "cpu" | "memory";
+  utilization?: number;
+  averageValue: number;
+}
+
+export interface StoredCondition {
+  type: string;
+  status: string;
+  reason: string;
+  message: string;
+  lastTransitionTime: number;
 }
 
 export interface CheckedPod {
@@ -94,11 +55,12 @@ export interface CheckedPod {
 }
 
 export function checkPod(row: PodRow): Parsed<CheckedPod> {
-  const spec = parseColumn(row.spec, "spec", podSpec);
+  const ref = { kind: "Pod", name: row.name };
+  const spec = decodeColumn(ref, "spec", row.spec, podSpecSchema);
   if (!spec.ok) return spec;
-  const labels = parseColumn(row.labels, "labels", stringMap);
+  const labels = decodeColumn(ref, "labels", row.labels, stringMap);
   if (!labels.ok) return labels;
-  const annotations = parseColumn(row.annotations, "annotations", stringMap);
+  const annotations = decodeColumn(ref, "annotations", row.annotations, stringMap);
   if (!annotations.ok) return annotations;
   return {
     ok: true,
@@ -113,18 +75,20 @@ export interface CheckedNode {
 }
 
 export function checkNode(row: NodeRow): Parsed<CheckedNode> {
-  const labels = parseColumn(row.labels, "labels", stringMap);
+  const ref = { kind: "Node", name: row.name };
+  const labels = decodeColumn(ref, "labels", row.labels, stringMap);
   if (!labels.ok) return labels;
-  const t = parseColumn(row.taints, "taints", taints);
+  const t = decodeColumn(ref, "taints", row.taints, taintsSchema);
   if (!t.ok) return t;
   return { ok: true, value: { row, labels: labels.value, taints: t.value as Taint[] } };
 }
 
 export function checkObject(row: ObjectRow): Parsed<MkObjectBody> {
-  const body = parseColumn(row.spec, "spec", objectBody);
+  const ref = { kind: row.kind, name: row.name };
+  const body = decodeColumn(ref, "spec", row.spec, objectBodySchema);
   if (!body.ok) return body;
   if (body.value.kind !== row.kind || body.value.metadata.name !== row.name)
-    return { ok: false, reason: `column spec names ${body.value.kind}/${body.value.metadata.name}` };
+    return failed(ref, "spec", "", `names ${body.value.kind}/${body.value.metadata.name}`);
   return { ok: true, value: body.value as unknown as MkObjectBody };
 }
 
@@ -212,4 +176,46 @@ export function plannableObjects(
     objects: r.good,
     pods: skipped.size === 0 ? [...pods] : pods.filter((p) => !skipped.has(`${p.ownerKind}/${p.ownerName}`)),
   };
+}
+
+/** A PodSet's object row, decoded (a row of another kind, or one that does not decode, fails). */
+export function checkPodSet(row: ObjectRow): Parsed<PodSetObject> {
+  const body = checkObject(row);
+  if (!body.ok) return body;
+  if (body.value.kind !== "PodSet")
+    return failed(row, "spec", "kind", `expected PodSet, got ${body.value.kind}`);
+  return { ok: true, value: body.value };
+}
+
+export function checkAutoscaler(row: ObjectRow): Parsed<AutoscalerObject> {
+  const body = checkObject(row);
+  if (!body.ok) return body;
+  if (body.value.kind !== "Autoscaler")
+    return failed(row, "spec", "kind", `expected Autoscaler, got ${body.value.kind}`);
+  return { ok: true, value: body.value };
+}
+
+export interface CheckedAutoscalerStatus {
+  currentMetrics: StoredMetric[];
+  conditions: StoredCondition[];
+}
+
+/** The columns of autoscaler_status the views and gauges read. */
+export function checkAutoscalerStatus(row: AutoscalerStatusRow): Parsed<CheckedAutoscalerStatus> {
+  const ref = { kind: "Autoscaler", name: row.name };
+  const currentMetrics = decodeColumn(
+    ref,
+    "autoscaler_status.current_metrics",
+    row.currentMetrics,
+    storedMetricsSchema,
+  );
+  if (!currentMetrics.ok) return currentMetrics;
+  const conditions = decodeColumn(
+    ref,
+    "autoscaler_status.conditions",
+    row.conditions,
+    storedConditionsSchema,
+  );
+  if (!conditions.ok) return conditions;
+  return { ok: true, value: { currentMetrics: currentMetrics.value, conditions: conditions.value } };
 }

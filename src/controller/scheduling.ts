@@ -98,13 +98,14 @@ export function schedulePending(
   }
   for (const f of res.failures) {
     const row = byName.get(f.pod);
-    if (row && row.message !== f.reason) {
+    if (row && (row.message !== f.reason || row.unschedulableTransient !== f.transient)) {
       muts.push({
         op: "setPodStatus",
         name: f.pod,
         phase: "Pending",
         reason: "Unschedulable",
         message: f.reason,
+        unschedulableTransient: f.transient,
         ready: false,
         restartCount: row.restartCount,
         ip: null,

@@ -6,6 +6,7 @@ import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { type AutoscalerSettings, runAutoscaler } from "../autoscaler/loop.ts";
 import { UsageHistory } from "../autoscaler/sources.ts";
+import { DisruptionWatch, NodeHealth } from "../controller/node-health.ts";
 import { nextLifecycleDeadline, planNodeLifecycle } from "../controller/nodes.ts";
 import { planPodsDetailed } from "../controller/pods.ts";
 import { readPodsInput } from "../controller/pods-input.ts";
@@ -208,15 +209,21 @@ export class Engine {
     const now = this.clock.now();
     // A row that does not parse is skipped (with a Warning event), never allowed to stop the pass.
     const bad: BadRow[] = [];
+    const nodes = goodNodes(this.store.listNodes(), bad);
+    // While leading, node health is judged by what this controller observed (node-health.ts).
+    this.health?.observe(nodes);
+    const disruption = this.disruption.check(nodes, now);
     const lifecycle = planNodeLifecycle({
-      nodes: goodNodes(this.store.listNodes(), bad),
+      nodes,
       pods: goodPods(this.store.listPods(), bad),
       now,
       graceMs: this.opts.nodeGraceMs,
       evictionDelayMs: this.opts.evictionDelayMs,
       taintedSince: new Map(this.store.listObjects("Node").map((o) => [o.name, o.updatedAt])),
+      ...(this.health ? { ages: this.health } : {}),
+      disruption: disruption.state,
     });
-    this.store.commit(lifecycle);
+    this.store.commit([...disruption.events, ...lifecycle]);
     // Read, plan and commit in one transaction: an undo or apply committed between the read and
     // the write would otherwise be planned against (and revisions numbered from) a stale snapshot.
     const muts: Mutation[] = this.store.transaction(() => {
@@ -317,7 +324,11 @@ export class Engine {
         const born = this.term;
         const agent = new NodeAgent({
           store: this.store,
-          runtime: fenceRuntime(conn.runtime, () => born ?? this.term),
+          runtime: fenceRuntime(
+            conn.runtime,
+            () => born ?? this.term,
+            () => this.store.synced(),
+          ),
           node: row.name,
           cluster: this.cluster,
           clock: this.clock,
@@ -348,6 +359,9 @@ export class Engine {
   private local: NodeConnection | undefined;
   /** The signal of the term (or converge) the agents act for. */
   private term: AbortSignal | undefined;
+  /** This term's observations of node heartbeats (undefined when not leading: rows' times then). */
+  private health: NodeHealth | undefined;
+  private readonly disruption = new DisruptionWatch();
 
   /** The controller's own engine: the source of images for nodes without a registry. */
   localRuntime(): NodeConnection["runtime"] {
@@ -532,6 +546,11 @@ export class Engine {
     this.term = leader.signal;
 
     guarded(log, "controller", () => this.ensureLocalNode());
+    const loops: Promise<void>[] = [];
+    // A new term has seen no heartbeat yet: every node's grace period starts now.
+    const health = new NodeHealth({ now: this.monotonic, stallMs: this.stallMs() });
+    this.health = health;
+    loops.push(this.stallLoop(health, leader.signal));
     const unsubscribe = this.store.onCommit((muts) => {
       if (
         muts.some(
@@ -546,7 +565,6 @@ export class Engine {
         for (const h of this.nodes.values()) h.trigger.fire();
       }
     });
-    const loops: Promise<void>[] = [];
     const started = new Set<string>();
     const startNodeLoops = () => {
       for (const [name, h] of this.nodes) {
@@ -619,6 +637,7 @@ export class Engine {
             this.store.listNodes(),
             { graceMs: this.opts.nodeGraceMs, evictionDelayMs: this.opts.evictionDelayMs },
             now,
+            health,
           );
           if (deadline !== null) waitMs = Math.min(waitMs, deadline - now);
           if (this.rolloutWakeAt !== null)
@@ -630,9 +649,33 @@ export class Engine {
     } finally {
       unsubscribe();
       leader.abort();
+      if (this.health === health) this.health = undefined;
       signal.removeEventListener("abort", stopAll);
       await Promise.allSettled(loops);
       this.close();
+    }
+  }
+
+  /** Monotonic ms for node health: the fake clock in tests, else performance.now(). */
+  private readonly monotonic = (): number =>
+    this.options.clock ? this.options.clock.now() : performance.now();
+
+  /** A gap this long between ticks of the stall loop is a stall of this process. */
+  private stallMs(): number {
+    return Math.max(1000, Math.min(this.opts.nodeGraceMs / 2, this.opts.heartbeatMs * 2));
+  }
+
+  /** Ticks node health every 200 ms: a late tick means this process stalled (fresh grace for all). */
+  private async stallLoop(health: NodeHealth, signal: AbortSignal): Promise<void> {
+    health.tick();
+    while (!signal.aborted) {
+      await sleep(200, signal);
+      const gap = health.tick();
+      if (gap > 0)
+        this.log.warn(
+          `The controller stalled for ${Math.round(gap)} ms: every node gets a fresh grace period before any eviction`,
+          { event: "stall" },
+        );
     }
   }
 

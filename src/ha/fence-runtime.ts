@@ -1,6 +1,8 @@
 // A container runtime that refuses to change anything once the leader's term has ended: the
 // agents' actions already planned or running in the background (a pass that started just before a
 // step-down) cannot create, start or remove a container after leadership is gone. Reads pass.
+// In HA mode every change also waits for the log (`settled`): an action is taken only on state
+// etcd has committed, so a leader deposed before its last entries landed never acted on them.
 
 import type { ContainerRuntime } from "../runtime/runtime.ts";
 import { NotLeaderError } from "./etcd/log.ts";
@@ -19,6 +21,7 @@ const MUTATING = new Set<string>([
 export function fenceRuntime(
   runtime: ContainerRuntime,
   term: () => AbortSignal | undefined,
+  settled?: () => Promise<void>,
 ): ContainerRuntime {
   return new Proxy(runtime, {
     get(target, prop, receiver) {
@@ -28,7 +31,11 @@ export function fenceRuntime(
         if (term()?.aborted) {
           return Promise.reject(new NotLeaderError(`not the leader any more: ${String(prop)} refused`));
         }
-        return (value as (...a: unknown[]) => unknown).apply(target, args);
+        const act = () => {
+          if (term()?.aborted) throw new NotLeaderError(`not the leader any more: ${String(prop)} refused`);
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
+        return settled ? settled().then(act) : act();
       };
     },
   });

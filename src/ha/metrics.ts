@@ -6,6 +6,7 @@ export class HaMetrics {
   readonly leaderChanges: Counter;
   readonly applyLag: Gauge;
   readonly entries: Counter<"source">;
+  readonly logLost: Gauge;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -26,6 +27,12 @@ export class HaMetrics {
       labelNames: ["source"],
       registers,
     });
+    this.logLost = new Gauge({
+      name: "mk_ha_log_lost",
+      help: "1 while the etcd prefix does not hold this replica's log (wiped, replaced, rolled back): nothing is applied or written",
+      registers,
+    });
+    this.logLost.set(0);
     this.leader.set(0);
     this.applyLag.set(0);
     for (const source of ["appended", "applied"]) this.entries.inc({ source }, 0);

@@ -1,6 +1,6 @@
 // The autoscaler gauges' values, read from the state at scrape time: each Autoscaler's desired
 // replicas and how far its metrics are from their targets.
-import type { AutoscalerObject } from "../manifest/types.ts";
+import { checkAutoscaler, checkAutoscalerStatus } from "../controller/row-check.ts";
 import type { Store } from "../store/store.ts";
 
 export interface AutoscalerGauge {
@@ -10,19 +10,16 @@ export interface AutoscalerGauge {
   ratio?: number;
 }
 
-interface StoredMetric {
-  resource: string;
-  utilization?: number;
-  averageValue: number;
-}
-
 export function autoscalerGauges(store: Store): AutoscalerGauge[] {
   const statuses = new Map(store.listAutoscalerStatus().map((s) => [s.name, s]));
   return store.listObjects("Autoscaler").map((o) => {
-    const spec = (JSON.parse(o.spec) as AutoscalerObject).spec;
-    const status = statuses.get(o.name);
-    if (!status) return { name: o.name };
-    const current = JSON.parse(status.currentMetrics) as StoredMetric[];
+    // A row that does not decode exports no value for its autoscaler; the scrape goes on.
+    const obj = checkAutoscaler(o);
+    const row = statuses.get(o.name);
+    const status = row ? checkAutoscalerStatus(row) : undefined;
+    if (!obj.ok || !row || !status?.ok) return { name: o.name };
+    const spec = obj.value.spec;
+    const current = status.value.currentMetrics;
     const ratios = spec.metrics.flatMap((m) => {
       const c = current.find((x) => x.resource === m.resource);
       if (!c) return [];
@@ -32,7 +29,7 @@ export function autoscalerGauges(store: Store): AutoscalerGauge[] {
     });
     return {
       name: o.name,
-      desired: status.desiredReplicas,
+      desired: row.desiredReplicas,
       ...(ratios.length ? { ratio: Math.max(...ratios) } : {}),
     };
   });

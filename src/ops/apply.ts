@@ -3,8 +3,9 @@
 // changes nothing: same hash, same generation.
 import { planPods } from "../controller/pods.ts";
 import { readPodsInput } from "../controller/pods-input.ts";
+import { checkObject, checkPodSet } from "../controller/row-check.ts";
 import { InvalidInputError } from "../lib/errors.ts";
-import type { MkObject, MkObjectBody, PodSetObject } from "../manifest/types.ts";
+import type { MkObject, MkObjectBody } from "../manifest/types.ts";
 import { objectHash, stableJson } from "../reconcile/spec-hash.ts";
 import type { Mutation } from "../store/mutations.ts";
 import type { ObjectRow } from "../store/rows.ts";
@@ -39,8 +40,10 @@ export function objectBody(o: MkObject | MkObjectBody): MkObjectBody {
 export function appliedBody(o: MkObject, prev: ObjectRow | undefined): MkObjectBody {
   const body = objectBody(o);
   if (body.kind !== "PodSet" || o.kind !== "PodSet" || !o.replicasOmitted || !prev) return body;
-  const live = (JSON.parse(prev.spec) as PodSetObject).spec.replicas;
-  return { ...body, spec: { ...body.spec, replicas: live } };
+  // A stored row that does not decode has no live count to keep: applying replaces (repairs) it.
+  const stored = checkPodSet(prev);
+  if (!stored.ok) return body;
+  return { ...body, spec: { ...body.spec, replicas: stored.value.spec.replicas } };
 }
 
 export { objectHash };
@@ -77,7 +80,11 @@ export function planApply(
         );
       }
     }
-    const action: ApplyAction = !prev ? "created" : prev.specHash === hash ? "unchanged" : "configured";
+    // A stored row that does not decode is never "unchanged" (its spec_hash may still match what
+    // was applied before the damage): applying writes it again, which repairs it.
+    const damaged = prev !== undefined && !checkObject(prev).ok;
+    const same = prev !== undefined && prev.specHash === hash && !damaged;
+    const action: ApplyAction = !prev ? "created" : same ? "unchanged" : "configured";
     results.push({
       kind: o.kind,
       name: o.metadata.name,
@@ -101,6 +108,7 @@ export function planApply(
       specHash: hash,
       sourceFile: o.source.file,
       at: now,
+      ...(damaged ? { rewrite: true } : {}),
     });
     if (o.kind === "Node") {
       mutations.push({
@@ -153,12 +161,21 @@ export function diffValues(a: unknown, b: unknown, path = ""): string[] {
   return [`${path || "(root)"}: ${show(a)} -> ${show(b)}`];
 }
 
+/** A stored column as JSON, or its text when it is not JSON (a damaged row shows as it is). */
+function storedJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
 export function diffObjects(store: Store, objects: readonly MkObject[]): DiffResult[] {
   const { results } = planApply(store, objects, store.clock.now());
   return results.map((r, i) => {
     const o = objects[i];
     const prev = store.getObject(r.kind, r.name);
-    const before = prev ? (JSON.parse(prev.spec) as unknown) : undefined;
+    const before = prev ? storedJson(prev.spec) : undefined;
     const changes = o && r.action !== "unchanged" ? diffValues(before, appliedBody(o, prev)) : [];
     return { ...r, changes };
   });

@@ -1,8 +1,10 @@
 // The record `mk get hpa -o json`, `mk describe autoscaler` and /api/v1/autoscalers return: the
 // Autoscaler's spec summary and the controller's last status, with kubectl's TARGETS strings.
 
+import { checkAutoscaler, checkAutoscalerStatus, type StoredMetric } from "../controller/row-check.ts";
 import { formatCpuMillis, formatMemoryBytes } from "../manifest/quantity.ts";
-import type { AutoscalerObject, ResourceMetric } from "../manifest/types.ts";
+import type { ResourceMetric } from "../manifest/types.ts";
+import { faultReason, orElse, type RowFault } from "../store/row-decode.ts";
 import type { AutoscalerStatusRow, ObjectRow } from "../store/rows.ts";
 
 const iso = (t: number | null | undefined): string | null => (t == null ? null : new Date(t).toISOString());
@@ -43,12 +45,8 @@ export interface AutoscalerView {
   lastSyncTime: string | null;
   conditions: AutoscalerConditionView[];
   createdAt: string | null;
-}
-
-interface StoredMetric {
-  resource: string;
-  utilization?: number;
-  averageValue: number;
+  /** Set when the stored rows do not decode: what is wrong (column and field); the rest is defaults. */
+  invalidRow?: string;
 }
 
 const amount = (resource: string, v: number) =>
@@ -79,27 +77,24 @@ export function autoscalerView(
   status: AutoscalerStatusRow | undefined,
   target: { replicas: number; kind: string } | undefined,
 ): AutoscalerView {
-  const spec = (JSON.parse(o.spec) as AutoscalerObject).spec;
-  const current = status ? (JSON.parse(status.currentMetrics) as StoredMetric[]) : undefined;
-  const metrics = spec.metrics.map((m) => metricView(m, current));
-  const conditions = status
-    ? (
-        JSON.parse(status.conditions) as {
-          type: string;
-          status: string;
-          reason: string;
-          message: string;
-          lastTransitionTime: number;
-        }[]
-      ).map((c) => ({ ...c, lastTransitionTime: iso(c.lastTransitionTime) }))
-    : [];
+  // A row damaged behind mk's back is listed with what can be read and its fault named.
+  const faults: string[] = [];
+  const note = (f: RowFault) => faults.push(faultReason(f));
+  const obj = orElse(checkAutoscaler(o), undefined, note);
+  const st = status ? orElse(checkAutoscalerStatus(status), undefined, note) : undefined;
+  const spec = obj?.spec;
+  const metrics = (spec?.metrics ?? []).map((m) => metricView(m, st?.currentMetrics));
+  const conditions = (st?.conditions ?? []).map((c) => ({
+    ...c,
+    lastTransitionTime: iso(c.lastTransitionTime),
+  }));
   return {
     name: o.name,
     apiVersion: o.apiVersion,
-    reference: `${target?.kind ?? spec.target.kind}/${spec.target.name}`,
-    minReplicas: spec.minReplicas,
-    maxReplicas: spec.maxReplicas,
-    targets: metrics.map((m) => `${m.current}/${m.target}`).join(", "),
+    reference: spec ? `${target?.kind ?? spec.target.kind}/${spec.target.name}` : "<invalid>",
+    minReplicas: spec?.minReplicas ?? 0,
+    maxReplicas: spec?.maxReplicas ?? 0,
+    targets: spec ? metrics.map((m) => `${m.current}/${m.target}`).join(", ") : "<invalid>",
     metrics,
     currentReplicas: status?.currentReplicas ?? target?.replicas ?? null,
     desiredReplicas: status?.desiredReplicas ?? null,
@@ -107,5 +102,6 @@ export function autoscalerView(
     lastSyncTime: iso(status?.syncedAt),
     conditions,
     createdAt: iso(o.createdAt),
+    ...(faults.length ? { invalidRow: faults.join("; ") } : {}),
   };
 }

@@ -1,10 +1,12 @@
 // Write-side operations besides apply: delete, scale, and node management. Each builds mutations
 // and commits them in one transaction.
 import { randomUUID } from "node:crypto";
+import { checkPodSet } from "../controller/row-check.ts";
 import { InvalidInputError, NotFoundError } from "../lib/errors.ts";
 import type { NodeObject, PodSetObject, Taint } from "../manifest/types.ts";
 import { parseDockerUrl } from "../node/docker-url.ts";
 import type { Mutation } from "../store/mutations.ts";
+import { orThrow } from "../store/row-decode.ts";
 import type { ObjectRow } from "../store/rows.ts";
 import type { Store } from "../store/store.ts";
 import { objectHash } from "./apply.ts";
@@ -107,9 +109,12 @@ function removeNodeMutations(store: Store, name: string, now: number): Mutation[
   return muts;
 }
 
-/** A PodSet row with new replicas: the one write `mk scale` and the autoscaler both make. */
+/**
+ * A PodSet row with new replicas: the one write `mk scale` and the autoscaler both make. A row that
+ * does not decode throws InvalidRowError (nothing is written).
+ */
 export function replicasMutation(row: ObjectRow, replicas: number, now: number): Mutation {
-  const body = JSON.parse(row.spec) as PodSetObject;
+  const body = orThrow(checkPodSet(row));
   const next: PodSetObject = { ...body, spec: { ...body.spec, replicas } };
   return {
     op: "putObject",
@@ -136,10 +141,11 @@ export function scalePodSet(
   return store.transaction(() => {
     const row = store.getObject("PodSet", name);
     if (!row) throw new NotFoundError("podset", name);
-    const previous = (JSON.parse(row.spec) as PodSetObject).spec.replicas;
     const now = store.clock.now();
+    const mutation = replicasMutation(row, replicas, now);
+    const previous = orThrow(checkPodSet(row)).spec.replicas;
     store.commit([
-      replicasMutation(row, replicas, now),
+      mutation,
       {
         op: "recordEvent",
         type: "Normal",

@@ -5,10 +5,11 @@
 // `.phase` read `.status.phase`. Printed objects apply back as `unchanged` (apply ignores status
 // and the server-set metadata; see liveBody()).
 import { createHash } from "node:crypto";
-import { checkPod } from "../controller/row-check.ts";
+import { checkNode, checkObject, checkPod } from "../controller/row-check.ts";
 import { errorMessage, NotFoundError } from "../lib/errors.ts";
 import { documentKind, specDoc } from "../manifest/denormalize.ts";
-import type { Labels, MkObjectBody, NodeObject, PodObject, Taint } from "../manifest/types.ts";
+import type { Labels, MkObjectBody, NodeObject, PodObject } from "../manifest/types.ts";
+import { faultReason, InvalidRowError, orElse, orThrow } from "../store/row-decode.ts";
 import type { NodeRow, ObjectRow, PodRow } from "../store/rows.ts";
 import type { Store } from "../store/store.ts";
 import {
@@ -106,19 +107,20 @@ export function podBody(row: PodRow): PodObject {
 
 /** A node's object as it is now: labels, taints and cordon state from its row (cordon changes them). */
 export function nodeBody(row: NodeRow, obj: ObjectRow | undefined): NodeObject {
-  const applied = obj ? (JSON.parse(obj.spec) as NodeObject) : undefined;
+  const applied = obj ? orElse(checkObject(obj), undefined) : undefined;
+  const decoded = orThrow(checkNode(row));
   return {
     kind: "Node",
     metadata: {
       name: row.name,
-      labels: JSON.parse(row.labels) as Labels,
+      labels: decoded.labels,
       annotations: applied?.metadata.annotations ?? {},
     },
     spec: {
       docker: row.docker,
       ...(row.identityFile ? { identityFile: row.identityFile } : {}),
       ...(row.socketPath ? { socketPath: row.socketPath } : {}),
-      taints: JSON.parse(row.taints) as Taint[],
+      taints: decoded.taints,
       unschedulable: row.unschedulable,
     },
   };
@@ -135,8 +137,9 @@ export function liveBody(store: Store, kind: string, name: string): MkObjectBody
     return row && row.ownerKind !== "Pod" ? podBody(row) : undefined;
   }
   if (kind === "Node") {
+    // A node row that does not decode matches nothing: applying the node replaces (repairs) it.
     const row = store.getNode(name);
-    return row ? nodeBody(row, store.getObject("Node", name)) : undefined;
+    return row && checkNode(row).ok ? nodeBody(row, store.getObject("Node", name)) : undefined;
   }
   return undefined;
 }
@@ -167,11 +170,16 @@ function orInvalid(kind: string, name: string, build: () => KubeObject): KubeObj
   try {
     return build();
   } catch (err) {
+    const message = err instanceof InvalidRowError ? faultReason(err.fault) : errorMessage(err);
     return {
       apiVersion: "mk/v1",
       kind,
       metadata: { name, namespace: "default" } as KubeMetadata,
-      status: { reason: "InvalidRow", message: `the stored row does not parse: ${errorMessage(err)}` },
+      status: {
+        reason: "InvalidRow",
+        message: `the stored row does not decode: ${message}`,
+        invalidRow: message,
+      },
     };
   }
 }
@@ -184,7 +192,7 @@ function podObjectOf(store: Store, row: PodRow): KubeObject {
   const status = getPod(store, row.name);
   if (row.ownerKind === "Pod") {
     const obj = store.getObject("Pod", row.name);
-    const body = obj ? (JSON.parse(obj.spec) as PodObject) : podBody(row);
+    const body = obj ? (orThrow(checkObject(obj)) as PodObject) : podBody(row);
     const apiVersion = obj?.apiVersion ?? "v1";
     return {
       apiVersion,
@@ -224,7 +232,7 @@ function objectRowObject(store: Store, o: ObjectRow, status: unknown): KubeObjec
 }
 
 function objectRowObjectOf(store: Store, o: ObjectRow, status: unknown): KubeObject {
-  const body = JSON.parse(o.spec) as MkObjectBody;
+  const body = orThrow(checkObject(o));
   return {
     apiVersion: o.apiVersion,
     kind: documentKind(o.kind, o.apiVersion),

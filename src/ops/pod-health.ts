@@ -15,12 +15,6 @@ export const STUCK_REASONS: ReadonlySet<string> = new Set([
   "CreateContainerError",
 ]);
 
-/** Scheduler rejections (src/scheduler/filters.ts) that go away without anyone acting. */
-export const TRANSIENT_NODE_REASONS: readonly string[] = [
-  "node is not ready",
-  "node is settling after a restart",
-];
-
 export type PodVerdict =
   | { state: "ready" }
   /** Finished successfully (restartPolicy Never/OnFailure): it will never be Ready. */
@@ -49,8 +43,9 @@ export function judgePod(p: PodView, now = Date.now(), minReadyMs = MIN_READY_MS
   if (p.phase === "Pending" && p.reason === "Unschedulable") {
     const why = `${name} is unschedulable: ${p.message ?? "no node fits"}`;
     // A node that is not ready yet or still settling takes pods by itself in a few seconds: only
-    // a pod that no node could take once they are all up is stuck.
-    if (TRANSIENT_NODE_REASONS.some((r) => p.message?.includes(r))) return { state: "waiting", why };
+    // a pod that no node could take once they are all up is stuck. The scheduler says which
+    // (its transient flag, from the filters themselves), never the message text.
+    if (p.unschedulableTransient) return { state: "waiting", why };
     return { state: "failed", why };
   }
   for (const c of p.containers) {

@@ -1,11 +1,13 @@
 // Finding a pod's container on its node, for logs, exec and port-forward: the pod row, the
 // container (named with -c, or the only one), the node's Docker connection, and the container's
 // runs (current and previous). Every "not there" case says why, in kubectl's words.
+import { checkPod } from "../controller/row-check.ts";
 import { InvalidInputError, NotFoundError } from "../lib/errors.ts";
 import type { PodSpec } from "../manifest/types.ts";
 import type { NodeConnection, SshConnector } from "../node/connect.ts";
 import { type Attempts, sortAttempts } from "../reconcile/attempts.ts";
 import { LABEL } from "../runtime/labels.ts";
+import { orThrow } from "../store/row-decode.ts";
 import type { NodeRow, PodRow } from "../store/rows.ts";
 import type { Store } from "../store/store.ts";
 
@@ -48,7 +50,7 @@ export function findScheduledPod(store: Store, pod: string, what = "has no conta
   }
   const node = store.getNode(row.node);
   if (!node) throw new NotFoundError("node", row.node);
-  return { row, spec: JSON.parse(row.spec) as PodSpec, node };
+  return { row, spec: orThrow(checkPod(row)).spec, node };
 }
 
 /** The container named with -c, or the pod's only one. */

@@ -1,8 +1,11 @@
 // Read-side operations over the store: the views, describe, events, read-only SQL.
 import { templateHash } from "../controller/pods.ts";
+import { checkAutoscaler, checkObject, checkPod, checkPodSet } from "../controller/row-check.ts";
 import { InvalidInputError, NotFoundError } from "../lib/errors.ts";
-import type { MkObjectBody, PodSetObject } from "../manifest/types.ts";
+import type { MkObjectBody } from "../manifest/types.ts";
 import { podRequests } from "../scheduler/schedule.ts";
+import { faultReason, orElse, type RowFault } from "../store/row-decode.ts";
+import type { ObjectRow } from "../store/rows.ts";
 import type { Store } from "../store/store.ts";
 import { type AutoscalerView, autoscalerView } from "./autoscaler-views.ts";
 import { type ConditionView, type RevisionView, rolloutHistory, rolloutStatus } from "./rollout.ts";
@@ -48,20 +51,17 @@ function rolloutOf(store: Store, name: string) {
   };
 }
 
-/** The template hash of a stored PodSet, or "" when its row does not parse. */
-function templateHashOf(spec: string): string {
-  try {
-    return templateHash(JSON.parse(spec) as PodSetObject);
-  } catch {
-    return "";
-  }
+/** The template hash of a stored PodSet, or "" when its row does not decode. */
+function templateHashOf(o: ObjectRow): string {
+  const ps = checkPodSet(o);
+  return ps.ok ? templateHash(ps.value) : "";
 }
 
 export function listPodSets(store: Store): PodSetView[] {
   const pods = store.listPods();
   return store
     .listObjects("PodSet")
-    .map((o) => podSetView(o, pods, templateHashOf(o.spec), rolloutOf(store, o.name)));
+    .map((o) => podSetView(o, pods, templateHashOf(o), rolloutOf(store, o.name)));
 }
 
 export function getPodSet(store: Store, name: string): PodSetView {
@@ -70,7 +70,7 @@ export function getPodSet(store: Store, name: string): PodSetView {
   return podSetView(
     o,
     store.listPods({ ownerKind: "PodSet", ownerName: name }),
-    templateHashOf(o.spec),
+    templateHashOf(o),
     rolloutOf(store, name),
   );
 }
@@ -87,12 +87,12 @@ export function getNode(store: Store, name: string): NodeView {
 }
 
 /** The autoscaler's target PodSet: its replicas, and the kind it was applied as (kubectl's REFERENCE). */
-function targetOf(store: Store, o: { spec: string }): { replicas: number; kind: string } | undefined {
-  const target = (JSON.parse(o.spec) as { spec: { target: { name: string } } }).spec.target.name;
-  const row = store.getObject("PodSet", target);
-  if (!row) return undefined;
-  const replicas = (JSON.parse(row.spec) as PodSetObject).spec.replicas;
-  return { replicas, kind: row.apiVersion === "apps/v1" ? "Deployment" : "PodSet" };
+function targetOf(store: Store, o: ObjectRow): { replicas: number; kind: string } | undefined {
+  const hpa = checkAutoscaler(o);
+  const row = hpa.ok ? store.getObject("PodSet", hpa.value.spec.target.name) : undefined;
+  const ps = row ? checkPodSet(row) : undefined;
+  if (!row || !ps?.ok) return undefined;
+  return { replicas: ps.value.spec.replicas, kind: row.apiVersion === "apps/v1" ? "Deployment" : "PodSet" };
 }
 
 export function listAutoscalers(store: Store): AutoscalerView[] {
@@ -131,61 +131,81 @@ export interface Described {
   /** PodSets: rollout conditions and revisions. */
   rollout?: { conditions: ConditionView[]; revisions: RevisionView[] };
   events: EventView[];
+  /** Set when a stored row of the object does not decode: what is wrong (column and field). */
+  invalidRow?: string;
 }
 
 export function describe(store: Store, kind: string, name: string): Described {
   const events = listEvents(store, { kind, name, limit: 20 });
   const obj = store.getObject(kind, name);
-  const object = obj ? (JSON.parse(obj.spec) as MkObjectBody) : null;
+  // A row that does not decode is described as far as it can be, its fault named (never a 500).
+  const faults: string[] = [];
+  const note = (f: RowFault) => faults.push(faultReason(f));
+  const object = obj ? orElse(checkObject(obj), null, note) : null;
+  const invalid = (status: { invalidRow?: string }) => {
+    const all = [...new Set([...faults, ...(status.invalidRow ? [status.invalidRow] : [])])];
+    return all.length ? { invalidRow: all.join("; ") } : {};
+  };
   switch (kind) {
     case "Pod": {
       const status = getPod(store, name);
       const row = store.getPod(name);
+      const checked = row && !obj ? checkPod(row) : undefined;
       return {
         kind,
         name,
         apiVersion: obj?.apiVersion ?? null,
         object:
           object ??
-          (row
+          (checked?.ok
             ? ({
                 kind: "Pod",
-                metadata: { name, labels: JSON.parse(row.labels), annotations: JSON.parse(row.annotations) },
-                spec: JSON.parse(row.spec),
+                metadata: { name, labels: checked.value.labels, annotations: checked.value.annotations },
+                spec: checked.value.spec,
               } as MkObjectBody)
             : null),
         status,
         events,
+        ...invalid(status),
       };
     }
-    case "PodSet":
+    case "PodSet": {
+      const status = getPodSet(store, name);
       return {
         kind,
         name,
         apiVersion: obj?.apiVersion ?? null,
         object,
-        status: getPodSet(store, name),
+        status,
         ...rolloutOfDescribe(store, name),
         events,
+        ...invalid(status),
       };
-    case "Node":
+    }
+    case "Node": {
+      const status = getNode(store, name);
       return {
         kind,
         name,
         apiVersion: obj?.apiVersion ?? null,
         object,
-        status: getNode(store, name),
+        status,
         events,
+        ...invalid(status),
       };
-    case "Autoscaler":
+    }
+    case "Autoscaler": {
+      const status = getAutoscaler(store, name);
       return {
         kind,
         name,
         apiVersion: obj?.apiVersion ?? null,
         object,
-        status: getAutoscaler(store, name),
+        status,
         events,
+        ...invalid(status),
       };
+    }
     default:
       throw new InvalidInputError(`Cannot describe ${kind}: expected pod, podset, node or autoscaler`);
   }

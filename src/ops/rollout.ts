@@ -6,10 +6,12 @@ import { planPods } from "../controller/pods.ts";
 import { readPodsInput } from "../controller/pods-input.ts";
 import { parseConditions } from "../controller/podset-status.ts";
 import { parseTemplate, undoTarget, withTemplate } from "../controller/revisions.ts";
+import { checkPodSet } from "../controller/row-check.ts";
 import { InvalidInputError, NotFoundError } from "../lib/errors.ts";
 import type { PodSetObject, PodTemplate } from "../manifest/types.ts";
 import { objectHash } from "../reconcile/spec-hash.ts";
 import type { Mutation } from "../store/mutations.ts";
+import { orThrow } from "../store/row-decode.ts";
 import type { ObjectRow } from "../store/rows.ts";
 import type { Store } from "../store/store.ts";
 
@@ -69,7 +71,7 @@ export interface RevisionView {
 function podSetRow(store: Store, name: string): { row: ObjectRow; body: PodSetObject } {
   const row = store.getObject("PodSet", name);
   if (!row) throw new NotFoundError("podset", name);
-  return { row, body: JSON.parse(row.spec) as PodSetObject };
+  return { row, body: orThrow(checkPodSet(row)) };
 }
 
 export function rolloutStatus(store: Store, name: string): RolloutStatusView {

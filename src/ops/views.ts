@@ -2,7 +2,7 @@
 // field names (scripts parse them). Times are ISO-8601 strings or null.
 
 import { isAvailable } from "../controller/rollout.ts";
-import { checkNode, checkObject, checkPod } from "../controller/row-check.ts";
+import { checkNode, checkPod, checkPodSet } from "../controller/row-check.ts";
 import type { Labels, MkObjectBody, PodSetSpec, PodSpec, Taint } from "../manifest/types.ts";
 import type { ContainerStatusRow, EventRow, NodeRow, ObjectRow, PodRow } from "../store/rows.ts";
 
@@ -36,6 +36,11 @@ export interface PodView {
   status: string;
   reason: string | null;
   message: string | null;
+  /**
+   * Reason Unschedulable, for now only: some node refuses the pod only because it is not ready or
+   * still settling (the scheduler's transient flag), so it will be placed without anyone acting.
+   */
+  unschedulableTransient: boolean;
   ready: boolean;
   readyContainers: string;
   restarts: number;
@@ -49,6 +54,8 @@ export interface PodView {
   deletionRequestedAt: string | null;
   nextRestartAt: string | null;
   containers: ContainerView[];
+  /** Set when the stored row does not decode: what is wrong (column and field). */
+  invalidRow?: string;
 }
 
 export function podView(p: PodRow, statuses: readonly ContainerStatusRow[]): PodView {
@@ -92,6 +99,7 @@ export function podView(p: PodRow, statuses: readonly ContainerStatusRow[]): Pod
     status: !checked.ok ? "InvalidRow" : p.deletionAt !== null ? "Terminating" : (p.reason ?? p.phase),
     reason: p.reason,
     message: checked.ok ? p.message : checked.reason,
+    unschedulableTransient: p.reason === "Unschedulable" && p.unschedulableTransient,
     ready: p.ready,
     readyContainers: `${readyCount}/${containers.length}`,
     restarts: p.restartCount,
@@ -104,6 +112,7 @@ export function podView(p: PodRow, statuses: readonly ContainerStatusRow[]): Pod
     deletionRequestedAt: iso(p.deletionAt),
     nextRestartAt: iso(next.length ? Math.min(...next) : null),
     containers,
+    ...(checked.ok ? {} : { invalidRow: checked.reason }),
   };
 }
 
@@ -125,6 +134,8 @@ export interface PodSetView {
   generation: number;
   createdAt: string | null;
   updatedAt: string | null;
+  /** Set when the stored row does not decode: what is wrong (column and field). */
+  invalidRow?: string;
 }
 
 export function podSetView(
@@ -137,7 +148,7 @@ export function podSetView(
     now: Date.now(),
   },
 ): PodSetView {
-  const parsed = checkObject(o);
+  const parsed = checkPodSet(o);
   const body = (
     parsed.ok
       ? parsed.value
@@ -164,6 +175,7 @@ export function podSetView(
     generation: o.generation,
     createdAt: iso(o.createdAt),
     updatedAt: iso(o.updatedAt),
+    ...(parsed.ok ? {} : { invalidRow: parsed.reason }),
   };
 }
 
@@ -183,6 +195,8 @@ export interface NodeView {
   readySince: string | null;
   stateSince: string | null;
   createdAt: string | null;
+  /** Set when the stored row does not decode: what is wrong (column and field). */
+  invalidRow?: string;
 }
 
 export function nodeView(
@@ -216,6 +230,7 @@ export function nodeView(
     readySince: iso(n.readySince),
     stateSince: iso(n.stateSince),
     createdAt: iso(n.createdAt),
+    ...(checkedNode.ok ? {} : { invalidRow: checkedNode.reason }),
   };
 }
 

@@ -32,12 +32,14 @@ export function formatTaint(taint: Taint): string {
 export const nodeReady: FilterPlugin = {
   name: "NodeReady",
   readsUsage: false,
+  transient: true,
   filter: (_pod, node) => (node.ready ? undefined : "node is not ready"),
 };
 
 export const nodeSettled: FilterPlugin = {
   name: "NodeSettled",
   readsUsage: false,
+  transient: true,
   filter: (_pod, node) => (node.settled ? undefined : "node is settling after a restart"),
 };
 

@@ -242,26 +242,36 @@ function pickNode<T extends NodeInfo>(
 }
 
 /**
-/**
  * Re-runs the filters to name every node's first rejection: only on failure, so the common path
- * never builds the per-node table.
+ * never builds the per-node table. `transient`: some node is refused by transient filters only.
  */
 function explainUnschedulable(
   pod: PreparedPod,
   nodes: readonly NodeInfo[],
-): { reason: string; perNode: Record<string, string> } {
+): { reason: string; perNode: Record<string, string>; transient: boolean } {
   const perNode: Record<string, string> = {};
   const counts = new Map<string, number>();
+  let transient = false;
   for (const node of nodes) {
+    let first: FilterPlugin | undefined;
+    let lasting = false;
     for (const plugin of DEFAULT_FILTERS) {
       const reason = plugin.filter(pod, node);
       if (reason === undefined) continue;
-      perNode[node.name] = reason;
-      counts.set(reason, (counts.get(reason) ?? 0) + 1);
-      break;
+      if (!first) {
+        first = plugin;
+        perNode[node.name] = reason;
+        counts.set(reason, (counts.get(reason) ?? 0) + 1);
+      }
+      // The message names the first rejection only; the flag needs every filter's answer.
+      if (!plugin.transient) {
+        lasting = true;
+        break;
+      }
     }
+    if (first && !lasting) transient = true;
   }
-  return { reason: formatUnavailable(nodes.length, counts), perNode };
+  return { reason: formatUnavailable(nodes.length, counts), perNode, transient };
 }
 
 /** Kubernetes FitError style: identical reasons grouped, most frequent first, then by text. */

@@ -65,6 +65,12 @@ export interface FilterPlugin {
    * pods of a batch that share those constraints, instead of once per pod.
    */
   readonly readsUsage: boolean;
+  /**
+   * True when this plugin's rejections clear without anyone acting (a node that is not ready yet,
+   * or still settling after a restart): a pod refused only by such plugins on some node is
+   * unschedulable for now, not stuck (FitError's transient flag, read by `mk apply --wait`).
+   */
+  readonly transient?: boolean;
   filter(pod: PreparedPod, node: NodeInfo): string | undefined;
 }
 
@@ -94,15 +100,21 @@ export interface ScheduleOptions {
  */
 export type ScheduleResult =
   | { ok: true; node: string; scores: Record<string, number>; rrCursor: number }
-  | { ok: false; reason: string; perNode: Record<string, string>; rrCursor: number };
+  | { ok: false; reason: string; perNode: Record<string, string>; transient: boolean; rrCursor: number };
 
 export interface Binding {
   pod: string;
   node: string;
 }
 
+/** Why a pod fits no node: Kubernetes' FitError, with a structured transient flag. */
 export interface SchedulingFailure {
   pod: string;
   reason: string;
   perNode: Record<string, string>;
+  /**
+   * Some node refuses the pod only by transient filters (FilterPlugin.transient): it will fit
+   * there once that node is ready and settled, without anyone acting.
+   */
+  transient: boolean;
 }

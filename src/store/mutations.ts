@@ -24,6 +24,8 @@ export type Mutation =
       specHash: string;
       sourceFile: string | null;
       at: number;
+      /** Write even when the stored spec_hash matches: the stored spec does not decode (a repair). */
+      rewrite?: boolean;
     }
   | { op: "deleteObject"; kind: string; name: string }
   | { op: "createPod"; pod: typeof s.pods.$inferInsert }
@@ -62,6 +64,8 @@ export type Mutation =
       startedAt: number | null;
       /** When this status was seen: a pod turning Ready is Ready since then (minReadySeconds). */
       at?: number;
+      /** reason Unschedulable: the scheduler's transient flag (absent: false). */
+      unschedulableTransient?: boolean;
     }
   /** Applied only while the pod exists as status.podUid (and, with `node`, is bound to it). */
   | { op: "putContainerStatus"; status: ContainerStatusRow; node?: string }
@@ -165,7 +169,7 @@ export function applyMutation(db: Db, m: Mutation): void {
             updatedAt: m.at,
           })
           .run();
-      } else if (prev.specHash !== m.specHash) {
+      } else if (prev.specHash !== m.specHash || m.rewrite === true) {
         db.update(s.objects)
           .set({
             apiVersion: m.apiVersion,
@@ -253,6 +257,7 @@ export function applyMutation(db: Db, m: Mutation): void {
           phase: m.phase,
           reason: m.reason,
           message: m.message,
+          unschedulableTransient: m.unschedulableTransient ?? false,
           ready: m.ready,
           restartCount: m.restartCount,
           ip: m.ip,

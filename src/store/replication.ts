@@ -1,7 +1,8 @@
 // The seam between the Store and an HA log (ha/etcd/log.ts). With a Replicator set, every
-// transaction's mutations are appended to the log before the SQLite transaction that applied
-// them commits: refused by the log (a deposed leader, etcd unreachable), the transaction rolls
-// back and nothing reaches SQLite. Entries written by other replicas come in through
+// transaction's mutations are queued as a log entry; the SQLite transaction that applied them
+// (held open by the replicator) commits only once the log committed them: refused by the log (a
+// deposed leader, etcd unreachable), it rolls back and nothing reaches SQLite's file. synced()
+// is how a caller waits for that before acknowledging anything. Entries written by other replicas come in through
 // applyLogEntry, in log order, idempotently; the position applied is recorded in the same
 // transaction (meta rows ha_applied_seq / ha_applied_revision).
 import type { Sqlite } from "./db.ts";
@@ -15,8 +16,12 @@ export interface LogPosition {
 }
 
 export interface Replicator {
-  /** Writes one batch to the log, blocking until it is committed there; throws when refused. */
+  /** Before a local write: throws when this replica may not write now (not the leader...). */
+  begin(): void;
+  /** Queues one batch (applied in the open transaction) as the next log entry: its position. */
   append(muts: readonly Mutation[]): LogPosition;
+  /** Resolves when every batch appended so far is committed in the log; rejects if one was refused. */
+  synced(): Promise<void>;
 }
 
 const SEQ = "ha_applied_seq";

@@ -39,6 +39,8 @@ export const pods = sqliteTable(
     phase: text("phase").notNull(),
     reason: text("reason"),
     message: text("message"),
+    /** Unschedulable for now only (the scheduler's transient flag): some node will take it when up. */
+    unschedulableTransient: integer("unschedulable_transient", { mode: "boolean" }).notNull().default(false),
     ready: integer("ready", { mode: "boolean" }).notNull().default(false),
     restartCount: integer("restart_count").notNull().default(0),
     ip: text("ip"),

@@ -74,7 +74,8 @@ export class Store {
   /** Applies a batch of mutations atomically. */
   commit(muts: readonly Mutation[]): void {
     if (muts.length === 0) return;
-    if (!this.replicator) this.refuseIfReplica();
+    if (this.replicator) this.replicator.begin();
+    else this.refuseIfReplica();
     const at = this.clock.now();
     // Trimming happens on every write path (CLI without a server included), not in a server loop:
     // the journal keeps its last JOURNAL_KEEP entries, events live EVENT_TTL_MS after last seen.
@@ -173,6 +174,7 @@ export class Store {
 
   /** Runs `fn` (reads and commits) in one IMMEDIATE transaction: a read-modify-write. */
   transaction<T>(fn: () => T): T {
+    this.replicator?.begin();
     try {
       return this.sqlite
         .transaction(() => {
@@ -189,6 +191,11 @@ export class Store {
     } catch (err) {
       throw asStateError(err, this.path, "write");
     }
+  }
+
+  /** Resolves when every write so far is durable (HA: committed in the log; at once without HA). */
+  synced(): Promise<void> {
+    return this.replicator?.synced() ?? Promise.resolve();
   }
 
   onCommit(listener: CommitListener): () => void {

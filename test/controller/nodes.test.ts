@@ -43,6 +43,7 @@ function pod(o: Partial<PodRow> = {}): PodRow {
     phase: "Running",
     reason: null,
     message: null,
+    unschedulableTransient: false,
     ready: true,
     restartCount: 0,
     ip: null,
@@ -71,7 +72,11 @@ test("planNodeLifecycle() turns a silent node Unknown after the grace period", (
 });
 
 test("planNodeLifecycle() evicts after the eviction delay: PodSet pods deleted, standalone pods unbound", () => {
-  const nodes = [node({ state: "Unknown", stateSince: 20_000 })];
+  // A second, healthy node: with every node down nothing is evicted (full disruption).
+  const nodes = [
+    node({ state: "Unknown", stateSince: 20_000 }),
+    node({ name: "b", lastHeartbeatAt: 21_000 }),
+  ];
   const pods = [pod(), pod({ name: "solo", ownerKind: "Pod", ownerName: "solo" })];
   assert.deepEqual(planNodeLifecycle({ ...base, nodes, pods, now: 21_000 }), []);
   const m = planNodeLifecycle({ ...base, nodes, pods, now: 22_000 });

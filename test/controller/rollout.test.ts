@@ -107,6 +107,7 @@ function row(hash: string, o: Partial<PodRow> = {}): PodRow {
     phase: "Running",
     reason: null,
     message: null,
+    unschedulableTransient: false,
     ready: true,
     restartCount: 0,
     ip: null,

@@ -27,7 +27,7 @@ test("checkPod() names the column and the path of what does not parse", () => {
   assert.equal(checkPod(podRow({})).ok, true);
   const notJson = checkPod(podRow({ spec: "{not json" }));
   assert.equal(notJson.ok, false);
-  assert.match(!notJson.ok ? notJson.reason : "", /^column spec is not valid JSON \(/);
+  assert.match(!notJson.ok ? notJson.reason : "", /^column spec: not valid JSON \(/);
   const noContainers = checkPod(podRow({ spec: JSON.stringify({ ...makePodSpec(), containers: 5 }) }));
   assert.match(!noContainers.ok ? noContainers.reason : "", /^column spec at containers: /);
   const badLabels = checkPod(podRow({ labels: '{"a":1}' }));

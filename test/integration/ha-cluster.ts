@@ -163,7 +163,8 @@ export class HaServer {
     return `http://127.0.0.1:${this.port}`;
   }
 
-  async start(): Promise<void> {
+  /** Starts the server (`once`: flags for this start only) and waits for it to be ready. */
+  async start(once: string[] = []): Promise<void> {
     if (this.port === 0) {
       this.port = await freePort();
       for (const l of this.links) await l.start();
@@ -187,6 +188,7 @@ export class HaServer {
         "--id",
         this.id,
         ...this.extra,
+        ...once,
       ],
       { env: this.env, stdio: ["ignore", "pipe", "pipe"] },
     );

@@ -3,10 +3,12 @@
 // leader's agent acts on it). Leader kill -9 during a 20-pod apply (10 times), a leader cut off
 // from etcd, etcd members killed, a follower restarted and wiped.
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { rmSync } from "node:fs";
 import { after, before, test } from "node:test";
+import { chromium } from "playwright-core";
 import { HaCluster, type HaServer } from "./ha-cluster.ts";
-import { docker, IMAGE, removeContainers, requireDocker, Sandbox, waitFor } from "./harness.ts";
+import { docker, IMAGE, MAIN, removeContainers, requireDocker, Sandbox, waitFor } from "./harness.ts";
 
 const cluster = new HaCluster();
 let clusterId = "";
@@ -172,6 +174,42 @@ test("three replicas: one leader, two followers, the same cluster id and term ev
   }
 });
 
+test("the status page of a follower, in a real browser, shows the members, their roles and the leader", async () => {
+  const leader = await cluster.leader();
+  const follower = cluster.servers.find((s) => s !== leader) as HaServer;
+  const browser = await chromium.launch({
+    executablePath: "/usr/bin/chromium",
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+  try {
+    const page = await browser.newPage();
+    await page.goto(`${follower.url}/`);
+    // The page's CSP forbids string evaluation: poll its text from here.
+    const members = await waitFor(
+      async () => {
+        const text = (await page.textContent("#members")) ?? "";
+        return text.startsWith(`${leader.id} (leader`) && /follower.*follower/.test(text) ? text : undefined;
+      },
+      15_000,
+      "the members on the status page",
+    );
+    assert.equal(members.match(/\(follower, rev \d+\)/g)?.length, 2, members);
+    for (const s of cluster.servers) assert.match(members, new RegExp(`${s.id} \\(`));
+    assert.ok(await page.isVisible("#members-box"));
+  } finally {
+    await browser.close();
+  }
+});
+
 test("the CLI with MK_SERVER=a,b,c applies through a follower and reads from any replica", async () => {
   const box = new Sandbox();
   try {
@@ -189,6 +227,77 @@ test("the CLI with MK_SERVER=a,b,c applies through a follower and reads from any
     assert.ok(Number(r.headers.get("x-mk-applied-revision")) > 0, "the applied revision in a header");
     const listed = await box.ok(["get", "pods"], { env: { MK_SERVER: urls } });
     assert.equal(listed.split("\n").filter((l) => l.startsWith("steady-")).length, 3);
+  } finally {
+    rmSync(box.dir, { recursive: true, force: true });
+  }
+});
+
+test("exec and port-forward through a follower reach the pod (served by the follower, whose node connection is its own)", async () => {
+  const box = new Sandbox();
+  try {
+    const leader = await cluster.leader();
+    const follower = cluster.servers.find((s) => s !== leader) as HaServer;
+    const env = { MK_SERVER: follower.url };
+    await api("POST", "/api/v1/apply", {
+      manifests: [
+        {
+          file: "web.yaml",
+          text: `apiVersion: mk/v1
+kind: Pod
+metadata: { name: web }
+spec:
+  terminationGracePeriodSeconds: 0
+  containers:
+    - name: main
+      image: ${IMAGE}
+      command: ["sh", "-c", "echo via-follower > /tmp/index.html; exec httpd -f -p 8080 -h /tmp"]
+      ports: [{ containerPort: 8080 }]
+`,
+        },
+      ],
+    });
+    await waitFor(
+      async () =>
+        ((await sql(follower, "select ready from pods where name = 'web'")) as { ready: number }[])[0]
+          ?.ready === 1,
+      60_000,
+      "pod web ready on the follower's copy",
+    );
+    const e = await box.mk(["exec", "web", "--", "sh", "-c", "cat /tmp/index.html; exit 7"], { env });
+    assert.equal(e.code, 7, e.stderr);
+    assert.equal(e.stdout, "via-follower\n");
+    const child = spawn(
+      process.execPath,
+      [
+        "--import",
+        import.meta.resolve("tsx"),
+        MAIN,
+        "port-forward",
+        "web",
+        ":8080",
+        "--server",
+        follower.url,
+      ],
+      { env: box.env(), stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let out = "";
+    child.stdout.on("data", (d) => {
+      out += d;
+    });
+    child.stderr.on("data", (d) => {
+      out += d;
+    });
+    try {
+      const port = await waitFor(
+        async () => Number(/Forwarding from 127\.0\.0\.1:(\d+) -> 8080/.exec(out)?.[1] ?? 0) || false,
+        20_000,
+        `port-forward listening (${out})`,
+      );
+      assert.equal(await (await fetch(`http://127.0.0.1:${port}/index.html`)).text(), "via-follower\n");
+    } finally {
+      child.kill("SIGINT");
+    }
+    await api("POST", "/api/v1/delete", { refs: [{ kind: "Pod", name: "web" }] });
   } finally {
     rmSync(box.dir, { recursive: true, force: true });
   }
@@ -376,5 +485,60 @@ test("a follower wiped and restarted catches up from a snapshot of the leader", 
   await follower.start();
   await sameRows(follower, leader);
   assert.match(follower.logs, /Restoring a snapshot from the leader/);
+  assert.deepEqual(violations, []);
+});
+
+test("the etcd prefix wiped under a running cluster: nothing deleted, /readyz says why; --etcd-reseed recovers", async () => {
+  const steady = await running("steady");
+  assert.equal(steady.length, 3);
+  const prefix = (
+    (await sql(await cluster.leader(), "select value from meta where key = 'ha_etcd_prefix'")) as {
+      value: string;
+    }[]
+  )[0]?.value as string;
+  await cluster.etcd.call("/v3/kv/deleterange", {
+    key: Buffer.from(`${prefix}/`).toString("base64"),
+    range_end: Buffer.from(`${prefix}0`).toString("base64"),
+  });
+  const rs = await waitFor(
+    async () => {
+      const all = await Promise.all(cluster.servers.map((s) => s.readyz()));
+      return all.every((r) => r && !r.ready && /lost its data/.test(r.reason ?? "")) ? all : undefined;
+    },
+    15_000,
+    "every replica refusing the empty log",
+  );
+  assert.ok(
+    rs.every((r) => r?.role !== "leader"),
+    "nobody leads on an empty log",
+  );
+  // Longer than the node grace period and eviction delay: an empty log is never "delete everything".
+  await new Promise((r) => setTimeout(r, 7000));
+  assert.deepEqual(await running("steady"), steady);
+  for (const s of cluster.servers) {
+    const metrics = await (await fetch(`${s.url}/metrics`)).text();
+    assert.match(metrics, /^mk_ha_log_lost 1$/m);
+    assert.deepEqual(await sql(s, "select count(*) n from objects where name = 'steady'"), [{ n: 1 }]);
+  }
+  // Recovery: the most advanced replica restarts with --etcd-reseed; the others follow by themselves.
+  const seqs = await Promise.all(
+    cluster.servers.map(async (s) =>
+      Number(
+        ((await sql(s, "select value from meta where key = 'ha_applied_seq'")) as { value: string }[])[0]
+          ?.value,
+      ),
+    ),
+  );
+  const best = cluster.servers[seqs.indexOf(Math.max(...seqs))] as HaServer;
+  best.kill();
+  await best.stopped();
+  best.logs = "";
+  await best.start(["--etcd-reseed"]);
+  assert.match(best.logs, /Reseeded etcd prefix/);
+  for (const s of cluster.servers)
+    await waitFor(async () => (await s.readyz())?.ready, 30_000, `${s.id} ready after the reseed`);
+  await apply("after-reseed", 1);
+  await converged("after-reseed", 1);
+  assert.deepEqual(await running("steady"), steady);
   assert.deepEqual(violations, []);
 });

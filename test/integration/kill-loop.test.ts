@@ -5,132 +5,31 @@
 // the state; the running containers match the desired counts; no container is left over.
 // Seeded: the seed is printed; MK_KILL_SEED=<n> replays the same schedule of operations and kills.
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { existsSync, statSync } from "node:fs";
-import { join } from "node:path";
 import { after, before, test } from "node:test";
 import Database from "better-sqlite3";
-import { docker, freePort, IMAGE, ROOT, requireDocker, Sandbox } from "./harness.ts";
+import { docker, IMAGE, requireDocker, Sandbox } from "./harness.ts";
+import { ensureBundle, kill9, postAcked, seeded, startBundleServer } from "./kill-harness.ts";
 
 const SEED = Number(process.env.MK_KILL_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const KILLS = Number(process.env.MK_KILLS ?? 50);
-const BUNDLE = join(ROOT, "dist/mk.cjs");
 const SETS = ["alpha", "beta"] as const;
 const STANDALONE = "solo";
 
 let box: Sandbox;
 let cluster = "";
-/** mulberry32: a tiny seeded PRNG, so a printed seed replays the whole schedule. */
-let prng = SEED >>> 0;
-function next(): number {
-  prng = (prng + 0x6d2b79f5) >>> 0;
-  let t = prng;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-}
-/** An integer in [lo, hi]. */
-const int = (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1));
+const { int } = seeded(SEED);
 
 before(async () => {
   await requireDocker();
-  // The bundle starts in ~1 s where tsx needs several: build it when src is newer.
-  const newest = spawnSync(
-    "bash",
-    ["-c", "find src migrations -type f -printf '%T@\\n' | sort -n | tail -1"],
-    {
-      cwd: ROOT,
-      encoding: "utf8",
-    },
-  );
-  const srcTime = Number(newest.stdout.trim()) * 1000;
-  if (!existsSync(BUNDLE) || statSync(BUNDLE).mtimeMs < srcTime) {
-    const r = spawnSync(process.execPath, ["--import", "tsx", "build.config.ts", "--bundle-only"], {
-      cwd: ROOT,
-      encoding: "utf8",
-    });
-    assert.equal(r.status, 0, `bundle build failed: ${r.stdout}${r.stderr}`);
-  }
+  ensureBundle();
   box = new Sandbox();
 });
 after(async () => {
   await box?.cleanup();
 });
 
-interface Server {
-  url: string;
-  proc: ChildProcess;
-  logs: () => string;
-}
-
-async function startServer(): Promise<Server> {
-  const port = await freePort();
-  const proc = spawn(
-    process.execPath,
-    [
-      BUNDLE,
-      "server",
-      "--listen",
-      `127.0.0.1:${port}`,
-      "--log-format",
-      "json",
-      // A restarted server waits for its dead predecessor's lease to expire: keep that short.
-      "--lease",
-      "1s",
-      "--resync",
-      "1s",
-      "--backoff-initial",
-      "1s",
-      "--backoff-max",
-      "2s",
-    ],
-    { cwd: box.dir, env: box.env({ MK_LOG_LEVEL: "3" }), stdio: ["ignore", "pipe", "pipe"] },
-  );
-  let logs = "";
-  proc.stdout?.on("data", (d) => {
-    logs += d;
-  });
-  proc.stderr?.on("data", (d) => {
-    logs += d;
-  });
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (proc.exitCode !== null) throw new Error(`mk server exited ${proc.exitCode}: ${logs}`);
-    const ok = await fetch(`${url}/healthz`)
-      .then((r) => r.ok)
-      .catch(() => false);
-    if (ok) break;
-    if (Date.now() > deadline) throw new Error(`mk server did not answer: ${logs}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return { url, proc, logs: () => logs };
-}
-
-async function kill9(s: Server): Promise<void> {
-  if (s.proc.exitCode !== null || s.proc.signalCode !== null) return;
-  const gone = new Promise((r) => s.proc.once("exit", r));
-  s.proc.kill("SIGKILL");
-  await gone;
-}
-
-/** true: acknowledged; false: no answer (the server died first). An error answer is a test bug. */
-async function post(url: string, path: string, body: unknown): Promise<boolean> {
-  let r: Response;
-  let text: string;
-  try {
-    r = await fetch(`${url}${path}`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(body),
-    });
-    text = await r.text();
-  } catch {
-    return false; // killed before it answered: not acknowledged
-  }
-  if (!r.ok) throw new Error(`POST ${path} answered ${r.status}: ${text}`);
-  return true;
-}
+const startServer = () => startBundleServer(box);
+const post = postAcked;
 
 const podSetYaml = (name: string, replicas: number, version: number) => `apiVersion: mk/v1
 kind: PodSet

@@ -31,6 +31,7 @@ function pod(o: Partial<PodView> = {}, c: Partial<ContainerView> = {}): PodView 
     status: "Running",
     reason: null,
     message: null,
+    unschedulableTransient: false,
     ready: true,
     readyContainers: "1/1",
     restarts: 0,
@@ -114,19 +115,36 @@ const cases: { title: string; pod: PodView; want: string; why?: RegExp }[] = [
     why: /pod\/web is unschedulable: 0\/3 nodes are available: 3 node\(s\) didn't have free ports/,
   },
   {
-    title: "a pod unschedulable only because nodes are not ready or settling waits",
+    title: "a pod the scheduler flags as transiently unschedulable waits",
     pod: pod(
       {
         phase: "Pending",
         node: null,
         reason: "Unschedulable",
         message: "0/2 nodes are available: 1 node is not ready, 1 node is settling after a restart",
+        unschedulableTransient: true,
         ready: false,
       },
       { state: "waiting", reason: "Unscheduled", ready: false },
     ),
     want: "waiting",
     why: /pod\/web is unschedulable: 0\/2 nodes are available: 1 node is not ready/,
+  },
+  {
+    title: "a pod not flagged transient fails whatever its message says (the flag decides, not the text)",
+    pod: pod(
+      {
+        phase: "Pending",
+        node: null,
+        reason: "Unschedulable",
+        message: "0/1 nodes are available: 1 node is not ready",
+        unschedulableTransient: false,
+        ready: false,
+      },
+      { state: "waiting", reason: "Unscheduled", ready: false },
+    ),
+    want: "failed",
+    why: /pod\/web is unschedulable: 0\/1 nodes are available: 1 node is not ready/,
   },
   {
     title: "a pod still creating waits",

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Taint, Toleration } from "../../src/manifest/types.ts";
+import { DEFAULT_FILTERS } from "../../src/scheduler/filters.ts";
 import {
   evictionsForNoExecute,
   type NoExecuteEvictions,
@@ -96,8 +97,46 @@ test("schedule() reports every reason grouped by count, then text, when no node 
       n2: "untolerated taint dedicated=gpu:NoSchedule",
       n3: "Insufficient cpu",
     },
+    transient: false,
     rrCursor: 0,
   });
+});
+
+const transientCases: { title: string; nodes: Partial<NodeInfo>[]; want: boolean }[] = [
+  { title: "a node not ready that would fit", nodes: [{ ready: false }], want: true },
+  {
+    title: "a node settling that would fit",
+    nodes: [{ settled: false }, { schedulable: false }],
+    want: true,
+  },
+  { title: "not ready and settling, nothing else", nodes: [{ ready: false, settled: false }], want: true },
+  {
+    title: "a node not ready that would still lack cpu",
+    nodes: [{ ready: false, requested: { cpuMilli: 4000, memoryBytes: 0 } }],
+    want: false,
+  },
+  {
+    title: "a node not ready with an untolerated taint, another cordoned",
+    nodes: [{ ready: false, taints: [gpu] }, { schedulable: false }],
+    want: false,
+  },
+  { title: "only lasting rejections", nodes: [{ schedulable: false }, { taints: [gpu] }], want: false },
+  { title: "no nodes at all", nodes: [], want: false },
+];
+
+for (const c of transientCases) {
+  test(`schedule() flags an unschedulable pod transient only when some node refuses it by transient filters alone: ${c.title}`, () => {
+    const result = schedule(makePod({ name: "web-1", cpuMilli: 1000 }), makeNodes(...c.nodes), leastLoaded);
+    assert.equal(result.ok, false);
+    assert.equal(!result.ok && result.transient, c.want);
+  });
+}
+
+test("the transient flag comes from the filters: NodeReady and NodeSettled only", () => {
+  assert.deepEqual(
+    DEFAULT_FILTERS.filter((f) => f.transient).map((f) => f.name),
+    ["NodeReady", "NodeSettled"],
+  );
 });
 
 const messageCases: {
@@ -305,6 +344,7 @@ test("scheduleMany() reports the pods that no longer fit when capacity runs out"
       pod: "web-2",
       reason: "0/1 nodes are available: 1 Insufficient cpu",
       perNode: { n1: "Insufficient cpu" },
+      transient: false,
     },
   ]);
 });

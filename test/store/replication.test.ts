@@ -19,6 +19,10 @@ const meta = (key: string, value: string): Mutation => ({ op: "setMeta", key, va
 class MemoryLog implements Replicator {
   entries: Mutation[][] = [];
   refuse = false;
+  begin(): void {}
+  synced(): Promise<void> {
+    return Promise.resolve();
+  }
   append(muts: readonly Mutation[]): LogPosition {
     if (this.refuse) throw new Error("refused");
     this.entries.push([...muts]);

@@ -38,6 +38,7 @@ export function describeAutoscalerText(d: Described, events: string): string {
     lines.push(`${`${k}:`.padEnd(22)}${v === null || v === undefined || v === "" ? "<none>" : String(v)}`);
   kv("Name", a.name);
   kv("Kind", "Autoscaler");
+  if (a.invalidRow) kv("Invalid row", a.invalidRow);
   kv("API version", a.apiVersion);
   kv("Reference", a.reference);
   lines.push("Metrics:              ( current / target )");

@@ -8,6 +8,7 @@ import type { Described } from "../../ops/queries.ts";
 import type { EventView, NodeView, PodSetView, PodView } from "../../ops/views.ts";
 import { createContext } from "../context.ts";
 import { globalOptions } from "../index.ts";
+import { invalidRowWarnings } from "../invalid-rows.ts";
 import { filtersOf, listObjects } from "../listing.ts";
 import { age, formatBytes, formatCpu, formatData, table } from "../output.ts";
 import { type Columns, printListing, type TableOptions, tableOptionsOf } from "../render.ts";
@@ -158,6 +159,8 @@ export async function runGet(args: string[], opts: Record<string, unknown>): Pro
         watchOnly: opts.watchOnly === true,
       });
     const listing = await listObjects(api, groups, filters);
+    for (const w of invalidRowWarnings(listing.sections.flatMap((x) => x.objects)))
+      process.stderr.write(`Warning: ${w}\n`);
     return printListing(ctx, listing, single, tableOpts);
   } finally {
     api.close();
@@ -178,6 +181,7 @@ export function describeText(d: Described & { apiVersion?: string | null }): str
     lines.push(`${`${k}:`.padEnd(22)}${v === null || v === undefined || v === "" ? "<none>" : String(v)}`);
   const s = d.status as unknown as Record<string, unknown>;
   kv("Name", d.name);
+  if (d.invalidRow) kv("Invalid row", d.invalidRow);
   kv("Kind", d.kind);
   if (d.apiVersion) {
     const written = d.kind === "PodSet" && d.apiVersion === "apps/v1" ? "Deployment" : d.kind;

@@ -132,6 +132,7 @@ export async function runServer(_args: string[], opts: Record<string, unknown>):
         store,
         log,
         metrics: new HaMetrics(metrics.registry),
+        ...(opts.etcdReseed === true ? { reseed: true } : {}),
         ...(token !== undefined ? { leaderHeaders: { authorization: `Bearer ${token}` } } : {}),
       })
     : undefined;
@@ -194,7 +195,9 @@ export async function runServer(_args: string[], opts: Record<string, unknown>):
       body: await metrics.registry.metrics(),
     }),
     page: statusPage,
-    ...(replica ? { readyz: haReadyz(replica), intercept: haIntercept(replica, log) } : {}),
+    ...(replica
+      ? { readyz: haReadyz(replica), intercept: haIntercept(replica, log), settle: () => store.synced() }
+      : {}),
     history: () => history.snapshot(),
     security: {
       ...(token !== undefined ? { token } : {}),

@@ -11,7 +11,14 @@ export interface HaFlags {
 const ID = /^[a-z0-9]([a-z0-9._-]{0,61}[a-z0-9])?$/;
 
 export function parseHaFlags(
-  opts: { etcd?: unknown; id?: unknown; etcdPrefix?: unknown; advertiseUrl?: unknown; electionTtl?: unknown },
+  opts: {
+    etcd?: unknown;
+    id?: unknown;
+    etcdPrefix?: unknown;
+    advertiseUrl?: unknown;
+    electionTtl?: unknown;
+    etcdReseed?: unknown;
+  },
   listen: { host: string; port: number },
 ): HaFlags | undefined {
   if (opts.etcd === undefined || opts.etcd === false) {
@@ -20,6 +27,7 @@ export function parseHaFlags(
       ["--etcd-prefix", opts.etcdPrefix],
       ["--advertise-url", opts.advertiseUrl],
       ["--election-ttl", opts.electionTtl],
+      ["--etcd-reseed", opts.etcdReseed],
     ] as const) {
       if (v !== undefined) throw new UsageError(`${flag} needs --etcd (it configures the HA control plane)`);
     }

@@ -33,6 +33,11 @@ export interface ReplicaOptions {
   maxLogEntries?: number;
   /** A follower this many entries behind is not ready. */
   readyLagEntries?: number;
+  /**
+   * Recovery after the etcd prefix lost its data (--etcd-reseed): this replica's state becomes
+   * the log's starting point (cluster key and head at its applied entry). docs/ha.md.
+   */
+  reseed?: boolean;
 }
 
 export interface Readiness {
@@ -65,7 +70,7 @@ export class Replica {
       endpoints: o.endpoints,
       timeoutMs: Math.max(500, o.timing.retryPeriodMs * 3),
     });
-    // Log writes block the event loop: never longer than half the renew deadline.
+    // The session lease's keepalive runs in a worker thread: never starved by the main thread.
     this.sync = new SyncCaller(
       this.gateway.endpoints,
       Math.max(300, Math.floor(o.timing.renewDeadlineMs / 2)),
@@ -76,6 +81,13 @@ export class Replica {
       store: o.store,
       log: this.log,
       snapshot: (why) => this.restoreFromLeader(why),
+      onCaughtUp: () => this.writer.resume(),
+      firstUnconfirmed: () => this.writer.firstUnconfirmed(),
+      onIntegrity: (problem) => {
+        o.metrics?.logLost.set(problem ? 1 : 0);
+        // A leader stops acting at once: its loops would act on Docker with no log to record it.
+        if (problem && this.elector.role === "leader") this.elector.fence(problem);
+      },
       onApplied: (_e, lagMs) => {
         o.metrics?.entries.inc({ source: "applied" });
         o.metrics?.applyLag.set(lagMs / 1000);
@@ -101,14 +113,17 @@ export class Replica {
     });
     this.writer = new LogWriter({
       store: o.store,
-      sync: this.sync,
+      gateway: this.gateway,
       keys: this.keys,
       id: o.id,
       term: () => this.elector.writableTerm(),
       onFenced: (why) => this.elector.fence(why),
       onBehind: () => this.applier.poke(),
       maxOutageMs: o.timing.renewDeadlineMs,
+      // Not blocking the event loop any more: a write may take the whole renew deadline.
+      timeoutMs: Math.max(500, o.timing.renewDeadlineMs),
       onAppended: () => o.metrics?.entries.inc({ source: "appended" }),
+      refuse: () => this.applier.integrity,
     });
   }
 
@@ -135,6 +150,27 @@ export class Replica {
   private async join(): Promise<void> {
     const { store } = this.o;
     const mine = store.getMeta("cluster_id") ?? randomUUID().replace(/-/g, "").slice(0, 12);
+    const applied = store.appliedPosition().seq;
+    if (applied > 0) {
+      // A replica with state never creates the cluster key: its absence means the prefix lost its
+      // data, and a new cluster created here would take an empty log for the truth. The applier
+      // reports it; --etcd-reseed makes this state the log's new start.
+      const got = await this.gateway.call<{ kvs?: RawKv[] }>(
+        "/v3/kv/range",
+        { key: b64(this.keys.cluster) },
+        { timeoutMs: 5000 },
+      );
+      if (!got.kvs?.length) {
+        if (this.o.reseed) await this.reseed(mine, store.appliedPosition());
+        else
+          this.log.error(
+            `etcd prefix ${this.keys.prefix} has no cluster key but this replica has applied ${applied} entries: not creating a new cluster over it (see docs/ha.md, "etcd data lost")`,
+            { event: "ha-log-lost" },
+          );
+        store.replicator = this.writer;
+        return;
+      }
+    }
     const r = await this.gateway.call<{
       succeeded?: boolean;
       responses?: { response_range?: { kvs?: RawKv[] } }[];
@@ -167,6 +203,29 @@ export class Replica {
       )
       .run(this.keys.prefix);
     store.replicator = this.writer;
+  }
+
+  /** --etcd-reseed: an empty prefix gets this replica's cluster id and its applied entry as head. */
+  private async reseed(cluster: string, pos: { seq: number }): Promise<void> {
+    const r = await this.gateway.call<{ succeeded?: boolean }>(
+      "/v3/kv/txn",
+      {
+        compare: [
+          { key: b64(this.keys.cluster), target: "CREATE", result: "EQUAL", create_revision: "0" },
+          { key: b64(this.keys.head), target: "CREATE", result: "EQUAL", create_revision: "0" },
+        ],
+        success: [
+          { request_put: { key: b64(this.keys.cluster), value: b64(cluster) } },
+          { request_put: { key: b64(this.keys.head), value: b64(String(pos.seq)) } },
+        ],
+      },
+      { timeoutMs: 5000 },
+    );
+    if (r.succeeded)
+      this.log.warn(
+        `Reseeded etcd prefix ${this.keys.prefix} from this replica's state (cluster ${cluster}, entry ${pos.seq}); other replicas catch up from its snapshot`,
+        { event: "ha-log-lost" },
+      );
   }
 
   /** Background work of every replica: tail the log, keep the session, publish the member record. */
@@ -272,6 +331,7 @@ export class Replica {
   readiness(): Readiness {
     const pos = this.o.store.appliedPosition();
     const e = this.elector;
+    const lost = this.applier.integrity;
     const base = {
       role: e.role,
       id: this.o.id,
@@ -280,6 +340,7 @@ export class Replica {
       appliedRevision: pos.revision,
       appliedSeq: pos.seq,
     };
+    if (lost) return { ready: false, ...base, reason: lost };
     if (e.role === "leader") {
       if (e.writableTerm() !== undefined) return { ready: true, ...base };
       return {
@@ -292,7 +353,7 @@ export class Replica {
       return {
         ready: false,
         ...base,
-        reason: e.lastError ? `etcd: ${e.lastError}` : "no leader elected yet",
+        reason: e.lastError ? `etcd: ${e.lastError}` : "no leader elected yet: campaigning in etcd",
       };
     }
     const a = this.applier;

@@ -5,13 +5,23 @@
 import { createWriteStream, rmSync } from "node:fs";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import Database from "better-sqlite3";
 import { StateError } from "../../lib/errors.ts";
 import type { Store } from "../../store/store.ts";
 
-/** Writes a consistent copy of the state to `path` (the leader's side). */
+/**
+ * Writes a consistent copy of the state to `path` (the leader's side), through a connection of
+ * its own: the leader's connection holds entries etcd has not committed yet (log.ts), a separate
+ * reader sees only what SQLite committed, which is only what etcd committed.
+ */
 export async function makeSnapshot(store: Store, path: string): Promise<void> {
   rmSync(path, { force: true });
-  await store.sqlite.backup(path);
+  const reader = new Database(store.path, { readonly: true, fileMustExist: true });
+  try {
+    await reader.backup(path);
+  } finally {
+    reader.close();
+  }
 }
 
 /** Downloads the leader's snapshot to `path`. */

@@ -1,0 +1,1 @@
+ALTER TABLE `pods` ADD `unschedulable_transient` integer DEFAULT false NOT NULL;
