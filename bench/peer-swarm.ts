@@ -6,15 +6,21 @@
 //   rest      control-plane CPU and memory over 30 s at rest with 100 replicas running
 //   failover  a crashed host (node-kill.sh) and a cut-off host (node-link.sh down), 4 replicas spread
 //             2/2: time until all 4 run on the other host, with each system's defaults and then tuned
+//   rollout   a 20-replica rolling update across both hosts with the same parallelism: Swarm's
+//             `service update` (parallelism 5, start-first) against mk's maxSurge 5 / maxUnavailable 0
+//   all       every mode above, one after another (about 15 minutes: for a quiet machine)
+//
+// Every mode ends with a markdown table (each number with the 1-minute load average when it was
+// taken) and one JSON line `{"bench":"peer-swarm",...}`: paste both into docs/benchmarks.md.
 //
 // Swarm's manager is the host's dockerd (swarm init --advertise-addr 10.231.0.1), the lab hosts join it as
 // workers, and services are constrained to workers; mk runs in this process (Engine, SSH to the same
 // hosts). The Swarm and the lab are shared: run it only under the lab lock, one mode per command:
-//   flock /tmp/mk-lab.lock npx tsx bench/peer-swarm.ts converge   (then: rest, failover)
+//   flock /tmp/mk-lab.lock npx tsx bench/peer-swarm.ts converge   (then: rest, failover [defaults|tuned], rollout)
 // The swarm is left (docker swarm leave --force) and the lab torn down at the end of every run.
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { Engine } from "../src/engine/engine.ts";
 import { sleep } from "../src/lib/clock.ts";
@@ -26,9 +32,16 @@ import { addNode, scalePodSet } from "../src/ops/commands.ts";
 import { Store } from "../src/store/store.ts";
 import { sleeperSpec } from "./pod-spec.ts";
 
+const MODES = ["converge", "rest", "failover", "rollout"] as const;
 const MODE = process.argv[2] ?? "converge";
-if (!["converge", "rest", "failover"].includes(MODE)) {
-  console.error("usage: npx tsx bench/peer-swarm.ts converge|rest|failover");
+/** failover only: `defaults` or `tuned` (absent: both; each half fits the lab lock's ~8 minutes). */
+const VARIANT = process.argv[3];
+if (VARIANT !== undefined && (MODE !== "failover" || !["defaults", "tuned"].includes(VARIANT))) {
+  console.error("usage: npx tsx bench/peer-swarm.ts failover [defaults|tuned]");
+  process.exit(2);
+}
+if (![...MODES, "all"].includes(MODE)) {
+  console.error("usage: npx tsx bench/peer-swarm.ts converge|rest|failover|rollout|all");
   process.exit(2);
 }
 const LAB = "/tmp/mk-lab";
@@ -66,11 +79,31 @@ async function attempt(what: string, fn: () => Promise<number>): Promise<string>
   }
 }
 
-const rows: string[][] = [];
-const row = (...cells: string[]) => {
-  rows.push(cells);
-  console.log(cells.join(" | "));
-};
+interface Row {
+  workload: string;
+  swarm: string;
+  mk: string;
+  /** 1-minute load average when each number was taken. */
+  loadSwarm: number;
+  loadMk: number;
+}
+const rows: Row[] = [];
+/** Runs both measurements (Swarm first), each noted with the load average at its end. */
+async function compare(
+  workload: string,
+  swarm: () => Promise<string>,
+  mk: () => Promise<string>,
+): Promise<void> {
+  const s = await swarm();
+  const loadSwarm = loadavg()[0] ?? 0;
+  const m = await mk();
+  const loadMk = loadavg()[0] ?? 0;
+  const r = { workload, swarm: s, mk: m, loadSwarm, loadMk };
+  rows.push(r);
+  console.log(
+    `${workload} | swarm ${s} (load ${loadSwarm.toFixed(1)}) | mk ${m} (load ${loadMk.toFixed(1)})`,
+  );
+}
 
 // ---- Swarm
 
@@ -163,15 +196,19 @@ async function swarmRemove(): Promise<void> {
 
 // ---- mk
 
-function podSet(replicas: number): MkObject {
+function podSet(replicas: number, rolling?: { version: number; surge: number }): MkObject {
+  const spec = sleeperSpec();
+  if (rolling) spec.containers[0]?.env.push({ name: "VERSION", value: String(rolling.version) });
   return {
     kind: "PodSet",
     metadata: { name: "race", labels: {}, annotations: {} },
     spec: {
       replicas,
       selector: { matchLabels: { app: "race" } },
-      template: { metadata: { labels: { app: "race" }, annotations: {} }, spec: sleeperSpec() },
-      strategy: { type: "Recreate" },
+      template: { metadata: { labels: { app: "race" }, annotations: {} }, spec },
+      strategy: rolling
+        ? { type: "RollingUpdate", maxSurge: rolling.surge, maxUnavailable: 0 }
+        : { type: "Recreate" },
       minReadySeconds: 0,
       progressDeadlineSeconds: 600,
       revisionHistoryLimit: 10,
@@ -330,55 +367,137 @@ async function mkFailover(tuning: MkTuning, kind: "crash" | "partition"): Promis
   });
 }
 
+// ---- rolling update
+
+const ROLL_REPLICAS = 20;
+const PARALLELISM = 5;
+
+async function swarmRollout(): Promise<number> {
+  host(
+    "service",
+    "create",
+    "--quiet",
+    "--detach=false",
+    "--no-resolve-image",
+    "--name",
+    SVC,
+    "--replicas",
+    String(ROLL_REPLICAS),
+    "--constraint",
+    "node.role==worker",
+    "--update-parallelism",
+    String(PARALLELISM),
+    "--update-order",
+    "start-first",
+    "--update-delay",
+    "0s",
+    "--update-monitor",
+    "0s",
+    "--stop-grace-period",
+    "0s",
+    "--env",
+    "VERSION=1",
+    IMAGE,
+    "sleep",
+    "3600",
+  );
+  const t0 = performance.now();
+  // --detach=false returns when the update converged (old tasks shut down).
+  sh("docker", ["service", "update", "--quiet", "--detach=false", "--env-add", "VERSION=2", SVC], 300_000);
+  const t = secs(t0);
+  await swarmRemove();
+  return t;
+}
+
+async function mkRollout(store: Store): Promise<number> {
+  const settled = (version: number) => {
+    const pods = store.listPods({ ownerKind: "PodSet", ownerName: "race" });
+    return (
+      pods.length === ROLL_REPLICAS &&
+      pods.every((p) => p.ready && p.deletionAt === null && p.spec.includes(`"VERSION","value":"${version}"`))
+    );
+  };
+  applyObjects(store, [podSet(ROLL_REPLICAS, { version: 1, surge: PARALLELISM })]);
+  await until(() => settled(1), 150_000, "mk 20 running");
+  const t0 = performance.now();
+  applyObjects(store, [podSet(ROLL_REPLICAS, { version: 2, surge: PARALLELISM })]);
+  await until(() => settled(2), 300_000, "mk rollout done");
+  const t = secs(t0);
+  await mkScaleZero(store);
+  return t;
+}
+
 // ---- main
 
 const started = performance.now();
+const load0 = loadavg();
 lab("nodes-up.sh", "2");
 try {
   swarmUp();
-  if (MODE === "converge") {
-    for (const n of [30, 100]) {
-      const s = await attempt(`swarm ${n}`, async () => {
-        const t = await swarmService(n);
-        progress(`swarm: ${n} running after ${t.toFixed(2)} s`);
-        await swarmRemove();
-        return t;
-      });
-      const m = await attempt(`mk ${n}`, () =>
-        withMk(MK_DEFAULTS, async (store) => {
-          const t = await mkConverge(store, n);
-          progress(`mk: ${n} running after ${t.toFixed(2)} s`);
-          await mkScaleZero(store);
-          return t;
-        }),
+  for (const mode of MODE === "all" ? MODES : [MODE]) {
+    if (mode === "converge") {
+      for (const n of [30, 100]) {
+        await compare(
+          `converge ${n} replicas, command -> all running (s)`,
+          () =>
+            attempt(`swarm ${n}`, async () => {
+              const t = await swarmService(n);
+              progress(`swarm: ${n} running after ${t.toFixed(2)} s`);
+              await swarmRemove();
+              return t;
+            }),
+          () =>
+            attempt(`mk ${n}`, () =>
+              withMk(MK_DEFAULTS, async (store) => {
+                const t = await mkConverge(store, n);
+                progress(`mk: ${n} running after ${t.toFixed(2)} s`);
+                await mkScaleZero(store);
+                return t;
+              }),
+            ),
+        );
+      }
+    } else if (mode === "rest") {
+      const dockerd = Number(readFileSync("/var/run/docker.pid", "utf8").trim());
+      await compare(
+        "control plane at rest, 100 replicas: CPU, RSS",
+        async () => {
+          await swarmService(100);
+          const r = await atRest(() => procTimes(dockerd));
+          await swarmRemove();
+          return `${r} (manager: the host dockerd)`;
+        },
+        () =>
+          withMk(MK_DEFAULTS, async (store) => {
+            await mkConverge(store, 100);
+            await sleep(5000);
+            const r = await atRest(() => procTimes(process.pid));
+            await mkScaleZero(store);
+            return `${r} (the bench process)`;
+          }),
       );
-      row(`converge ${n} replicas (s)`, s, m);
-    }
-  } else if (MODE === "rest") {
-    const dockerd = Number(readFileSync("/var/run/docker.pid", "utf8").trim());
-    await swarmService(100);
-    row("at rest, 100 replicas: manager (host dockerd)", await atRest(() => procTimes(dockerd)), "");
-    await swarmRemove();
-    await withMk(MK_DEFAULTS, async (store) => {
-      await mkConverge(store, 100);
-      await sleep(5000);
-      row("at rest, 100 replicas: mk (this process)", "", await atRest(() => procTimes(process.pid)));
-      await mkScaleZero(store);
-    });
-  } else {
-    for (const kind of ["crash", "partition"] as const) {
-      row(
-        `${kind}, defaults (s)`,
-        await attempt(`swarm ${kind}`, () => swarmFailover(kind)),
-        await attempt(`mk ${kind}`, () => mkFailover(MK_DEFAULTS, kind)),
-      );
-    }
-    host("swarm", "update", "--dispatcher-heartbeat", "1s");
-    for (const kind of ["crash", "partition"] as const) {
-      row(
-        `${kind}, tuned (s)`,
-        await attempt(`swarm ${kind} tuned`, () => swarmFailover(kind)),
-        await attempt(`mk ${kind} tuned`, () => mkFailover(MK_TUNED, kind)),
+    } else if (mode === "failover") {
+      for (const kind of VARIANT === "tuned" ? [] : (["crash", "partition"] as const)) {
+        await compare(
+          `${kind === "crash" ? "crashed host" : "cut-off host"} -> its 2 pods running on the other, defaults (s)`,
+          () => attempt(`swarm ${kind}`, () => swarmFailover(kind)),
+          () => attempt(`mk ${kind}`, () => mkFailover(MK_DEFAULTS, kind)),
+        );
+      }
+      host("swarm", "update", "--dispatcher-heartbeat", "1s");
+      for (const kind of VARIANT === "defaults" ? [] : (["crash", "partition"] as const)) {
+        await compare(
+          `${kind === "crash" ? "crashed host" : "cut-off host"}, tuned (s)`,
+          () => attempt(`swarm ${kind} tuned`, () => swarmFailover(kind)),
+          () => attempt(`mk ${kind} tuned`, () => mkFailover(MK_TUNED, kind)),
+        );
+      }
+      host("swarm", "update", "--dispatcher-heartbeat", "5s");
+    } else {
+      await compare(
+        `rolling update of ${ROLL_REPLICAS} replicas, ${PARALLELISM} at a time, start-first (s)`,
+        () => attempt("swarm rollout", swarmRollout),
+        () => attempt("mk rollout", () => withMk(MK_DEFAULTS, mkRollout)),
       );
     }
   }
@@ -386,11 +505,30 @@ try {
   swarmDown();
   lab("nodes-down.sh");
 }
-console.log(`\n| ${MODE} | Docker Swarm | mk |\n|---|---:|---:|`);
-for (const r of rows) console.log(`| ${r.join(" | ")} |`);
+const swarmVersion = host("version", "--format", "{{.Server.Version}}");
 console.log(
-  `(${secs(started).toFixed(0)} s in all; swarm ${host("version", "--format", "{{.Server.Version}}")})`,
+  `\n| workload (${MODE}) | Docker Swarm ${swarmVersion} | mk | load avg (1 min) |\n|---|---:|---:|---:|`,
 );
+for (const r of rows)
+  console.log(
+    `| ${r.workload} | ${r.swarm} | ${r.mk} | ${r.loadSwarm.toFixed(1)} / ${r.loadMk.toFixed(1)} |`,
+  );
 console.log(
-  "mk tuned: heartbeat 0.5 s, node grace 2 s, eviction delay 0.5 s, SSH keepalive 0.5 s x 4; swarm tuned: --dispatcher-heartbeat 1s",
+  `(${secs(started).toFixed(0)} s in all; load average ${load0.map((x) => x.toFixed(2)).join(" ")} at the start, ${loadavg()
+    .map((x) => x.toFixed(2))
+    .join(" ")} at the end)`,
+);
+if (MODE === "failover" || MODE === "all")
+  console.log(
+    "mk tuned: heartbeat 0.5 s, node grace 2 s, eviction delay 0.5 s, SSH keepalive 0.5 s x 4; swarm tuned: --dispatcher-heartbeat 1s",
+  );
+console.log(
+  JSON.stringify({
+    bench: "peer-swarm",
+    mode: MODE,
+    at: new Date().toISOString(),
+    swarm: swarmVersion,
+    loadavg: { start: load0, end: loadavg() },
+    rows,
+  }),
 );

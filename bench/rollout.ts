@@ -2,10 +2,11 @@
 // local engine, on two lab hosts over SSH, and Docker Swarm's `docker service update` with the same
 // parallelism in the same run. Prints numbers; asserts nothing. Swarm runs on the host daemon, so
 // run it all under the lab lock (it leaves the swarm afterwards if it made one):
-//   flock /tmp/mk-lab.lock npx tsx bench/rollout.ts [trials]
+//   flock /tmp/mk-lab.lock npx tsx bench/rollout.ts [trials]        (BENCH_ONLY=lab: the lab hosts only)
+// Ends with a markdown table and one JSON line (`{"bench":"rollout",...}`) for docs/benchmarks.md.
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { templateHash } from "../src/controller/pods.ts";
 import { Engine } from "../src/engine/engine.ts";
@@ -142,6 +143,8 @@ async function mkRollouts(
 async function swarmRollouts(): Promise<{ label: string; secs: number[] }[]> {
   const state = docker("info", "--format", "{{.Swarm.LocalNodeState}}");
   const made = state !== "active";
+  // swarm init makes docker_gwbridge on the shared daemon: removed again only if it was not there before.
+  const gwbridgeBefore = docker("network", "ls", "-q", "--filter", "name=^docker_gwbridge$") !== "";
   if (made) docker("swarm", "init", "--advertise-addr", "127.0.0.1");
   const name = `mkbench-rollout-${process.pid}`;
   const secs: number[] = [];
@@ -185,10 +188,18 @@ async function swarmRollouts(): Promise<{ label: string; secs: number[] }[]> {
       // not created
     }
     if (made) docker("swarm", "leave", "--force");
+    if (made && !gwbridgeBefore) {
+      try {
+        docker("network", "rm", "docker_gwbridge");
+      } catch {
+        // in use by someone else's container: leave it
+      }
+    }
   }
   return [{ label: `Docker Swarm, one node, update-parallelism ${PARALLELISM}, start-first`, secs }];
 }
 
+const load0 = loadavg();
 const strategies: [number | string, number | string][] = [
   [PARALLELISM, 0], // the same parallelism as Swarm's start-first batches of 5
   ["25%", "25%"], // Kubernetes' defaults
@@ -212,3 +223,17 @@ for (const r of results) {
     `| ${r.label} | ${r.secs.length} | ${median(r.secs).toFixed(1)} | ${Math.min(...r.secs).toFixed(1)} | ${Math.max(...r.secs).toFixed(1)} |`,
   );
 }
+const load1 = loadavg();
+const fmt = (l: number[]) => l.map((x) => x.toFixed(2)).join(" ");
+console.log(
+  `load average at start ${fmt(load0)}, at end ${fmt(load1)} (1, 5, 15 min; ${process.env.BENCH_NOTE ?? "2 cores"})`,
+);
+console.log(
+  JSON.stringify({
+    bench: "rollout",
+    replicas: REPLICAS,
+    at: new Date().toISOString(),
+    loadavg: { start: load0, end: load1 },
+    rows: results.map((r) => ({ label: r.label, trials: r.secs, median: median(r.secs) })),
+  }),
+);

@@ -3,12 +3,19 @@
 // deletion, revisions, status, events). A PodSet's pods are named <podset>-<template hash>-<5
 // random chars>; a template change rolls out as the strategy says (rollout.ts), with revisions
 // (revisions.ts) and conditions (podset-status.ts).
-import type { MkObjectBody, PodObject, PodSetObject, PodSetSpec, PodSpec } from "../manifest/types.ts";
+import type {
+  MkObjectBody,
+  PodObject,
+  PodSetObject,
+  PodSetSpec,
+  PodSpec,
+  PodTemplate,
+} from "../manifest/types.ts";
 import { hashOf, objectHash } from "../reconcile/spec-hash.ts";
 import type { Mutation } from "../store/mutations.ts";
 import type { PodRow, PodSetStatusRow, RevisionRow } from "../store/rows.ts";
 import { planPodSetStatus, progressDeadlineAt } from "./podset-status.ts";
-import { planRevisions, undoTarget, withTemplate } from "./revisions.ts";
+import { parseTemplate, planRevisions, undoTarget, withTemplate } from "./revisions.ts";
 import { planRollout } from "./rollout.ts";
 
 export interface PodsInput {
@@ -264,33 +271,42 @@ function planPodSet(
     );
   }
 
-  if (plan.create > 0) {
-    const taken = new Set(input.pods.map((p) => p.name));
-    const { labels, annotations } = target.template.metadata;
-    for (let i = 0; i < plan.create; i++) {
-      let podName = `${name}-${target.templateHash}-${suffix(input.random)}`;
-      while (taken.has(podName)) podName = `${name}-${target.templateHash}-${suffix(input.random)}`;
+  // New pods: of the target template, and (a paused PodSet scaled up) of older ones, in proportion.
+  const batches: { revision: number; templateHash: string; template: PodTemplate; count: number }[] = [];
+  if (plan.create > 0) batches.push({ ...target, count: plan.create });
+  for (const c of plan.createOld) {
+    const row = revisions.find((r) => r.templateHash === c.templateHash);
+    const template = row ? parseTemplate(row.template) : undefined;
+    if (row && template)
+      batches.push({ revision: row.revision, templateHash: c.templateHash, template, count: c.count });
+  }
+  const taken = new Set(input.pods.map((p) => p.name));
+  for (const b of batches) {
+    const { labels, annotations } = b.template.metadata;
+    for (let i = 0; i < b.count; i++) {
+      let podName = `${name}-${b.templateHash}-${suffix(input.random)}`;
+      while (taken.has(podName)) podName = `${name}-${b.templateHash}-${suffix(input.random)}`;
       taken.add(podName);
       muts.push({
         op: "createPod",
         pod: newPodRow(
           podName,
           input.newUid(),
-          { kind: "PodSet", name, templateHash: target.templateHash },
+          { kind: "PodSet", name, templateHash: b.templateHash },
           labels,
           annotations,
-          target.template.spec,
+          b.template.spec,
           now,
         ),
       });
     }
-    const had = aliveOf(target.templateHash) - (downBy.get(target.templateHash) ?? 0);
+    const had = aliveOf(b.templateHash) - (downBy.get(b.templateHash) ?? 0);
     muts.push(
       podSetEvent(
         name,
         "Normal",
         "ScalingReplicaSet",
-        `Scaled up revision ${target.revision} (${target.templateHash}) from ${had} to ${had + plan.create}`,
+        `Scaled up revision ${b.revision} (${b.templateHash}) from ${had} to ${had + b.count}`,
         now,
       ),
     );

@@ -8,6 +8,7 @@
 //   pods           <= replicas + maxSurge
 import type { PodSetSpec } from "../manifest/types.ts";
 import type { PodRow } from "../store/rows.ts";
+import { proportionalSizes } from "./proportional.ts";
 
 /** maxSurge rounds up, maxUnavailable down; when both come to 0, one pod may be unavailable. */
 export function resolveFenceposts(
@@ -131,6 +132,8 @@ export interface RolloutDeletion {
 export interface RolloutPlan {
   /** New pods of the target template to create. */
   create: number;
+  /** Pods of older templates to create: a paused rollout scaled up keeps its mix (proportional.ts). */
+  createOld: { templateHash: string; count: number }[];
   delete: RolloutDeletion[];
   counts: RolloutCounts;
   /** When a Ready pod becomes available (minReadySeconds): the controller looks again then. */
@@ -162,6 +165,7 @@ export function planRollout(input: RolloutInput): RolloutPlan {
   const R = spec.replicas;
   const deletions: RolloutDeletion[] = [];
   let create = 0;
+  const createOld: RolloutPlan["createOld"] = [];
 
   let nextCheckAt: number | null = null;
   for (const p of alive) {
@@ -170,7 +174,7 @@ export function planRollout(input: RolloutInput): RolloutPlan {
       if (nextCheckAt === null || at < nextCheckAt) nextCheckAt = at;
     }
   }
-  const plan = (): RolloutPlan => ({ create, delete: deletions, counts, nextCheckAt });
+  const plan = (): RolloutPlan => ({ create, createOld, delete: deletions, counts, nextCheckAt });
 
   const { surge, unavailable } =
     spec.strategy.type === "Recreate"
@@ -182,6 +186,48 @@ export function planRollout(input: RolloutInput): RolloutPlan {
     live = live.filter((x) => x !== p);
   };
 
+  if (input.paused && spec.strategy.type !== "Recreate") {
+    // Paused: no rollout progress; a scale is shared out over the revisions in proportion.
+    const byHash = new Map<string, PodRow[]>([[targetHash, []]]);
+    for (const p of alive) {
+      const h = p.templateHash ?? "";
+      const list = byHash.get(h);
+      if (list) list.push(p);
+      else byHash.set(h, [p]);
+    }
+    // Oldest first; the position stands for the revision (unknown hashes count as the oldest).
+    const groups = [...byHash.entries()]
+      .map(([hash, list]) => ({
+        hash,
+        list,
+        revision: hash === targetHash ? Infinity : input.revisionOf(hash),
+      }))
+      .sort((a, b) => a.revision - b.revision || (a.hash < b.hash ? -1 : 1));
+    const sizes = proportionalSizes({
+      groups: groups.map((g, i) => ({
+        revision: i + 1,
+        size: g.list.length,
+        available: g.list.filter(avail).length,
+      })),
+      newest: groups.findIndex((g) => g.hash === targetHash) + 1,
+      replicas: R,
+      surge,
+      sizeBeforeScale: alive.length,
+    });
+    groups.forEach((g, i) => {
+      const want = sizes.get(i + 1) ?? g.list.length;
+      const diff = want - g.list.length;
+      if (diff > 0 && g.hash === targetHash) create = diff;
+      else if (diff > 0 && g.hash !== "") createOld.push({ templateHash: g.hash, count: diff });
+      if (diff >= 0) return;
+      // Within a revision, as the ReplicaSet controller does: unavailable pods go first.
+      const rank = (p: PodRow) => (avail(p) ? 1 : 0);
+      const victims = [...g.list].sort((a, b) => rank(a) - rank(b) || deletionOrder(a, b)).slice(0, -diff);
+      for (const p of victims) drop(p, `scaled to ${R} while paused (proportionally)`);
+    });
+    return plan();
+  }
+
   // A scale-down (or a lost surge): more pods than replicas + maxSurge. Unavailable ones go first,
   // old before new, so availability never drops for it.
   const excess = live.length - (R + surge);
@@ -192,7 +238,7 @@ export function planRollout(input: RolloutInput): RolloutPlan {
   }
 
   if (input.paused) {
-    // Paused: no rollout progress, only enough pods of the rolled-out template to reach replicas.
+    // Recreate, paused: no rollout progress, only enough pods of the rolled-out template to reach replicas.
     if (live.length < R) create = R - live.length;
     return plan();
   }

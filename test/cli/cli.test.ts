@@ -52,6 +52,26 @@ test("usage errors exit 2; an unknown podset exits 1 naming it", () => {
   assert.match(r.stderr, /podset "web" not found/);
 });
 
+test("mk server refuses an SSH keepalive shorter than the node grace before it starts (exit 2, naming the flag)", () => {
+  const r = mk([
+    "server",
+    "--listen",
+    "127.0.0.1:0",
+    "--ssh-keepalive-interval",
+    "1s",
+    "--ssh-keepalive-count",
+    "2",
+  ]);
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(
+    r.stderr,
+    /^error: --ssh-keepalive-count 2: 2 unanswered keepalives 1s apart \(2s\) must cover --node-grace \(4s\)/,
+  );
+  const c = mk(["server", "--listen", "127.0.0.1:0", "--ssh-docker-concurrency", "0"]);
+  assert.equal(c.code, 2, c.stderr);
+  assert.match(c.stderr, /--ssh-docker-concurrency 0: expected a whole number from 1 to 256/);
+});
+
 test("a bad manifest names file, line, column and field, exits 1, and writes nothing", () => {
   const state = join(dir, "bad.db");
   const file = join(dir, "bad.yaml");

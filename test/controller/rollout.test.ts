@@ -304,7 +304,48 @@ test("planRollout() makes no rollout progress while paused, but keeps the replic
     paused: true,
     now: 1,
   });
-  assert.deepEqual([scaledUp.create, scaledUp.delete.length], [2, 0]);
+  // Kubernetes scales the one active ReplicaSet of a paused Deployment: the old template grows.
+  assert.deepEqual(
+    [scaledUp.create, scaledUp.createOld, scaledUp.delete.length],
+    [0, [{ templateHash: "old", count: 2 }], 0],
+  );
+});
+
+test("planRollout() scales a paused rollout proportionally (Kubernetes' 5 -> 10 and 13 -> 8)", () => {
+  const revs = new Map([
+    ["v1", 1],
+    ["v2", 2],
+  ]);
+  const revisionOf = (h: string | null) => revs.get(h ?? "") ?? 0;
+  // 3 old + 2 new, maxSurge 0: scaled to 10 -> 6 old, 4 new.
+  const up = planRollout({
+    spec: spec(10, 0, 1),
+    targetHash: "v3",
+    pods: [row("v2"), row("v2"), row("v2"), row("v3"), row("v3")],
+    revisionOf: (h) => (h === "v3" ? 3 : revisionOf(h)),
+    paused: true,
+    now: 1,
+  });
+  assert.deepEqual([up.create, up.createOld, up.delete.length], [2, [{ templateHash: "v2", count: 3 }], 0]);
+  // 3 of v1, 8 of v2, 2 of v3 scaled to 8: v1 3 -> 2, v2 8 -> 5, v3 2 -> 1; an unready pod goes first.
+  const pods = [
+    ...Array.from({ length: 3 }, () => row("v1")),
+    ...Array.from({ length: 8 }, () => row("v2")),
+    row("v3"),
+    row("v3", { ready: false, readySince: null }),
+  ];
+  const down = planRollout({
+    spec: spec(8, 0, 1),
+    targetHash: "v3",
+    pods,
+    revisionOf: (h) => (h === "v3" ? 3 : revisionOf(h)),
+    paused: true,
+    now: 1,
+  });
+  const by = (h: string) => down.delete.filter((d) => d.pod.templateHash === h).length;
+  assert.deepEqual([down.create, down.createOld, by("v1"), by("v2"), by("v3")], [0, [], 1, 3, 1]);
+  assert.equal(down.delete.find((d) => d.pod.templateHash === "v3")?.pod.ready, false);
+  assert.match(down.delete[0]?.reason ?? "", /scaled to 8 while paused/);
 });
 
 test("planRollout() scaled down mid-rollout stops unavailable and old pods first", () => {

@@ -1,10 +1,12 @@
 // Rolling updates on the real Docker engine: both bounds sampled every 250 ms, a stall at the
-// progress deadline with the old pods serving, undo, rollbackOnFailure, pause/resume, restart,
+// progress deadline with the old pods serving, undo, rollbackOnFailure, pause/resume (and a paused
+// rollout scaled proportionally), restart,
 // history with a limit, Recreate, scale and template change mid-rollout, and a SIGKILLed server.
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
+import { proportionalSizes } from "../../src/controller/proportional.ts";
 import { docker, IMAGE, requireDocker, Sandbox, waitFor } from "./harness.ts";
 
 interface PodJson {
@@ -232,19 +234,77 @@ test("rollbackOnFailure rolls back by itself when the deadline passes", async ()
   assert.match(history, /\n3\s+version 1\s/, "revision 1 came back as revision 3");
 });
 
-test("pause stores template changes without rolling them out; undo is refused while paused; resume rolls out", async () => {
-  const o = { name: "paused", replicas: 2 };
+test("pause stores template changes without rolling them out; undo is refused while paused; a paused rollout scales proportionally; resume rolls out", async () => {
+  const o = { name: "paused", replicas: 4 };
   await apply({ ...o, version: "1" }, true);
   assert.match(await box.ok(["rollout", "pause", "podset/paused", "--server", server.url]), /paused/);
   await apply({ ...o, version: "2" });
   await new Promise((r) => setTimeout(r, 2500));
-  assert.deepEqual((await runningVersions("paused")).sort(), ["1", "1"], "no rollout while paused");
+  assert.deepEqual((await runningVersions("paused")).sort(), ["1", "1", "1", "1"], "no rollout while paused");
   const undo = await box.mk(["rollout", "undo", "podset/paused", "--server", server.url]);
   assert.equal(undo.code, 1);
   assert.match(undo.stderr, /paused; resume it first/);
+
+  // Paused again as soon as the rollout has pods of both revisions, then scaled 4 -> 8: the extra
+  // pods are shared out as Kubernetes does for a paused Deployment (proportional.ts), up to 8 + maxSurge 1.
   await box.ok(["rollout", "resume", "podset/paused", "--server", server.url]);
-  assert.equal((await status("paused", ["--timeout", "60s"])).code, 0);
-  await waitFor(async () => (await runningVersions("paused")).join() === "2,2", 15_000, "v2 after resume");
+  await waitFor(async () => (await pods("paused")).some((p) => p.labels.version === "2"), 30_000, "v2 pods");
+  await box.ok(["rollout", "pause", "podset/paused", "--server", server.url]);
+  const mix = async () => {
+    const alive = (await pods("paused")).filter((p) => !p.deletionRequestedAt);
+    const n = (v: string) => alive.filter((p) => p.labels.version === v).length;
+    return { v1: n("1"), v2: n("2") };
+  };
+  // The pass that saw the pause may still have been planning: take the mix once it holds still.
+  let before = await mix();
+  await waitFor(
+    async () => {
+      await new Promise((r) => setTimeout(r, 1000));
+      const now = await mix();
+      const same = now.v1 === before.v1 && now.v2 === before.v2;
+      before = now;
+      return same;
+    },
+    20_000,
+    "a still mix while paused",
+  );
+  assert.ok(before.v1 > 0 && before.v2 > 0, `paused with pods of both revisions: ${JSON.stringify(before)}`);
+  const expected = proportionalSizes({
+    groups: [
+      { revision: 1, size: before.v1, available: 0 },
+      { revision: 2, size: before.v2, available: 0 },
+    ],
+    newest: 2,
+    replicas: 8,
+    surge: 1,
+    sizeBeforeScale: before.v1 + before.v2,
+  });
+  console.log(
+    `paused with ${JSON.stringify(before)}, scaled to 8: ${JSON.stringify(Object.fromEntries(expected))}`,
+  );
+  await box.ok(["scale", "podset/paused", "--replicas", "8", "--server", server.url]);
+  await waitFor(
+    async () => {
+      const now = await mix();
+      return now.v1 === expected.get(1) && now.v2 === expected.get(2);
+    },
+    30_000,
+    `proportional scale of ${JSON.stringify(before)} to ${JSON.stringify(Object.fromEntries(expected))}`,
+  );
+  assert.equal((expected.get(1) ?? 0) + (expected.get(2) ?? 0), 9, "8 replicas + maxSurge 1");
+  await waitFor(
+    async () => (await runningVersions("paused")).filter((v) => v === "1").length === expected.get(1),
+    30_000,
+    "the old revision's new pods run the old template",
+  );
+
+  await box.ok(["rollout", "resume", "podset/paused", "--server", server.url]);
+  assert.equal((await status("paused", ["--timeout", "90s"])).code, 0);
+  await waitFor(
+    async () => (await runningVersions("paused")).join() === "2,2,2,2,2,2,2,2",
+    30_000,
+    "8 pods of v2 after resume",
+  );
 });
 
 test("restart makes a new revision with mk/restartedAt and replaces every pod; set image too; history keeps the limit", async () => {

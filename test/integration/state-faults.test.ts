@@ -116,7 +116,10 @@ test("a full disk: apply exits 3 saying so, writes nothing; the server keeps ser
 
   // Room again: the rejected write is absent, and the server takes writes and reconciles.
   rmSync(filler);
-  const after = await box.json<{ name: string }[]>(["get", "pods", "--server", srv.url]);
+  // Polled through the API, not a CLI process per look (each costs seconds of start-up on a busy machine).
+  const podsNow = async () =>
+    (await (await fetch(`${srv.url}/api/v1/pods`)).json()) as { name: string; phase: string }[];
+  const after = await podsNow();
   assert.deepEqual(
     after.map((p) => p.name),
     ["first"],
@@ -125,7 +128,7 @@ test("a full disk: apply exits 3 saying so, writes nothing; the server keeps ser
   await box.ok(["apply", "-f", join(box.dir, "b.yaml"), "--server", srv.url, "--no-wait"]);
   await waitFor(
     async () => {
-      const list = await box.json<{ name: string; phase: string }[]>(["get", "pods", "--server", srv.url]);
+      const list = await podsNow();
       return list.length === 2 && list.every((p) => p.phase === "Running");
     },
     60_000,
