@@ -30,10 +30,12 @@ export class EtcdCluster {
 
   async up(): Promise<void> {
     if (this.clientPorts.length === 0) {
-      for (let i = 0; i < 3; i++) {
-        this.clientPorts.push(await freePort());
-        this.peerPorts.push(await freePort());
-      }
+      // Six distinct ports: the kernel may hand a just-released port out again.
+      const ports = new Set<number>();
+      while (ports.size < 6) ports.add(await freePort());
+      const [c1, p1, c2, p2, c3, p3] = [...ports] as number[];
+      this.clientPorts.push(c1 as number, c2 as number, c3 as number);
+      this.peerPorts.push(p1 as number, p2 as number, p3 as number);
     }
     await run("bash", [join(ROOT, "scripts/etcd-up.sh")], this.env());
   }
