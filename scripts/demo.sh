@@ -21,7 +21,8 @@ shots_pid=""
 # shot NAME: a screenshot of the status page now, when MK_DEMO_SHOTS names a folder.
 shot() { [ -z "$shots_pid" ] || echo "$1" >&3 2>/dev/null || { echo "status-shots stopped: see $work/shots.log" >&2; shots_pid=""; }; }
 cleanup() {
-  if [ -n "$shots_pid" ]; then exec 3>&-; wait "$shots_pid" || true; fi
+  # "." ends status-shots: the lab daemons started below inherit fd 3, so EOF would never come.
+  if [ -n "$shots_pid" ]; then echo . >&3 2>/dev/null || true; exec 3>&-; wait "$shots_pid" || true; fi
   [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
   cluster=$(mk sql "select value from meta where key='cluster_id'" -o json --server "" 2>/dev/null | sed -n 's/.*"value": "\(.*\)".*/\1/p' || true)
   bash scripts/lab/nodes-down.sh >/dev/null 2>&1 || true

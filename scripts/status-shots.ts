@@ -1,6 +1,7 @@
 // status-shots.ts — screenshots of the status page at named moments of a scripted run (demo.sh).
 // Opens URL once in Debian's headless chromium (playwright-core; never a downloaded browser) and,
-// for every line NAME read on stdin, writes DIR/NAME.png of the whole page. Ends at end of input.
+// for every line NAME read on stdin, writes DIR/NAME.png of the whole page. Ends at a line "." or
+// at end of input (a line, because daemons the caller starts may hold the pipe open for ever).
 // Usage: node --import tsx scripts/status-shots.ts URL DIR < fifo
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
@@ -33,6 +34,7 @@ try {
   await page.locator("figure[data-series]").first().waitFor({ state: "attached", timeout: 30_000 });
   for await (const line of createInterface({ input: process.stdin })) {
     const name = line.trim();
+    if (name === ".") break;
     if (!/^[a-z0-9][-a-z0-9]*$/.test(name)) {
       console.error(`status-shots: "${name}" is not a shot name (lower-case letters, digits and -)`);
       continue;
