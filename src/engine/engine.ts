@@ -224,6 +224,9 @@ export class Engine {
       disruption: disruption.state,
     });
     this.store.commit([...disruption.events, ...lifecycle]);
+    // The states this pass wrote are observed as they are written, so an eviction delay runs from
+    // the moment a node turned Unknown, not from the next look.
+    if (lifecycle.length > 0) this.health?.observe(goodNodes(this.store.listNodes(), []));
     // Read, plan and commit in one transaction: an undo or apply committed between the read and
     // the write would otherwise be planned against (and revisions numbered from) a stale snapshot.
     const muts: Mutation[] = this.store.transaction(() => {
@@ -670,6 +673,10 @@ export class Engine {
     health.tick();
     while (!signal.aborted) {
       await sleep(200, signal);
+      // Heartbeats do not wake the controller (they are not its input), so they are observed here,
+      // every tick: observed only at controller passes (every resync, up to 5 s apart), a crashed
+      // node's last heartbeat would be seen late and its grace period would run from then.
+      guarded(this.log, "node health", () => health.observe(goodNodes(this.store.listNodes(), [])));
       const gap = health.tick();
       if (gap > 0)
         this.log.warn(
