@@ -84,7 +84,8 @@ export class RemoteApi implements MkApi {
   }
 
   private call<T>(method: string, path: string, body?: unknown): Promise<T> {
-    if (this.bases.length <= 1 && !process.env.MK_FAILOVER_MS) return this.callOne<T>(method, path, body);
+    // One server too is asked again while it answers 503 no_leader/not_leader/log_unavailable
+    // (an HA server during an election), as client-go retries a 503; one that is down fails at once.
     return withFailover(this.bases, this.base, (base) => {
       this.base = base;
       return this.callOne<T>(method, path, body);

@@ -7,8 +7,14 @@ import { MkError, RuntimeError } from "../lib/errors.ts";
 
 const RETRYABLE = new Set(["no_leader", "log_unavailable", "not_leader"]);
 
-export function isRetryable(err: unknown): boolean {
-  if (err instanceof MkError) return RETRYABLE.has(err.code) || /^Cannot reach mk server/.test(err.message);
+/**
+ * A server that answered it has no leader to take the call is worth asking again (a follower
+ * forwards to the new leader once one is elected); one that did not answer is, when there are
+ * others to ask (`unreachable`): a single server that is down fails at once.
+ */
+export function isRetryable(err: unknown, unreachable = true): boolean {
+  if (err instanceof MkError)
+    return RETRYABLE.has(err.code) || (unreachable && /^Cannot reach mk server/.test(err.message));
   return false;
 }
 
@@ -26,7 +32,7 @@ export async function withFailover<T>(
       try {
         return await call(base);
       } catch (err) {
-        if (!isRetryable(err)) throw err;
+        if (!isRetryable(err, bases.length > 1)) throw err;
         last = err;
       }
     }

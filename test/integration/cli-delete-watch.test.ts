@@ -136,11 +136,18 @@ test("get -w prints the list once, then one line per added, changed or deleted p
     await waitFor(async () => /ADDED\s+w-/.test(w.out()), 20_000, "initial list");
     await waitFor(async () => json.out().includes('"kind": "Deployment"'), 20_000, "initial object");
     await ok(["scale", "deploy/w", "--replicas", "2"]);
+    // The watch polls every 500 ms: a pod that starts within one poll is first seen Running (ADDED),
+    // a slower one is ADDED Pending, then MODIFIED to Running. Either way the new pod ends Running.
     await waitFor(
-      async () =>
-        (w.out().match(/^ADDED\s+w-/gm)?.length ?? 0) >= 2 && /^MODIFIED\s+w-.*Running/m.test(w.out()),
+      async () => {
+        const added = [...w.out().matchAll(/^ADDED\s+(w-\S+)/gm)].map((m) => m[1] ?? "");
+        const second = added[1];
+        return (
+          second !== undefined && new RegExp(`^(ADDED|MODIFIED)\\s+${second}\\s.*Running`, "m").test(w.out())
+        );
+      },
       30_000,
-      "the new pod added, then modified until Running",
+      "the new pod added, and seen Running",
     );
     await ok(["scale", "deploy/w", "--replicas", "1"]);
     await waitFor(async () => /^DELETED\s+w-/m.test(w.out()), 30_000, "a pod deleted");
