@@ -6,7 +6,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { chromium } from "playwright-core";
+import { launchChromium } from "../test/integration/chromium.ts";
 
 const [url, dir] = process.argv.slice(2);
 if (!url || !dir) {
@@ -14,20 +14,7 @@ if (!url || !dir) {
   process.exit(2);
 }
 mkdirSync(dir, { recursive: true });
-const browser = await chromium.launch({
-  executablePath: process.env.MK_CHROMIUM ?? "/usr/bin/chromium",
-  // The same flags as the browser tests: without them chromium here hangs on first-run probes.
-  args: [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-  ],
-});
+const browser = await launchChromium();
 try {
   const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
   await page.goto(url);

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { rmSync } from "node:fs";
 import { after, before, test } from "node:test";
-import { chromium } from "playwright-core";
+import { launchChromium } from "./chromium.ts";
 import { HaCluster, type HaServer } from "./ha-cluster.ts";
 import { docker, IMAGE, MAIN, removeContainers, requireDocker, Sandbox, waitFor } from "./harness.ts";
 
@@ -177,19 +177,7 @@ test("three replicas: one leader, two followers, the same cluster id and term ev
 test("the status page of a follower, in a real browser, shows the members, their roles and the leader", async () => {
   const leader = await cluster.leader();
   const follower = cluster.servers.find((s) => s !== leader) as HaServer;
-  const browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage();
     await page.goto(`${follower.url}/`);

@@ -11,11 +11,11 @@ import { createServer, type Server } from "node:http";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import Database from "better-sqlite3";
-import { type Browser, chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
+import { launchChromium } from "./chromium.ts";
 import { freePort, MAIN, Sandbox, waitFor } from "./harness.ts";
 
 const TSX = import.meta.resolve("tsx");
-const CHROMIUM = "/usr/bin/chromium";
 const TOKEN = "s3cr3t-t0ken+with/base64=chars0123456789";
 const POD = (name: string) => `apiVersion: mk/v1
 kind: Pod
@@ -408,21 +408,8 @@ test("a runaway recursive CTE is stopped at --sql-timeout while /healthz answers
 });
 
 test("the status page works with a token in Chromium, and other origins cannot create a pod", async () => {
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      // A name that resolves to this server, as DNS rebinding would make it.
-      "--host-resolver-rules=MAP rebind.test 127.0.0.1",
-    ],
-  });
+  // A name that resolves to this server, as DNS rebinding would make it.
+  browser = await launchChromium(["--host-resolver-rules=MAP rebind.test 127.0.0.1"]);
   const context = await browser.newContext();
   const page = await context.newPage();
   const problems: string[] = [];

@@ -6,10 +6,10 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
+import { launchChromium } from "./chromium.ts";
 import { docker, IMAGE, ROOT, requireDocker, Sandbox, waitFor } from "./harness.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
 // The README's screenshots are remade with MK_SHOTS=docs/img; a plain run leaves the repository alone.
 const SHOTS = process.env.MK_SHOTS
   ? join(ROOT, process.env.MK_SHOTS)
@@ -23,20 +23,7 @@ before(async () => {
   await requireDocker();
   box = new Sandbox();
   url = (await box.server(["--resync", "1s", "--backoff-initial", "1s"])).url;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    // Without these, chromium on this machine hangs on first-run, sync and QUIC probes.
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  browser = await launchChromium();
 });
 after(async () => {
   await browser?.close();
