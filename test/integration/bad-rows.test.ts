@@ -7,7 +7,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import Database from "better-sqlite3";
-import { docker, IMAGE, requireDocker, Sandbox, waitFor } from "./harness.ts";
+import { docker, IMAGE, requireDocker, Sandbox, sleeperYaml, waitFor } from "./harness.ts";
 
 let box: Sandbox;
 let url = "";
@@ -21,21 +21,7 @@ after(async () => {
   await box?.cleanup();
 });
 
-const podSet = (name: string, replicas: number) => `apiVersion: apps/v1
-kind: Deployment
-metadata: { name: ${name} }
-spec:
-  replicas: ${replicas}
-  selector: { matchLabels: { app: ${name} } }
-  template:
-    metadata: { labels: { app: ${name} } }
-    spec:
-      terminationGracePeriodSeconds: 0
-      containers:
-        - name: main
-          image: ${IMAGE}
-          command: ["sleep", "3600"]
-`;
+const podSet = (name: string, replicas: number) => sleeperYaml(name, replicas, { kind: "Deployment" });
 
 interface PodJson {
   name: string;

@@ -11,7 +11,7 @@ import { after, before, test } from "node:test";
 import { promisify } from "node:util";
 import Docker from "dockerode";
 import { HaCluster, type HaServer } from "./ha-cluster.ts";
-import { addLabNodes, IMAGE, ROOT, requireDocker, Sandbox, waitFor } from "./harness.ts";
+import { addLabNodes, ROOT, requireDocker, Sandbox, sleeperYaml, waitFor } from "./harness.ts";
 
 const run = promisify(execFile);
 const LAB = "/tmp/mk-lab";
@@ -65,21 +65,7 @@ test("leader killed twice while pods run on SSH nodes: the new leader adopts the
     const first = await cluster.leader();
     await addLabNodes(box, first.url, ENV);
     await box.ok(["apply", "-f", "-", "--no-wait"], {
-      input: `apiVersion: mk/v1
-kind: PodSet
-metadata: { name: lab }
-spec:
-  replicas: 4
-  selector: { matchLabels: { app: lab } }
-  template:
-    metadata: { labels: { app: lab } }
-    spec:
-      terminationGracePeriodSeconds: 0
-      containers:
-        - name: main
-          image: ${IMAGE}
-          command: ["sleep", "3600"]
-`,
+      input: sleeperYaml("lab", 4),
       env: { MK_SERVER: cluster.urls },
     });
     const before = await waitFor(

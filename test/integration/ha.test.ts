@@ -8,7 +8,16 @@ import { rmSync } from "node:fs";
 import { after, before, test } from "node:test";
 import { launchChromium } from "./chromium.ts";
 import { HaCluster, type HaServer } from "./ha-cluster.ts";
-import { docker, IMAGE, MAIN, removeContainers, requireDocker, Sandbox, waitFor } from "./harness.ts";
+import {
+  docker,
+  IMAGE,
+  MAIN,
+  removeContainers,
+  requireDocker,
+  Sandbox,
+  sleeperYaml,
+  waitFor,
+} from "./harness.ts";
 
 const cluster = new HaCluster();
 let clusterId = "";
@@ -16,23 +25,7 @@ const violations: string[] = [];
 let watching = true;
 let watcher: Promise<void> | undefined;
 
-function podSet(name: string, replicas: number): string {
-  return `apiVersion: mk/v1
-kind: PodSet
-metadata: { name: ${name} }
-spec:
-  replicas: ${replicas}
-  selector: { matchLabels: { app: ${name} } }
-  template:
-    metadata: { labels: { app: ${name} } }
-    spec:
-      terminationGracePeriodSeconds: 0
-      containers:
-        - name: main
-          image: ${IMAGE}
-          command: ["sleep", "3600"]
-`;
-}
+const podSet = (name: string, replicas: number): string => sleeperYaml(name, replicas);
 
 /** An API call with the CLI's failover: any server, retried while there is no leader. */
 async function api<T>(method: string, path: string, body?: unknown, timeoutMs = 15_000): Promise<T> {

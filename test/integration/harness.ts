@@ -13,6 +13,35 @@ const execFileP = promisify(execFile);
 export const ROOT = resolve(import.meta.dirname, "../..");
 export const MAIN = join(ROOT, "src/main.ts");
 export const IMAGE = "mk.local/busybox:1";
+
+/**
+ * A PodSet (or a Deployment, as users write one) of `sleep 3600` pods of the base image, stopped at
+ * once. `spec` adds lines under `spec:` (e.g. a strategy); `env` gives the container a VERSION-style env.
+ */
+export function sleeperYaml(
+  name: string,
+  replicas: number,
+  opts: { kind?: "PodSet" | "Deployment"; spec?: string[]; env?: Record<string, string> } = {},
+): string {
+  const head =
+    opts.kind === "Deployment" ? "apiVersion: apps/v1\nkind: Deployment" : "apiVersion: mk/v1\nkind: PodSet";
+  const extra = (opts.spec ?? []).map((l) => `  ${l}\n`).join("");
+  const env = Object.entries(opts.env ?? {});
+  return `${head}
+metadata: { name: ${name} }
+spec:
+  replicas: ${replicas}
+${extra}  selector: { matchLabels: { app: ${name} } }
+  template:
+    metadata: { labels: { app: ${name} } }
+    spec:
+      terminationGracePeriodSeconds: 0
+      containers:
+        - name: main
+          image: ${IMAGE}
+          command: ["sleep", "3600"]
+${env.length > 0 ? `          env: [${env.map(([k, v]) => `{ name: ${k}, value: "${v}" }`).join(", ")}]\n` : ""}`;
+}
 /** tsx's loader by absolute URL: the CLI runs from a temp directory with no node_modules. */
 const TSX = import.meta.resolve("tsx");
 export const docker = new Docker({ socketPath: "/var/run/docker.sock" });

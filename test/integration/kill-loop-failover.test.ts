@@ -15,7 +15,7 @@ import { after, before, test } from "node:test";
 import { promisify } from "node:util";
 import Database from "better-sqlite3";
 import Docker from "dockerode";
-import { IMAGE, ROOT, requireDocker, Sandbox, waitFor } from "./harness.ts";
+import { ROOT, requireDocker, Sandbox, sleeperYaml, waitFor } from "./harness.ts";
 import {
   ensureBundle,
   type KillServer,
@@ -49,24 +49,14 @@ after(async () => {
   await lab("nodes-down.sh");
 });
 
-const podSetYaml = (replicas: number, version: number) => `apiVersion: mk/v1
-kind: PodSet
-metadata: { name: web }
-spec:
-  replicas: ${replicas}
-  minReadySeconds: 1
-  strategy: { type: RollingUpdate, rollingUpdate: { maxSurge: ${SURGE}, maxUnavailable: ${UNAVAILABLE} } }
-  selector: { matchLabels: { app: web } }
-  template:
-    metadata: { labels: { app: web } }
-    spec:
-      terminationGracePeriodSeconds: 0
-      containers:
-        - name: main
-          image: ${IMAGE}
-          command: ["sleep", "3600"]
-          env: [{ name: VERSION, value: "${version}" }]
-`;
+const podSetYaml = (replicas: number, version: number) =>
+  sleeperYaml("web", replicas, {
+    spec: [
+      "minReadySeconds: 1",
+      `strategy: { type: RollingUpdate, rollingUpdate: { maxSurge: ${SURGE}, maxUnavailable: ${UNAVAILABLE} } }`,
+    ],
+    env: { VERSION: String(version) },
+  });
 
 interface Want {
   replicas: number;

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import Database from "better-sqlite3";
-import { docker, IMAGE, requireDocker, Sandbox } from "./harness.ts";
+import { docker, IMAGE, requireDocker, Sandbox, sleeperYaml } from "./harness.ts";
 import { ensureBundle, kill9, postAcked, seeded, startBundleServer } from "./kill-harness.ts";
 
 const SEED = Number(process.env.MK_KILL_SEED ?? Math.floor(Math.random() * 2 ** 31));
@@ -31,22 +31,8 @@ after(async () => {
 const startServer = () => startBundleServer(box);
 const post = postAcked;
 
-const podSetYaml = (name: string, replicas: number, version: number) => `apiVersion: mk/v1
-kind: PodSet
-metadata: { name: ${name} }
-spec:
-  replicas: ${replicas}
-  selector: { matchLabels: { app: ${name} } }
-  template:
-    metadata: { labels: { app: ${name} } }
-    spec:
-      terminationGracePeriodSeconds: 0
-      containers:
-        - name: main
-          image: ${IMAGE}
-          command: ["sleep", "3600"]
-          env: [{ name: VERSION, value: "${version}" }]
-`;
+const podSetYaml = (name: string, replicas: number, version: number) =>
+  sleeperYaml(name, replicas, { env: { VERSION: String(version) } });
 const podYaml = (version: number) => `apiVersion: mk/v1
 kind: Pod
 metadata: { name: ${STANDALONE} }
