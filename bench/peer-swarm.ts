@@ -31,6 +31,7 @@ import { applyObjects } from "../src/ops/apply.ts";
 import { addNode, scalePodSet } from "../src/ops/commands.ts";
 import { Store } from "../src/store/store.ts";
 import { sleeperSpec } from "./pod-spec.ts";
+import { swarmRollingTaskArgs } from "./swarm-service.ts";
 
 const MODES = ["converge", "rest", "failover", "rollout"] as const;
 const MODE = process.argv[2] ?? "converge";
@@ -385,21 +386,7 @@ async function swarmRollout(): Promise<number> {
     String(ROLL_REPLICAS),
     "--constraint",
     "node.role==worker",
-    "--update-parallelism",
-    String(PARALLELISM),
-    "--update-order",
-    "start-first",
-    "--update-delay",
-    "0s",
-    "--update-monitor",
-    "0s",
-    "--stop-grace-period",
-    "0s",
-    "--env",
-    "VERSION=1",
-    IMAGE,
-    "sleep",
-    "3600",
+    ...swarmRollingTaskArgs(PARALLELISM, IMAGE),
   );
   const t0 = performance.now();
   // --detach=false returns when the update converged (old tasks shut down).

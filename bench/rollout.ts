@@ -18,6 +18,7 @@ import { applyObjects } from "../src/ops/apply.ts";
 import { addNode } from "../src/ops/commands.ts";
 import { Store } from "../src/store/store.ts";
 import { sleeperSpec } from "./pod-spec.ts";
+import { swarmRollingTaskArgs } from "./swarm-service.ts";
 
 const TRIALS = Number(process.argv[2] ?? 2);
 const REPLICAS = 20;
@@ -158,21 +159,7 @@ async function swarmRollouts(): Promise<{ label: string; secs: number[] }[]> {
       name,
       "--replicas",
       String(REPLICAS),
-      "--update-parallelism",
-      String(PARALLELISM),
-      "--update-order",
-      "start-first",
-      "--update-delay",
-      "0s",
-      "--update-monitor",
-      "0s",
-      "--stop-grace-period",
-      "0s",
-      "--env",
-      "VERSION=1",
-      "mk.local/busybox:1",
-      "sleep",
-      "3600",
+      ...swarmRollingTaskArgs(PARALLELISM, "mk.local/busybox:1"),
     );
     for (let t = 0; t < TRIALS; t++) {
       const t0 = performance.now();
