@@ -4,6 +4,7 @@ import type { ContainerSpec, PodSpec, Probe } from "../src/manifest/types.ts";
 import type { DesiredPod } from "../src/reconcile/actions.ts";
 import type { ContainerStatus } from "../src/reconcile/status.ts";
 import type { RuntimeContainer } from "../src/runtime/runtime.ts";
+import type { NodeRow } from "../src/store/rows.ts";
 
 export function makeContainer(o: Partial<ContainerSpec> = {}): ContainerSpec {
   return {
@@ -97,6 +98,30 @@ export function makeStatus(
     lastFinishedAt: null,
     lastOomKilled: null,
     updatedAt: 0,
+    ...o,
+  };
+}
+
+/** A Ready node row "a" of 2 CPUs and 1 GiB, as the store returns it. */
+export function makeNodeRow(o: Partial<NodeRow> = {}): NodeRow {
+  return {
+    name: "a",
+    docker: "ssh://root@10.0.0.1",
+    identityFile: null,
+    socketPath: null,
+    labels: "{}",
+    taints: "[]",
+    unschedulable: false,
+    state: "Ready",
+    message: null,
+    cpuMilli: 2000,
+    memoryBytes: 2 ** 30,
+    dockerVersion: "20.10",
+    lastHeartbeatAt: 0,
+    readySince: 0,
+    lostAt: null,
+    stateSince: 0,
+    createdAt: 0,
     ...o,
   };
 }

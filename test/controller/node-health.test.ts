@@ -5,30 +5,10 @@ import { nextLifecycleDeadline, planNodeLifecycle } from "../../src/controller/n
 import { FakeClock } from "../../src/lib/clock.ts";
 import type { Mutation } from "../../src/store/mutations.ts";
 import type { NodeRow, PodRow } from "../../src/store/rows.ts";
-import { makePodSpec } from "../fixtures.ts";
+import { makeNodeRow, makePodSpec } from "../fixtures.ts";
 
-function node(name: string, o: Partial<NodeRow> = {}): NodeRow {
-  return {
-    name,
-    docker: `ssh://root@${name}`,
-    identityFile: null,
-    socketPath: null,
-    labels: "{}",
-    taints: "[]",
-    unschedulable: false,
-    state: "Ready",
-    message: null,
-    cpuMilli: 2000,
-    memoryBytes: 2 ** 30,
-    dockerVersion: "20.10",
-    lastHeartbeatAt: 0,
-    readySince: 0,
-    lostAt: null,
-    stateSince: 0,
-    createdAt: 0,
-    ...o,
-  };
-}
+const node = (name: string, o: Partial<NodeRow> = {}): NodeRow =>
+  makeNodeRow({ name, docker: `ssh://root@${name}`, ...o });
 
 function pod(name: string, nodeName: string): PodRow {
   return {

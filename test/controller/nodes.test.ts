@@ -3,30 +3,9 @@ import { test } from "node:test";
 import { nextLifecycleDeadline, planNodeLifecycle } from "../../src/controller/nodes.ts";
 import type { Mutation } from "../../src/store/mutations.ts";
 import type { NodeRow, PodRow } from "../../src/store/rows.ts";
-import { makePodSpec } from "../fixtures.ts";
+import { makeNodeRow, makePodSpec } from "../fixtures.ts";
 
-function node(o: Partial<NodeRow> = {}): NodeRow {
-  return {
-    name: "a",
-    docker: "ssh://root@10.0.0.1",
-    identityFile: null,
-    socketPath: null,
-    labels: "{}",
-    taints: "[]",
-    unschedulable: false,
-    state: "Ready",
-    message: null,
-    cpuMilli: 2000,
-    memoryBytes: 2 ** 30,
-    dockerVersion: "20.10",
-    lastHeartbeatAt: 10_000,
-    readySince: 0,
-    lostAt: null,
-    stateSince: 0,
-    createdAt: 0,
-    ...o,
-  };
-}
+const node = (o: Partial<NodeRow> = {}): NodeRow => makeNodeRow({ lastHeartbeatAt: 10_000, ...o });
 
 function pod(o: Partial<PodRow> = {}): PodRow {
   return {

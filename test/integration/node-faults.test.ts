@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { promisify } from "node:util";
 import Docker from "dockerode";
-import { addLabNodes, IMAGE, ROOT, requireDocker, Sandbox, waitFor } from "./harness.ts";
+import { addLabNodes, IMAGE, ROOT, requireDocker, Sandbox, sleeperYaml, waitFor } from "./harness.ts";
 
 const run = promisify(execFile);
 const LAB = "/tmp/mk-lab";
@@ -194,24 +194,7 @@ test(`SSH that flaps every few seconds for a minute (seed ${SEED}): no duplicate
   serverLogs = () => `server exit ${srv.proc.exitCode} ${srv.proc.signalCode}\n${srv.logs()}`;
   await addNodes(box, srv.url);
   const file = join(box.dir, "web.yaml");
-  writeFileSync(
-    file,
-    `apiVersion: apps/v1
-kind: Deployment
-metadata: { name: web }
-spec:
-  replicas: 4
-  selector: { matchLabels: { app: web } }
-  template:
-    metadata: { labels: { app: web } }
-    spec:
-      terminationGracePeriodSeconds: 0
-      containers:
-        - name: main
-          image: ${IMAGE}
-          command: ["sleep", "3600"]
-`,
-  );
+  writeFileSync(file, sleeperYaml("web", 4, { kind: "Deployment" }));
   await box.ok(["apply", "-f", file, "--server", srv.url, "--no-wait"]);
   const cluster = await box.clusterId();
   const settled = async () => {
