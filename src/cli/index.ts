@@ -6,6 +6,8 @@ import { wantsJsonErrors } from "../sea/argv.ts";
 import { asStateError } from "../store/state-errors.ts";
 import { VERSION } from "../version.ts";
 import type { GlobalOptions } from "./context.ts";
+import { withoutDoubledDefault } from "./help-format.ts";
+import { rewriteKubectlArgv, valueFlagsOf } from "./kubectl-argv.ts";
 
 export const EXIT_CODES_HELP = `Exit codes:
   0  ok
@@ -418,10 +420,7 @@ export function buildCli(onExit: (code: number) => void) {
     // A --no-X flag's "(default: true)" is cac's bookkeeping, not something to tell the user.
     for (const s of sections) {
       if (s.title !== "Options") continue;
-      s.body = s.body
-        .split("\n")
-        .map((l) => (/^\s+--no-/.test(l) ? l.replace(" (default: true)", "") : l).trimEnd())
-        .join("\n");
+      s.body = s.body.split("\n").map(withoutDoubledDefault).join("\n");
     }
     sections.push({ title: "Exit codes", body: EXIT_CODES_HELP.split("\n").slice(1).join("\n") });
   });
@@ -471,9 +470,21 @@ export async function runCli(argv: string[]): Promise<number> {
   }
 }
 
+/** The global flags (every command takes them), as declared in buildCli(). */
+const GLOBAL_FLAGS = [
+  "--state <path>",
+  "--server <url>",
+  "--token-file <path>",
+  "--ca-file <path>",
+  "-o, --output <format>",
+  "-n, --namespace <ns>",
+  "--log-format <format>",
+];
+
 /**
  * kubectl spellings the parser does not read by itself: `mk help CMD` is `mk CMD --help`, and
- * `--wait=false` / `--wait=true` are `--no-wait` / `--wait`.
+ * kubectl-argv.ts's rewrites (`-oyaml`, `--replicas -1`, `--wait=false`) with the flags of the
+ * command named.
  */
 export function normalizeArgv(argv: readonly string[]): string[] {
   // argv[0] is node, argv[1] the script (as process.argv).
@@ -482,23 +493,26 @@ export function normalizeArgv(argv: readonly string[]): string[] {
     out.splice(2, 1);
     out.push("--help");
   }
-  const dd = out.indexOf("--");
-  return out.map((a, i) => {
-    if (dd >= 0 && i > dd) return a;
-    const m = /^--([a-z][a-z0-9-]*)=(true|false)$/.exec(a);
-    return m ? (m[2] === "true" ? `--${m[1]}` : `--no-${m[1]}`) : a;
-  });
+  const global = valueFlagsOf(GLOBAL_FLAGS);
+  const takesValue = (flag = "") =>
+    global.long.has(flag.replace(/^--/, "")) || global.short.has(flag.replace(/^-/, ""));
+  const commandAt = out.findIndex((a, i) => i >= 2 && !a.startsWith("-") && !takesValue(out[i - 1]));
+  const command = COMMANDS.find((c) => c.name === out[commandAt]);
+  const flags = valueFlagsOf([...GLOBAL_FLAGS, ...(command?.options ?? []).map((o) => o[0])]);
+  return [...out.slice(0, 2), ...rewriteKubectlArgv(out.slice(2), flags)];
 }
 
 /** cac reports an unknown flag camelCased (`--gracePeriod`): name it as the user typed it. */
 export function typedFlagError(err: unknown, argv: readonly string[]): unknown {
   if (!(err instanceof Error) || err.name !== "CACError") return err;
+  const command = argv.slice(2).find((a) => !a.startsWith("-"));
+  const short = /^Unknown option `-([^-`])`$/.exec(err.message);
+  if (short) return new UsageError(`Unknown flag -${short[1]}; run mk ${command ? `${command} ` : ""}--help`);
   const m = /^Unknown option `--([^`]+)`$/.exec(err.message);
   if (!m) return err;
   const camel = (s: string) => s.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
   const typed = argv.map((a) => /^--(?:no-)?([^=]+)/.exec(a)).find((x) => x && camel(x[1] ?? "") === m[1]);
   const name = typed ? typed[0] : `--${m[1]}`;
-  const command = argv.slice(2).find((a) => !a.startsWith("-"));
   return new UsageError(`Unknown flag ${name}; run mk ${command ? `${command} ` : ""}--help`);
 }
 
