@@ -8,6 +8,7 @@ import { VERSION } from "../version.ts";
 import type { GlobalOptions } from "./context.ts";
 import { withoutDoubledDefault } from "./help-format.ts";
 import { rewriteKubectlArgv, valueFlagsOf } from "./kubectl-argv.ts";
+import { notFoundLine } from "./not-found.ts";
 
 export const EXIT_CODES_HELP = `Exit codes:
   0  ok
@@ -466,7 +467,7 @@ export async function runCli(argv: string[]): Promise<number> {
     await cli.runMatchedCommand();
     return code;
   } catch (err) {
-    return reportError(typedFlagError(err, argv), jsonErrors);
+    return reportError(typedFlagError(err, argv), jsonErrors, argv);
   }
 }
 
@@ -516,7 +517,7 @@ export function typedFlagError(err: unknown, argv: readonly string[]): unknown {
   return new UsageError(`Unknown flag ${name}; run mk ${command ? `${command} ` : ""}--help`);
 }
 
-export function reportError(err: unknown, json: boolean): number {
+export function reportError(err: unknown, json: boolean, argv: readonly string[] = []): number {
   const isCac = err instanceof Error && err.name === "CACError";
   const state = asStateError(err, undefined, "read"); // a SQLite failure outside the Store's guards
   const mk =
@@ -532,6 +533,8 @@ export function reportError(err: unknown, json: boolean): number {
       ? mk.toJSON()
       : { code: "internal", message: String((err as Error)?.message ?? err), details: {} };
     process.stderr.write(`${JSON.stringify({ error: body })}\n`);
+  } else if (mk?.code === "not_found" && typeof mk.details.kind === "string") {
+    process.stderr.write(`${notFoundLine(mk.details.kind, String(mk.details.name ?? ""), argv)}\n`);
   } else if (mk) {
     process.stderr.write(`error: ${mk.message}\n`);
   } else {

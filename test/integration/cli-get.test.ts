@@ -107,7 +107,7 @@ test("TYPE/NAME, TYPE NAME..., short names and several names at once", async () 
   const missing = await mk(["get", "pods", "hello", "nope"]);
   assert.equal(missing.code, 1);
   assert.match(missing.stdout, /^hello\s/m, "the pods found are still printed");
-  assert.match(missing.stderr, /Error from server \(NotFound\): pod "nope" not found/);
+  assert.match(missing.stderr, /^Error from server \(NotFound\): pods "nope" not found$/m);
   const bad = await mk(["get", "pod/hello", "web"]);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /"web" has no type/);
