@@ -216,8 +216,8 @@ export const COMMANDS: {
     name: "top",
     usage: "top <pods|nodes> [name]",
     description: "CPU (millicores) and memory (Mi) of pods or nodes, from Docker's stats",
-    options: [["--sort-by <key>", "cpu or memory"]],
-    examples: ["mk top pods --sort-by cpu", "mk top nodes"],
+    options: [["--sort-by <key>", "cpu or memory"], SELECTOR],
+    examples: ["mk top pods --sort-by cpu", "mk top pods -l app=web", "mk top nodes"],
     load: async () => (await import("./commands/top.ts")).runTop,
   },
   {
@@ -456,6 +456,9 @@ export async function runCli(argv: string[]): Promise<number> {
     args[i + 1] === "\0stdin" ? [] : a === "\0stdin" ? ["--filename=-"] : [a],
   );
   try {
+    const topic = argv[2] === "help" ? argv[3] : undefined;
+    if (topic !== undefined && !topic.startsWith("-") && !COMMANDS.some((c) => c.name === topic))
+      throw new UsageError(`Unknown command "${topic}"; run mk --help`);
     cli.parse(fixed, { run: false });
     if (!cli.matchedCommand) {
       if (cli.options.help || cli.options.version) return 0;

@@ -89,7 +89,7 @@ export function resourceOfKind(kind: string): Resource | undefined {
  */
 export function typeWord(kind: string, apiVersion?: string | null): string {
   if ((kind === "PodSet" || kind === "Deployment") && apiVersion === "apps/v1") return "deployment.apps";
-  if (kind === "Autoscaler" && apiVersion?.startsWith("autoscaling/"))
+  if ((kind === "Autoscaler" || kind === "HorizontalPodAutoscaler") && apiVersion?.startsWith("autoscaling/"))
     return "horizontalpodautoscaler.autoscaling";
   return kind.toLowerCase();
 }

@@ -92,4 +92,8 @@ test("typeWord() names a Deployment-applied PodSet as kubectl does", () => {
   assert.equal(typeWord("PodSet", "apps/v1"), "deployment.apps");
   assert.equal(typeWord("PodSet", "mk/v1"), "podset");
   assert.equal(typeWord("Pod", "v1"), "pod");
+  // As apply says it (horizontalpodautoscaler.autoscaling/web created), for -o name too.
+  assert.equal(typeWord("HorizontalPodAutoscaler", "autoscaling/v2"), "horizontalpodautoscaler.autoscaling");
+  assert.equal(typeWord("Autoscaler", "autoscaling/v1"), "horizontalpodautoscaler.autoscaling");
+  assert.equal(typeWord("Autoscaler", "mk/v1"), "autoscaler");
 });
