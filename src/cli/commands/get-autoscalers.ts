@@ -21,7 +21,7 @@ export function autoscalerColumns(objects: readonly KubeObject[], wide: boolean)
         a.targets,
         a.minReplicas,
         a.maxReplicas,
-        a.currentReplicas,
+        a.currentReplicas ?? 0,
         age(a.createdAt),
       ];
       if (wide)
