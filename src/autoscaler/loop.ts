@@ -99,6 +99,19 @@ function rowOfStatus(
   };
 }
 
+/** Target PodSet -> the autoscalers that name it (rows that do not decode are left out). */
+export function autoscalersByTarget(objects: readonly ObjectRow[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const row of objects) {
+    const c = checkAutoscaler(row);
+    if (!c.ok) continue;
+    const list = out.get(c.value.spec.target.name) ?? [];
+    list.push(row.name);
+    out.set(c.value.spec.target.name, list);
+  }
+  return out;
+}
+
 export class AutoscalerController {
   private readonly store: Store;
   private readonly log: Logger;
@@ -143,13 +156,18 @@ export class AutoscalerController {
       }
       return p;
     };
+    const byTarget = autoscalersByTarget(objects);
     for (const row of objects) {
       try {
         const obj = orThrow(checkAutoscaler(row));
         const resources = [...new Set(obj.spec.metrics.map((m) => m.resource))];
         const results = new Map<Resource, MetricsResult>();
         for (const r of resources) results.set(r, await metricsFor(r));
-        this.syncOne(row.name, (r) => results.get(r) ?? { ok: false, error: `no ${r} metrics fetched` });
+        this.syncOne(
+          row.name,
+          (r) => results.get(r) ?? { ok: false, error: `no ${r} metrics fetched` },
+          byTarget.get(obj.spec.target.name),
+        );
       } catch (err) {
         this.log.error(`Autoscaler ${row.name} sync failed: ${errorMessage(err)}`, {
           event: "autoscaler",
@@ -160,7 +178,7 @@ export class AutoscalerController {
   }
 
   /** Read, decide and write one autoscaler in one transaction: a concurrent mk scale is seen. */
-  syncOne(name: string, metrics: (r: Resource) => MetricsResult): void {
+  syncOne(name: string, metrics: (r: Resource) => MetricsResult, rivals?: readonly string[]): void {
     this.store.transaction(() => {
       const row = this.store.getObject("Autoscaler", name);
       if (!row) return;
@@ -181,6 +199,7 @@ export class AutoscalerController {
           return c.ok ? [scalePodOf(p, c.value.spec)] : [];
         }),
         metrics,
+        ...(rivals ? { rivals } : {}),
         previous: statusOfRow(this.store.getAutoscalerStatus(name)),
         options: {
           now,

@@ -61,6 +61,8 @@ export interface ReconcileInput {
   metrics: (resource: Resource) => MetricsResult;
   previous: AutoscalerStatus | undefined;
   options: CalculatorOptions;
+  /** Every autoscaler (this one included) whose target is this one's, when there are several. */
+  rivals?: readonly string[];
 }
 
 export interface Rescale {
@@ -177,6 +179,23 @@ function replicasForMetrics(input: ReconcileInput, current: number): MetricsVerd
   return { replicas, metric, statuses, events };
 }
 
+/**
+ * maybeInitScaleDownStabilizationWindow: an autoscaler's first decision counts the current size as
+ * a recommendation made now, so a new HPA on a big target waits out the scale-down window before
+ * it removes pods, as Kubernetes does. (mk keeps the history in a table, so a restarted
+ * controller continues from it instead.)
+ */
+function withInitialRecommendation(
+  history: BehaviorHistory,
+  spec: AutoscalerSpec,
+  current: number,
+  now: number,
+): BehaviorHistory {
+  if (history.recommendations.length > 0 || spec.behavior.scaleDown.stabilizationWindowSeconds <= 0)
+    return history;
+  return { ...history, recommendations: [{ replicas: current, at: now }] };
+}
+
 export function reconcileAutoscaler(input: ReconcileInput): Decision {
   const now = input.options.now;
   const prev = input.previous;
@@ -217,6 +236,24 @@ export function reconcileAutoscaler(input: ReconcileInput): Decision {
     reason: "SucceededGetScale",
     message: "the HPA controller was able to get the target's current scale",
   });
+  if (input.rivals && input.rivals.length > 1) {
+    // Kubernetes' AmbiguousSelector: two HPAs on one target would fight; neither acts.
+    const message = `pods of podset "${spec.target.name}" are controlled by multiple autoscalers: [${[...input.rivals].sort().join(" ")}]`;
+    set("ScalingActive", { status: "False", reason: "AmbiguousSelector", message });
+    events.push({ type: "Warning", reason: "AmbiguousSelector", message });
+    return {
+      status: {
+        currentReplicas: current,
+        desiredReplicas: current,
+        currentMetrics: [],
+        lastScaleTime: prev?.lastScaleTime ?? null,
+        conditions: sorted(),
+        history,
+      },
+      rescale: null,
+      events,
+    };
+  }
 
   let desired = 0;
   let reason = "";
@@ -275,7 +312,7 @@ export function reconcileAutoscaler(input: ReconcileInput): Decision {
       minReplicas: spec.minReplicas,
       maxReplicas: spec.maxReplicas,
       behavior: spec.behavior,
-      history,
+      history: withInitialRecommendation(history, spec, current, now),
       now,
     });
     set("AbleToScale", normalized.ableToScale);

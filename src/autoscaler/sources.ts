@@ -34,13 +34,24 @@ interface Vector {
  * The PromQL the autoscaler runs. `max by (pod)`, not `sum`: every mk server of an HA setup may be
  * scraped, and a pod's series must count once. The timestamp query finds stale series: a sample
  * older than the window means Prometheus (or mk's stats) stopped seeing that pod.
+ *
+ * For cpu, `coverage` is the newest sample at least half a window old: a rate() needs samples
+ * over that much of its window. Right after Prometheus starts, or comes back from an outage, the
+ * window holds one or two scrapes of mk's counter, which moves only once per stats round, so
+ * rate() reads 0 for a busy pod; a scale-down on that would be wrong. A pod whose coverage sample
+ * is outside the window counts as one without a metric until the window has filled.
  */
-export function prometheusQueries(windowMs: number): Record<Resource, { usage: string; freshness: string }> {
-  const w = `${Math.max(1, Math.round(windowMs / 1000))}s`;
+export function prometheusQueries(
+  windowMs: number,
+): Record<Resource, { usage: string; freshness: string; coverage?: string }> {
+  const seconds = Math.max(1, Math.round(windowMs / 1000));
+  const w = `${seconds}s`;
+  const half = `${Math.max(1, Math.floor(seconds / 2))}s`;
   return {
     cpu: {
       usage: `max by (pod) (rate(mk_pod_cpu_usage_seconds_total[${w}]))`,
       freshness: "max by (pod) (timestamp(mk_pod_cpu_usage_seconds_total))",
+      coverage: `max by (pod) (timestamp(mk_pod_cpu_usage_seconds_total offset ${half}))`,
     },
     memory: {
       usage: "max by (pod) (mk_pod_memory_bytes)",
@@ -85,12 +96,22 @@ export class PrometheusSource implements MetricsSource {
 
   async fetch(resource: Resource, now: number): Promise<MetricsResult> {
     const q = prometheusQueries(this.opts.windowMs)[resource];
-    const [usage, fresh] = await Promise.all([this.query(q.usage), this.query(q.freshness)]);
+    const [usage, fresh, covered] = await Promise.all([
+      this.query(q.usage),
+      this.query(q.freshness),
+      q.coverage === undefined ? undefined : this.query(q.coverage),
+    ]);
     if (typeof usage === "string") return { ok: false, error: usage };
     if (typeof fresh === "string") return { ok: false, error: fresh };
+    if (typeof covered === "string") return { ok: false, error: covered };
     const lastSeen = new Map(fresh.result.map((r) => [r.metric.pod ?? "", Number(r.value[1]) * 1000]));
+    // Prometheus' own evaluation time: half a window back from it, whatever mk's clock says.
+    const coverage = covered
+      ? new Map(covered.result.map((r) => [r.metric.pod ?? "", Number(r.value[1]) - Number(r.value[0])]))
+      : undefined;
     const metrics = new Map<string, number>();
     let stale = 0;
+    let filling = 0;
     for (const r of usage.result) {
       const pod = r.metric.pod;
       const value = Number(r.value[1]);
@@ -100,12 +121,23 @@ export class PrometheusSource implements MetricsSource {
         stale++;
         continue;
       }
+      const age = coverage?.get(pod);
+      if (coverage && (age === undefined || -age * 1000 > this.opts.windowMs)) {
+        filling++;
+        continue;
+      }
       metrics.set(pod, resource === "cpu" ? value * 1000 : value);
     }
+    const window = `${Math.round(this.opts.windowMs / 1000)}s`;
     if (metrics.size === 0 && stale > 0)
       return {
         ok: false,
-        error: `${this.name} has no sample newer than ${Math.round(this.opts.windowMs / 1000)}s for ${stale} pod(s): is it scraping mk?`,
+        error: `${this.name} has no sample newer than ${window} for ${stale} pod(s): is it scraping mk?`,
+      };
+    if (metrics.size === 0 && filling > 0)
+      return {
+        ok: false,
+        error: `${this.name} has samples over less than half of the ${window} window for ${filling} pod(s) (it just started, or is back from an outage): waiting for the window to fill`,
       };
     return { ok: true, metrics };
   }

@@ -21,6 +21,11 @@ export function fingerprint(o: KubeObject): string {
     const { lastHeartbeatAt: _hb, ...rest } = status as Record<string, unknown>;
     return stableJson({ ...o, status: rest });
   }
+  // An autoscaler's sync time moves every sync; Kubernetes writes an HPA status only on a change.
+  if (status && typeof status === "object" && "lastSyncTime" in status) {
+    const { lastSyncTime: _sync, ...rest } = status as Record<string, unknown>;
+    return stableJson({ ...o, status: rest });
+  }
   return stableJson(o);
 }
 

@@ -28,6 +28,12 @@ export interface AutoscalerConditionView {
   lastTransitionTime: string | null;
 }
 
+/** One entry of Kubernetes' status.currentMetrics (for jsonpath written against kubectl). */
+export interface KubeMetricStatus {
+  type: "Resource";
+  resource: { name: string; current: { averageUtilization?: number; averageValue: string } };
+}
+
 export interface AutoscalerView {
   name: string;
   apiVersion: string;
@@ -44,6 +50,10 @@ export interface AutoscalerView {
   lastScaleTime: string | null;
   lastSyncTime: string | null;
   conditions: AutoscalerConditionView[];
+  /** Kubernetes' status.currentMetrics: what the last good sync measured, per metric. */
+  currentMetrics: KubeMetricStatus[];
+  /** The generation of the Autoscaler the last sync acted on. */
+  observedGeneration: number | null;
   createdAt: string | null;
   /** Set when the stored rows do not decode: what is wrong (column and field); the rest is defaults. */
   invalidRow?: string;
@@ -72,6 +82,22 @@ function metricView(m: ResourceMetric, current: readonly StoredMetric[] | undefi
   };
 }
 
+/** kubectl's most metrics in TARGETS; the rest are counted ("+ 1 more..."). */
+const TARGETS_SHOWN = 2;
+
+/**
+ * kubectl's TARGETS: "63%/50%" for one metric; with several, each named as kubectl 1.27+ prints
+ * them ("cpu: 63%/50%, memory: 40Mi/100Mi"), at most two and "+ N more...".
+ */
+export function targetsColumn(metrics: readonly AutoscalerMetricView[]): string {
+  if (metrics.length === 0) return "<none>";
+  const first = metrics[0];
+  if (metrics.length === 1 && first) return `${first.current}/${first.target}`;
+  const shown = metrics.slice(0, TARGETS_SHOWN).map((m) => `${m.resource}: ${m.current}/${m.target}`);
+  const more = metrics.length - TARGETS_SHOWN;
+  return more > 0 ? `${shown.join(", ")} + ${more} more...` : shown.join(", ");
+}
+
 export function autoscalerView(
   o: ObjectRow,
   status: AutoscalerStatusRow | undefined,
@@ -91,16 +117,29 @@ export function autoscalerView(
   return {
     name: o.name,
     apiVersion: o.apiVersion,
-    reference: spec ? `${target?.kind ?? spec.target.kind}/${spec.target.name}` : "<invalid>",
+    // A target not applied yet: the kind the HPA names (a Deployment for autoscaling/*).
+    reference: spec
+      ? `${target?.kind ?? (o.apiVersion.startsWith("autoscaling/") ? "Deployment" : spec.target.kind)}/${spec.target.name}`
+      : "<invalid>",
     minReplicas: spec?.minReplicas ?? 0,
     maxReplicas: spec?.maxReplicas ?? 0,
-    targets: spec ? metrics.map((m) => `${m.current}/${m.target}`).join(", ") : "<invalid>",
+    targets: spec ? targetsColumn(metrics) : "<invalid>",
     metrics,
     currentReplicas: status?.currentReplicas ?? target?.replicas ?? null,
     desiredReplicas: status?.desiredReplicas ?? null,
     lastScaleTime: iso(status?.lastScaleTime),
     lastSyncTime: iso(status?.syncedAt),
     conditions,
+    currentMetrics: (spec?.metrics ?? []).flatMap((m): KubeMetricStatus[] => {
+      const c = st?.currentMetrics.find((x) => x.resource === m.resource);
+      if (!c) return [];
+      const current = {
+        ...(c.utilization !== undefined ? { averageUtilization: c.utilization } : {}),
+        averageValue: amount(m.resource, c.averageValue),
+      };
+      return [{ type: "Resource", resource: { name: m.resource, current } }];
+    }),
+    observedGeneration: status?.observedGeneration ?? null,
     createdAt: iso(o.createdAt),
     ...(faults.length ? { invalidRow: faults.join("; ") } : {}),
   };

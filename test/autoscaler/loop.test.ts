@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { AutoscalerController } from "../../src/autoscaler/loop.ts";
+import { AutoscalerController, statusOfRow } from "../../src/autoscaler/loop.ts";
 import type { MetricsResult } from "../../src/autoscaler/reconcile.ts";
 import type { MetricsSource } from "../../src/autoscaler/sources.ts";
 import { FakeClock } from "../../src/lib/clock.ts";
@@ -207,5 +207,34 @@ test("AutoscalerController drops the status of a deleted autoscaler", async () =
   store.commit([{ op: "deleteObject", kind: "Autoscaler", name: "burn" }]);
   await controller.syncAll();
   assert.equal(store.listAutoscalerStatus().length, 0);
+  store.close();
+});
+
+test("AutoscalerController: two autoscalers on one PodSet both stop with AmbiguousSelector; one left scales again", async () => {
+  const clock = new FakeClock();
+  const store = Store.open(join(dir, "ambiguous.db"), { clock });
+  apply(store, `${deployment("")}---\n${HPA}---\n${HPA.replace("name: burn}", "name: burn2}")}`);
+  runAll(store, clock.now());
+  const source = new ScriptedSource(store);
+  source.next = each(200);
+  const controller = new AutoscalerController({ store, log: silentLogger, clock, source });
+  await controller.syncAll();
+  assert.equal(replicasOf(store), 1);
+  for (const name of ["burn", "burn2"]) {
+    const active = statusOfRow(store.getAutoscalerStatus(name))?.conditions.find(
+      (c) => c.type === "ScalingActive",
+    );
+    assert.deepEqual(
+      [active?.status, active?.reason, active?.message],
+      [
+        "False",
+        "AmbiguousSelector",
+        'pods of podset "burn" are controlled by multiple autoscalers: [burn burn2]',
+      ],
+    );
+  }
+  store.commit([{ op: "deleteObject", kind: "Autoscaler", name: "burn2" }]);
+  await controller.syncAll();
+  assert.equal(replicasOf(store), 3);
   store.close();
 });

@@ -150,6 +150,30 @@ test("reconcileAutoscaler() holds a scale-down for the window, across a restart,
   assert.deepEqual(held.status.conditions.find((c) => c.type === "ScalingActive")?.lastTransitionTime, NOW);
 });
 
+test("reconcileAutoscaler(): a new HPA on an idle target of 3 waits out the scale-down window first (maybeInitScaleDownStabilizationWindow)", () => {
+  const three = [pod("a"), pod("b"), pod("c")];
+  const idle = { a: 1, b: 1, c: 1 };
+  const at = (now: number) => ({ now, tolerance: 0.1, cpuInitializationMs: 30_000 });
+  const first = reconcileAutoscaler(input({ targetReplicas: 3, pods: three }, idle));
+  assert.equal(first.rescale, null);
+  assert.equal(conditionsOf(first).AbleToScale, "True ScaleDownStabilized");
+  const held = reconcileAutoscaler(
+    input({ targetReplicas: 3, pods: three, previous: first.status, options: at(NOW + 299_000) }, idle),
+  );
+  assert.equal(held.rescale, null);
+  const after = reconcileAutoscaler(
+    input({ targetReplicas: 3, pods: three, previous: held.status, options: at(NOW + 300_001) }, idle),
+  );
+  assert.deepEqual(after.rescale, { from: 3, to: 1, reason: "All metrics below target" });
+  // With stabilizationWindowSeconds 0 the first sync scales down at once.
+  const noWindow: typeof SPEC = {
+    ...SPEC,
+    behavior: { ...SPEC.behavior, scaleDown: { ...SPEC.behavior.scaleDown, stabilizationWindowSeconds: 0 } },
+  };
+  const now = reconcileAutoscaler(input({ spec: noWindow, targetReplicas: 3, pods: three }, idle));
+  assert.deepEqual(now.rescale, { from: 3, to: 1, reason: "All metrics below target" });
+});
+
 test("reconcileAutoscaler() brings replicas into min..max without metrics", () => {
   const below = reconcileAutoscaler(
     input({ spec: { ...SPEC, minReplicas: 2 }, metrics: () => ({ ok: false, error: "x" }) }),

@@ -66,8 +66,49 @@ test("PrometheusSource.fetch() turns per-pod cpu rates into millicores and drops
   });
   assert.deepEqual(p.queries.sort(), [
     "max by (pod) (rate(mk_pod_cpu_usage_seconds_total[30s]))",
+    "max by (pod) (timestamp(mk_pod_cpu_usage_seconds_total offset 15s))",
     "max by (pod) (timestamp(mk_pod_cpu_usage_seconds_total))",
   ]);
+});
+
+test("PrometheusSource.fetch() leaves out pods with samples over less than half the window (Prometheus back from an outage)", async () => {
+  // Prometheus came back 4 s ago after a long outage: "a" has a scrape from before it (outside the
+  // 30 s window), "b" none at all before the offset, "c" samples over the whole window.
+  const answer = (q: string) =>
+    q.includes("rate(")
+      ? vector([
+          ["a", 0],
+          ["b", 0],
+          ["c", 0.2],
+        ])
+      : q.includes("offset 15s")
+        ? vector([
+            ["a", NOW / 1000 - 120],
+            ["c", NOW / 1000 - 16],
+          ])
+        : vector([
+            ["a", NOW / 1000 - 1],
+            ["b", NOW / 1000 - 1],
+            ["c", NOW / 1000 - 1],
+          ]);
+  const p = await prometheus(answer);
+  const source = new PrometheusSource({ url: p.url, windowMs: 30_000, timeoutMs: 2000 });
+  assert.deepEqual(await source.fetch("cpu", NOW), { ok: true, metrics: new Map([["c", 200]]) });
+
+  const none = await prometheus((q) => (q.includes("offset") ? vector([]) : answer(q)));
+  assert.deepEqual(
+    await new PrometheusSource({ url: none.url, windowMs: 30_000, timeoutMs: 2000 }).fetch("cpu", NOW),
+    {
+      ok: false,
+      error: `Prometheus ${none.url} has samples over less than half of the 30s window for 3 pod(s) (it just started, or is back from an outage): waiting for the window to fill`,
+    },
+  );
+  // Memory is a gauge: its newest sample is its value, no window to fill.
+  const mem = await new PrometheusSource({ url: none.url, windowMs: 30_000, timeoutMs: 2000 }).fetch(
+    "memory",
+    NOW,
+  );
+  assert.equal(mem.ok, true);
 });
 
 test("PrometheusSource.fetch() says Prometheus is not scraping mk when every series is stale", async () => {

@@ -175,6 +175,23 @@ test("an autoscaling/v2 HPA scales CPU burners 1 -> 3 and back to 1 from Prometh
   assert.match(metrics, /mk_autoscaler_rescales_total\{autoscaler="burn",direction="down"\} 0/);
   assert.match(metrics, /mk_autoscaler_utilization_ratio\{autoscaler="burn"\} \d/);
 
+  // Prometheus away under load for longer than the scale-down window, then back: its first rates
+  // cover a second or two of mk's stepwise counter (0 for a busy pod). Nothing may scale down.
+  prometheus.kill("SIGKILL");
+  await new Promise((r) => prometheus.once("exit", r));
+  await new Promise((r) => setTimeout(r, (SCALE_DOWN_WINDOW_S + 1) * 1000));
+  assert.equal(await replicas(box, server.url), 3, "scaled while Prometheus was down");
+  prometheus = startPrometheus(promDir, promPort, new URL(server.url).host);
+  const backAt = Date.now();
+  for (;;) {
+    assert.equal(await replicas(box, server.url), 3, "scaled down after Prometheus came back");
+    const active = condition(await hpa(box, server.url), "ScalingActive")?.status === "True";
+    const elapsed = Date.now() - backAt;
+    if (active && elapsed >= 12_000) break;
+    assert.ok(elapsed < 60_000, "ScalingActive not True within 60 s of Prometheus' return");
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+
   // Idle: back to 1, but not before the scale-down stabilization window has passed.
   await waitFor(
     async () =>

@@ -200,16 +200,25 @@ export async function removeContainers(label: string): Promise<void> {
   );
 }
 
+/** Ports this process already handed out: the kernel may offer a just-closed port again. */
+const handedOut = new Set<number>();
+
 export async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const a = s.address();
-      const port = typeof a === "object" && a ? a.port : 0;
-      s.close(() => res(port));
+  for (;;) {
+    const port = await new Promise<number>((res, rej) => {
+      const s = createServer();
+      s.listen(0, "127.0.0.1", () => {
+        const a = s.address();
+        const p = typeof a === "object" && a ? a.port : 0;
+        s.close(() => res(p));
+      });
+      s.on("error", rej);
     });
-    s.on("error", rej);
-  });
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
 }
 
 export async function waitFor<T>(

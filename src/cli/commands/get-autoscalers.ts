@@ -3,6 +3,7 @@
 import type { AutoscalerView } from "../../ops/autoscaler-views.ts";
 import type { KubeObject } from "../../ops/kube-objects.ts";
 import type { Described } from "../../ops/queries.ts";
+import type { EventView } from "../../ops/views.ts";
 import { age, table } from "../output.ts";
 import type { Columns } from "../render.ts";
 
@@ -20,7 +21,7 @@ export function autoscalerColumns(objects: readonly KubeObject[], wide: boolean)
         a.targets,
         a.minReplicas,
         a.maxReplicas,
-        a.currentReplicas,
+        a.currentReplicas ?? 0,
         age(a.createdAt),
       ];
       if (wide)
@@ -30,18 +31,40 @@ export function autoscalerColumns(objects: readonly KubeObject[], wide: boolean)
   };
 }
 
-/** kubectl describe hpa's layout: metrics (current / target), pods, conditions, events. */
-export function describeAutoscalerText(d: Described, events: string): string {
+/** A labels or annotations map as kubectl describe prints it: one `k=v` per line, or <none>. */
+function mapLines(m: Record<string, string> | undefined, pad: number): string {
+  const entries = Object.entries(m ?? {});
+  if (entries.length === 0) return "<none>";
+  return entries.map(([k, v], i) => `${i === 0 ? "" : " ".repeat(pad)}${k}=${v}`).join("\n");
+}
+
+/** kubectl's "Age" cell of an event: "2m", or "2m (x4 over 5m)" for a repeated one. */
+function eventAge(e: EventView): string {
+  const last = age(e.lastSeen);
+  return e.count > 1 ? `${last} (x${e.count} over ${age(e.firstSeen)})` : last;
+}
+
+/**
+ * kubectl describe hpa's layout: name, labels, reference, metrics (current / target), min/max,
+ * "<Kind> pods: N current / M desired", conditions, and events as Type Reason Age From Message.
+ */
+export function describeAutoscalerText(d: Described, _events?: string): string {
   const a = d.status as AutoscalerView;
+  const meta = d.object?.metadata;
   const lines: string[] = [];
+  const PAD = 22;
   const kv = (k: string, v: unknown) =>
-    lines.push(`${`${k}:`.padEnd(22)}${v === null || v === undefined || v === "" ? "<none>" : String(v)}`);
+    lines.push(`${`${k}:`.padEnd(PAD)}${v === null || v === undefined || v === "" ? "<none>" : String(v)}`);
   kv("Name", a.name);
+  kv("Namespace", "default");
+  kv("Labels", mapLines(meta?.labels, PAD));
+  kv("Annotations", mapLines(meta?.annotations, PAD));
+  kv("CreationTimestamp", a.createdAt);
   kv("Kind", "Autoscaler");
   if (a.invalidRow) kv("Invalid row", a.invalidRow);
   kv("API version", a.apiVersion);
   kv("Reference", a.reference);
-  lines.push("Metrics:              ( current / target )");
+  lines.push(`${"Metrics:".padEnd(PAD)}( current / target )`);
   for (const m of a.metrics) {
     const what =
       m.targetType === "Utilization"
@@ -52,8 +75,9 @@ export function describeAutoscalerText(d: Described, events: string): string {
   }
   kv("Min replicas", a.minReplicas);
   kv("Max replicas", a.maxReplicas);
+  const kind = a.reference.split("/")[0] || "PodSet";
   lines.push(
-    `${"PodSet pods:".padEnd(22)}${a.currentReplicas ?? "<unknown>"} current / ${a.desiredReplicas ?? "<unknown>"} desired`,
+    `${`${kind} pods:`.padEnd(PAD)}${a.currentReplicas ?? "<unknown>"} current / ${a.desiredReplicas ?? "<unknown>"} desired`,
   );
   kv("Last scale time", a.lastScaleTime);
   kv("Last sync", a.lastSyncTime);
@@ -64,12 +88,28 @@ export function describeAutoscalerText(d: Described, events: string): string {
     lines.push(
       ...table(
         ["Type", "Status", "Reason", "Message"],
-        a.conditions.map((c) => [c.type, c.status, c.reason, c.message]),
+        [
+          ["----", "------", "------", "-------"],
+          ...a.conditions.map((c) => [c.type, c.status, c.reason, c.message]),
+        ],
       )
         .split("\n")
         .map((l) => `  ${l}`),
     );
-  lines.push("Events:");
-  lines.push(d.events.length === 0 ? "  <none>" : events);
+  if (d.events.length === 0) lines.push("Events:               <none>");
+  else {
+    lines.push("Events:");
+    lines.push(
+      ...table(
+        ["Type", "Reason", "Age", "From", "Message"],
+        [
+          ["----", "------", "----", "----", "-------"],
+          ...d.events.map((e) => [e.type, e.reason, eventAge(e), "horizontal-pod-autoscaler", e.message]),
+        ],
+      )
+        .split("\n")
+        .map((l) => `  ${l}`),
+    );
+  }
   return lines.join("\n");
 }
