@@ -64,6 +64,16 @@ and friends still return the flat records (docs/api.md); \`GET /api/v1/objects/T
 the new shape. \`mk describe -o json\`, \`mk apply|delete|scale -o json\`, \`mk events -o json\` and
 \`mk sql -o json\` print what they printed before (apply and delete results gained \`apiVersion\`).
 
+Beside the flat fields, \`status\` carries Kubernetes' own, so kubectl scripts read what they read
+from Kubernetes (src/ops/kube-status.ts): pods \`podIP\`, \`podIPs\`, \`startTime\`, \`conditions\`
+(PodScheduled, Initialized, ContainersReady, Ready) and \`containerStatuses\` (\`name\`, \`image\`,
+\`ready\`, \`started\`, \`restartCount\`, \`containerID\`, \`state\` and \`lastState\` as
+\`waiting|running|terminated\`); podsets and Deployments \`observedGeneration\`,
+\`updatedReplicas\`, \`readyReplicas\`, \`availableReplicas\`, \`unavailableReplicas\` and
+\`conditions\` (Available, Progressing). \`status.replicas\` stays the flat view's desired count. The
+node a pod is bound to is \`status.node\` (mk does not write the binding into \`spec.nodeName\`, so the
+printed spec applies back unchanged); \`--field-selector spec.nodeName=N\` works as in Kubernetes.
+
 A printed object applies back as \`unchanged\` (\`mk get deploy web -o yaml | mk apply -f -\`, also
 whole Lists): apply ignores \`status\` and the server-set metadata (docs/manifests.md) and still
 refuses unknown fields. A PodSet's pod applies back as \`unchanged\` while it matches its PodSet;

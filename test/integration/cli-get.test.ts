@@ -273,6 +273,21 @@ test("-o yaml|json prints Kubernetes-shaped objects; the flat record is status; 
   assert.deepEqual([deploy.apiVersion, deploy.kind], ["apps/v1", "Deployment"]);
   assert.equal(deploy.spec.template.spec.containers[0]?.resources.requests.cpu, "50m");
   assert.equal(deploy.status.replicas, 2);
+  // Kubernetes' own status fields too, as kubectl scripts read them.
+  assert.match(
+    await ok([
+      "get",
+      "pod",
+      "hello",
+      "-o",
+      'jsonpath={.status.podIP} {.status.containerStatuses[0].restartCount} {.status.conditions[?(@.type=="Ready")].status}',
+    ]),
+    /^\d+\.\d+\.\d+\.\d+ 0 True$/,
+  );
+  assert.equal(
+    await ok(["get", "deploy", "web", "-o", "jsonpath={.status.readyReplicas} {.status.availableReplicas}"]),
+    "2 2",
+  );
   // The API keeps its flat records.
   const api = (await (await fetch(`${url}/api/v1/pods`)).json()) as Record<string, unknown>[];
   assert.ok(api.every((p) => typeof p.name === "string" && "phase" in p && !("metadata" in p)));
