@@ -173,15 +173,20 @@ export const COMMANDS: {
     description:
       "Wait until pods are Running and Ready (--for=condition=Ready) or gone (--for=delete); fails at once on a stuck pod",
     options: [
-      ["--for <condition>", "condition=Ready (pods), condition=Available (podsets) or delete"],
+      [
+        "--for <condition>",
+        "condition=Ready (pods), condition=Available (podsets), delete, or jsonpath='{.status.phase}'=Running",
+      ],
       ["--timeout <duration>", "How long to wait", "30s"],
       SELECTOR,
+      ["--all", "Every object of the type (mk wait --for=condition=Ready pods --all)"],
     ],
     examples: [
       "mk wait --for=condition=Ready pod/web-1 --timeout 60s",
       "mk wait --for=condition=Available deployment/web",
       "mk wait --for=delete pod/old --timeout 2m",
       "mk wait --for=condition=Ready pods -l app=web",
+      "mk wait --for=jsonpath='{.status.phase}'=Running pod/web-1",
     ],
     load: async () => (await import("./commands/wait.ts")).runWait,
   },

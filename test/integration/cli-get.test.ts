@@ -400,6 +400,24 @@ test("kubectl habits: -oyaml, -owide, -lapp=web -oname, -ndefault, negative valu
   const missing = await mk(["scale", "deploy", "nope", "--replicas", "1"]);
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /^Error from server \(NotFound\): deployments\.apps "nope" not found$/m);
+  // wait: --all, a Deployment named as kubectl names it, and --for=jsonpath.
+  assert.deepEqual(
+    lines(await ok(["wait", "--for=condition=Available", "deploy", "--all", "--timeout", "30s"])).sort(),
+    ["deployment.apps/api condition met", "deployment.apps/web condition met"],
+  );
+  assert.equal(
+    await ok(["wait", "--for=jsonpath={.status.phase}=Running", "pod/hello", "--timeout", "30s"]),
+    "pod/hello condition met\n",
+  );
+  const never = await mk([
+    "wait",
+    "--for=jsonpath={.status.phase}=Succeeded",
+    "pod/hello",
+    "--timeout",
+    "1s",
+  ]);
+  assert.equal(never.code, 1);
+  assert.match(never.stderr, /timed out after 1s waiting for pod\/hello/);
   // exec takes a Deployment's TYPE/NAME as kubectl does: one of its pods.
   assert.match(await ok(["exec", "deploy/web", "-cmain", "--", "hostname"]), /^web-[a-z0-9]+-[a-z0-9]+\n$/);
   // The reader of the pipe goes away (mk get pods | true): a quiet exit, no EPIPE stack trace.
