@@ -399,9 +399,13 @@ export function buildCli(onExit: (code: number) => void) {
     .option("--server <url>", "Talk to a running mk server instead of the state file (env MK_SERVER)")
     .option("--token-file <path>", "API token file: sent by the CLI, required by mk server (env MK_TOKEN)")
     .option("--ca-file <path>", "CA certificate (PEM) to trust for an https:// server (env MK_CA)")
-    .option("-o, --output <format>", "table, wide, json, yaml, name or jsonpath=TEMPLATE", {
-      default: "table",
-    })
+    .option(
+      "-o, --output <format>",
+      "table, wide, json, yaml, name, jsonpath=TEMPLATE or custom-columns=SPEC",
+      {
+        default: "table",
+      },
+    )
     .option("-n, --namespace <ns>", 'Accepted for kubectl scripts: mk has one namespace, "default"')
     .option("-A, --all-namespaces", "Accepted for kubectl scripts: the one namespace")
     .option("--log-format <format>", "pretty or json (json when stdout is not a terminal)");

@@ -400,6 +400,19 @@ test("kubectl habits: -oyaml, -owide, -lapp=web -oname, -ndefault, negative valu
   const missing = await mk(["scale", "deploy", "nope", "--replicas", "1"]);
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /^Error from server \(NotFound\): deployments\.apps "nope" not found$/m);
+  assert.deepEqual(
+    lines(
+      await ok([
+        "get",
+        "pods",
+        "-l",
+        "app=hello",
+        "-o",
+        "custom-columns=NAME:.metadata.name,PHASE:.status.phase",
+      ]),
+    ),
+    ["NAME    PHASE", "hello   Running"],
+  );
   // wait: --all, a Deployment named as kubectl names it, and --for=jsonpath.
   assert.deepEqual(
     lines(await ok(["wait", "--for=condition=Available", "deploy", "--all", "--timeout", "30s"])).sort(),
