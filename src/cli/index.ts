@@ -458,13 +458,13 @@ export async function runCli(argv: string[]): Promise<number> {
     code = c;
   });
   const jsonErrors = wantsJsonErrors(argv);
-  const args = normalizeArgv(argv).map((a, i, argv) =>
-    a === "-" && (argv[i - 1] === "-f" || argv[i - 1] === "--filename") ? "\0stdin" : a,
-  );
-  const fixed = args.flatMap((a, i) =>
-    args[i + 1] === "\0stdin" ? [] : a === "\0stdin" ? ["--filename=-"] : [a],
-  );
   try {
+    const args = normalizeArgv(argv).map((a, i, argv) =>
+      a === "-" && (argv[i - 1] === "-f" || argv[i - 1] === "--filename") ? "\0stdin" : a,
+    );
+    const fixed = args.flatMap((a, i) =>
+      args[i + 1] === "\0stdin" ? [] : a === "\0stdin" ? ["--filename=-"] : [a],
+    );
     const topic = argv[2] === "help" ? argv[3] : undefined;
     if (topic !== undefined && !topic.startsWith("-") && !COMMANDS.some((c) => c.name === topic))
       throw new UsageError(`Unknown command "${topic}"; run mk --help`);

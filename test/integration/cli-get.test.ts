@@ -400,6 +400,13 @@ test("kubectl habits: -oyaml, -owide, -lapp=web -oname, -ndefault, negative valu
   const missing = await mk(["scale", "deploy", "nope", "--replicas", "1"]);
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /^Error from server \(NotFound\): deployments\.apps "nope" not found$/m);
+  // kubectl's --dry-run=client validates and writes nothing.
+  const api3 = (await ok(["get", "ps/api", "-oyaml"])).replace(/^ {2}replicas: 1$/m, "  replicas: 3");
+  assert.match(
+    await ok(["apply", "-f", "-", "--dry-run=client", "--no-wait"], api3),
+    /^podset\/api configured \(dry run\)$/m,
+  );
+  assert.equal(await ok(["get", "ps/api", "-o", "jsonpath={.spec.replicas}"]), "1");
   assert.deepEqual(
     lines(
       await ok([
