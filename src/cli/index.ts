@@ -519,6 +519,16 @@ export function normalizeArgv(argv: readonly string[]): string[] {
 export function typedFlagError(err: unknown, argv: readonly string[]): unknown {
   if (!(err instanceof Error) || err.name !== "CACError") return err;
   const command = argv.slice(2).find((a) => !a.startsWith("-"));
+  const missing = /^missing required args for command `([^`]+)`$/.exec(err.message);
+  if (missing) {
+    const usage = missing[1] as string;
+    return new UsageError(
+      `mk ${usage.split(" ")[0]} needs arguments: mk ${usage}; run mk ${usage.split(" ")[0]} --help`,
+    );
+  }
+  const unused = /^Unused args: (.+)$/.exec(err.message);
+  if (unused)
+    return new UsageError(`Unexpected arguments ${unused[1]}; run mk ${command ? `${command} ` : ""}--help`);
   const short = /^Unknown option `-([^-`])`$/.exec(err.message);
   if (short) return new UsageError(`Unknown flag -${short[1]}; run mk ${command ? `${command} ` : ""}--help`);
   const m = /^Unknown option `--([^`]+)`$/.exec(err.message);

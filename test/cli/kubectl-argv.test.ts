@@ -167,6 +167,20 @@ test("typedFlagError() names an unknown flag as typed, long or short", () => {
   assert.equal(short.message, "Unknown flag -x; run mk get --help");
 });
 
+test("typedFlagError() turns cac's missing and unused arguments into usage errors saying what to run", () => {
+  const cac = (message: string) => Object.assign(new Error(message), { name: "CACError" });
+  const missing = typedFlagError(cac("missing required args for command `exec <pod> [...command]`"), [
+    "node",
+    "mk",
+    "exec",
+  ]);
+  assert.ok(missing instanceof UsageError);
+  assert.equal(missing.message, "mk exec needs arguments: mk exec <pod> [...command]; run mk exec --help");
+  const unused = typedFlagError(cac("Unused args: `more`"), ["node", "mk", "logs", "a", "b", "more"]);
+  assert.ok(unused instanceof UsageError);
+  assert.equal(unused.message, "Unexpected arguments `more`; run mk logs --help");
+});
+
 test("withoutDoubledDefault() drops cac's default only where it says nothing new", () => {
   assert.equal(
     withoutDoubledDefault(
