@@ -18,6 +18,11 @@ export const EXIT_CODES_HELP = `Exit codes:
 
 type Runner = (args: string[], opts: Record<string, unknown>) => Promise<number | undefined>;
 
+const RECURSIVE: [string, string] = [
+  "-R, --recursive",
+  "Accepted for kubectl scripts: -f DIRECTORY is always read recursively",
+];
+
 const SELECTOR: [string, string] = [
   "-l, --selector <selector>",
   "Label selector: app=web, app!=web, 'tier in (a,b)', 'tier notin (a)', key, !key; comma = and",
@@ -39,7 +44,8 @@ export const COMMANDS: {
     description: "Create or update objects from manifests (-f file, directory or -)",
     options: [
       ["-f, --filename <path>", "Manifest file, directory (recursive) or - for stdin; repeatable"],
-      ["--dry-run", "Validate and show what would change; write nothing"],
+      RECURSIVE,
+      ["--dry-run", "Validate and show what would change; write nothing (also --dry-run=client|server)"],
       ["--no-wait", "Return at once instead of waiting until the pods run (also --wait=false)"],
       ["--timeout <duration>", "How long apply waits for the pods", "120s"],
     ],
@@ -55,7 +61,7 @@ export const COMMANDS: {
     name: "diff",
     usage: "diff",
     description: "Show what apply would change; exit 1 when something would",
-    options: [["-f, --filename <path>", "Manifest file, directory or -; repeatable"]],
+    options: [["-f, --filename <path>", "Manifest file, directory or -; repeatable"], RECURSIVE],
     examples: ["mk diff -f web.yaml && echo 'nothing to change'"],
     load: async () => (await import("./commands/apply.ts")).runDiff,
   },
@@ -117,6 +123,7 @@ export const COMMANDS: {
       "Delete objects named in manifests (-f), by TYPE NAME or TYPE/NAME, or by selector; pods stop gracefully",
     options: [
       ["-f, --filename <path>", "Manifest file, directory or -; repeatable"],
+      RECURSIVE,
       SELECTOR,
       ["--all", "Every object of the type"],
       [
