@@ -6,7 +6,7 @@
 import type { RolloutStatusView } from "./rollout.ts";
 import type { ContainerView, PodView } from "./views.ts";
 
-type Condition = { type: string; status: "True" | "False" };
+type Condition = { type: string; status: "True" | "False"; reason?: string; message?: string };
 
 /** A container's `state`/`lastState` as Kubernetes writes them: one of waiting, running, terminated. */
 function containerState(c: ContainerView): Record<string, unknown> {
@@ -43,7 +43,14 @@ export function podKubeStatus(v: PodView): Record<string, unknown> {
   const bool = (b: boolean): "True" | "False" => (b ? "True" : "False");
   const allReady = v.containers.length > 0 && v.containers.every((c) => c.ready);
   const conditions: Condition[] = [
-    { type: "PodScheduled", status: bool(v.node !== null) },
+    {
+      type: "PodScheduled",
+      status: bool(v.node !== null),
+      // As the scheduler writes it: reason Unschedulable, message "0/3 nodes are available: ...".
+      ...(v.node === null && v.reason === "Unschedulable"
+        ? { reason: "Unschedulable", ...(v.message ? { message: v.message } : {}) }
+        : {}),
+    },
     { type: "Initialized", status: bool(v.node !== null) },
     { type: "ContainersReady", status: bool(allReady) },
     { type: "Ready", status: bool(v.ready) },

@@ -101,6 +101,24 @@ test("podKubeStatus(): podIP, startTime, conditions and containerStatuses as Kub
   >;
   assert.equal(pending.podIP, undefined);
   assert.deepEqual((pending.conditions as unknown[])[0], { type: "PodScheduled", status: "False" });
+  const message = "0/3 nodes are available: 3 node(s) didn't have free ports for the requested pod ports";
+  const unschedulable = podKubeStatus(
+    pod({
+      node: null,
+      ip: null,
+      startedAt: null,
+      ready: false,
+      phase: "Pending",
+      reason: "Unschedulable",
+      message,
+    }),
+  ) as { conditions: unknown[] };
+  assert.deepEqual(unschedulable.conditions[0], {
+    type: "PodScheduled",
+    status: "False",
+    reason: "Unschedulable",
+    message,
+  });
 });
 
 test("podSetKubeStatus(): a Deployment's readyReplicas, availableReplicas, updatedReplicas and conditions", () => {
