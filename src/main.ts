@@ -2,9 +2,11 @@
 // executable first loads the SQLite addon it carries, except for --version and --help.
 import { isSea } from "node:sea";
 import { reportError, runCli } from "./cli/index.ts";
+import { exitQuietlyOnEpipe } from "./lib/epipe.ts";
 import { needsNativeAddon, SQL_CHILD_COMMAND, wantsJsonErrors } from "./sea/argv.ts";
 
 async function main(argv: string[]): Promise<number> {
+  exitQuietlyOnEpipe();
   if (isSea() && needsNativeAddon(argv.slice(2))) {
     const { loadSeaAddon } = await import("./sea/native.ts");
     try {

@@ -6,6 +6,9 @@ import { wantsJsonErrors } from "../sea/argv.ts";
 import { asStateError } from "../store/state-errors.ts";
 import { VERSION } from "../version.ts";
 import type { GlobalOptions } from "./context.ts";
+import { withoutDoubledDefault } from "./help-format.ts";
+import { rewriteKubectlArgv, valueFlagsOf } from "./kubectl-argv.ts";
+import { notFoundLine } from "./not-found.ts";
 
 export const EXIT_CODES_HELP = `Exit codes:
   0  ok
@@ -213,8 +216,8 @@ export const COMMANDS: {
     name: "top",
     usage: "top <pods|nodes> [name]",
     description: "CPU (millicores) and memory (Mi) of pods or nodes, from Docker's stats",
-    options: [["--sort-by <key>", "cpu or memory"]],
-    examples: ["mk top pods --sort-by cpu", "mk top nodes"],
+    options: [["--sort-by <key>", "cpu or memory"], SELECTOR],
+    examples: ["mk top pods --sort-by cpu", "mk top pods -l app=web", "mk top nodes"],
     load: async () => (await import("./commands/top.ts")).runTop,
   },
   {
@@ -436,10 +439,7 @@ export function buildCli(onExit: (code: number) => void) {
     // A --no-X flag's "(default: true)" is cac's bookkeeping, not something to tell the user.
     for (const s of sections) {
       if (s.title !== "Options") continue;
-      s.body = s.body
-        .split("\n")
-        .map((l) => (/^\s+--no-/.test(l) ? l.replace(" (default: true)", "") : l).trimEnd())
-        .join("\n");
+      s.body = s.body.split("\n").map(withoutDoubledDefault).join("\n");
     }
     sections.push({ title: "Exit codes", body: EXIT_CODES_HELP.split("\n").slice(1).join("\n") });
   });
@@ -474,6 +474,9 @@ export async function runCli(argv: string[]): Promise<number> {
     args[i + 1] === "\0stdin" ? [] : a === "\0stdin" ? ["--filename=-"] : [a],
   );
   try {
+    const topic = argv[2] === "help" ? argv[3] : undefined;
+    if (topic !== undefined && !topic.startsWith("-") && !COMMANDS.some((c) => c.name === topic))
+      throw new UsageError(`Unknown command "${topic}"; run mk --help`);
     cli.parse(fixed, { run: false });
     if (!cli.matchedCommand) {
       if (cli.options.help || cli.options.version) return 0;
@@ -485,13 +488,25 @@ export async function runCli(argv: string[]): Promise<number> {
     await cli.runMatchedCommand();
     return code;
   } catch (err) {
-    return reportError(typedFlagError(err, argv), jsonErrors);
+    return reportError(typedFlagError(err, argv), jsonErrors, argv);
   }
 }
 
+/** The global flags (every command takes them), as declared in buildCli(). */
+const GLOBAL_FLAGS = [
+  "--state <path>",
+  "--server <url>",
+  "--token-file <path>",
+  "--ca-file <path>",
+  "-o, --output <format>",
+  "-n, --namespace <ns>",
+  "--log-format <format>",
+];
+
 /**
  * kubectl spellings the parser does not read by itself: `mk help CMD` is `mk CMD --help`, and
- * `--wait=false` / `--wait=true` are `--no-wait` / `--wait`.
+ * kubectl-argv.ts's rewrites (`-oyaml`, `--replicas -1`, `--wait=false`) with the flags of the
+ * command named.
  */
 export function normalizeArgv(argv: readonly string[]): string[] {
   // argv[0] is node, argv[1] the script (as process.argv).
@@ -500,27 +515,30 @@ export function normalizeArgv(argv: readonly string[]): string[] {
     out.splice(2, 1);
     out.push("--help");
   }
-  const dd = out.indexOf("--");
-  return out.map((a, i) => {
-    if (dd >= 0 && i > dd) return a;
-    const m = /^--([a-z][a-z0-9-]*)=(true|false)$/.exec(a);
-    return m ? (m[2] === "true" ? `--${m[1]}` : `--no-${m[1]}`) : a;
-  });
+  const global = valueFlagsOf(GLOBAL_FLAGS);
+  const takesValue = (flag = "") =>
+    global.long.has(flag.replace(/^--/, "")) || global.short.has(flag.replace(/^-/, ""));
+  const commandAt = out.findIndex((a, i) => i >= 2 && !a.startsWith("-") && !takesValue(out[i - 1]));
+  const command = COMMANDS.find((c) => c.name === out[commandAt]);
+  const flags = valueFlagsOf([...GLOBAL_FLAGS, ...(command?.options ?? []).map((o) => o[0])]);
+  return [...out.slice(0, 2), ...rewriteKubectlArgv(out.slice(2), flags)];
 }
 
 /** cac reports an unknown flag camelCased (`--gracePeriod`): name it as the user typed it. */
 export function typedFlagError(err: unknown, argv: readonly string[]): unknown {
   if (!(err instanceof Error) || err.name !== "CACError") return err;
+  const command = argv.slice(2).find((a) => !a.startsWith("-"));
+  const short = /^Unknown option `-([^-`])`$/.exec(err.message);
+  if (short) return new UsageError(`Unknown flag -${short[1]}; run mk ${command ? `${command} ` : ""}--help`);
   const m = /^Unknown option `--([^`]+)`$/.exec(err.message);
   if (!m) return err;
   const camel = (s: string) => s.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
   const typed = argv.map((a) => /^--(?:no-)?([^=]+)/.exec(a)).find((x) => x && camel(x[1] ?? "") === m[1]);
   const name = typed ? typed[0] : `--${m[1]}`;
-  const command = argv.slice(2).find((a) => !a.startsWith("-"));
   return new UsageError(`Unknown flag ${name}; run mk ${command ? `${command} ` : ""}--help`);
 }
 
-export function reportError(err: unknown, json: boolean): number {
+export function reportError(err: unknown, json: boolean, argv: readonly string[] = []): number {
   const isCac = err instanceof Error && err.name === "CACError";
   const state = asStateError(err, undefined, "read"); // a SQLite failure outside the Store's guards
   const mk =
@@ -536,6 +554,8 @@ export function reportError(err: unknown, json: boolean): number {
       ? mk.toJSON()
       : { code: "internal", message: String((err as Error)?.message ?? err), details: {} };
     process.stderr.write(`${JSON.stringify({ error: body })}\n`);
+  } else if (mk?.code === "not_found" && typeof mk.details.kind === "string") {
+    process.stderr.write(`${notFoundLine(mk.details.kind, String(mk.details.name ?? ""), argv)}\n`);
   } else if (mk) {
     process.stderr.write(`error: ${mk.message}\n`);
   } else {

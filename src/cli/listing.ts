@@ -13,6 +13,7 @@ import {
   parseLabelSelector,
 } from "../ops/selector.ts";
 import { evaluate, parsePath } from "./jsonpath.ts";
+import { groupNoun } from "./not-found.ts";
 import { RESOURCES, type Resource, type ResourceGroup } from "./resource-ref.ts";
 
 type Status = Record<string, unknown>;
@@ -136,7 +137,7 @@ export interface Section {
 
 export interface Listing {
   sections: Section[];
-  /** "pod \"x\" not found" for every name asked for that does not exist. */
+  /** `pods "x" not found` (kubectl's words) for every name asked for that does not exist. */
   missing: string[];
 }
 
@@ -158,7 +159,8 @@ export async function listObjects(
         try {
           objects.push(...(await api.objects(kind, name)));
         } catch (err) {
-          if (err instanceof MkError && err.code === "not_found") missing.push(err.message);
+          if (err instanceof MkError && err.code === "not_found")
+            missing.push(`${groupNoun(g.resource, g.typed)} "${name}" not found`);
           else throw err;
         }
       }

@@ -89,7 +89,7 @@ export function resourceOfKind(kind: string): Resource | undefined {
  */
 export function typeWord(kind: string, apiVersion?: string | null): string {
   if ((kind === "PodSet" || kind === "Deployment") && apiVersion === "apps/v1") return "deployment.apps";
-  if (kind === "Autoscaler" && apiVersion?.startsWith("autoscaling/"))
+  if ((kind === "Autoscaler" || kind === "HorizontalPodAutoscaler") && apiVersion?.startsWith("autoscaling/"))
     return "horizontalpodautoscaler.autoscaling";
   return kind.toLowerCase();
 }
@@ -104,6 +104,8 @@ export interface ResourceRef {
 export interface ResourceGroup {
   resource: Resource;
   names: string[];
+  /** The type word as typed (`deploy`, `po`), for messages in the user's words. */
+  typed?: string;
 }
 
 function checkName(name: string, arg: string, command: string): string {
@@ -131,11 +133,12 @@ export function parseResourceArgs(args: readonly string[], command: string): Res
           `mk ${command}: "${arg}" has no type; when one argument is TYPE/NAME, all must be (e.g. pod/${arg})`,
         );
       }
-      const resource = resourceOf(arg.slice(0, slash));
+      const typed = arg.slice(0, slash);
+      const resource = resourceOf(typed);
       const name = checkName(arg.slice(slash + 1), arg, command);
       const last = groups[groups.length - 1];
       if (last && last.resource === resource) last.names.push(name);
-      else groups.push({ resource, names: [name] });
+      else groups.push({ resource, names: [name], typed });
     }
     return groups;
   }
@@ -147,12 +150,19 @@ export function parseResourceArgs(args: readonly string[], command: string): Res
     );
   }
   const types = first.split(",").filter((t) => t !== "");
-  const resources = types.flatMap((t) => (t.toLowerCase() === "all" ? [...ALL] : [resourceOf(t)]));
+  const resources = types.flatMap((t): { resource: Resource; typed?: string }[] =>
+    t.toLowerCase() === "all"
+      ? ALL.map((resource) => ({ resource }))
+      : [{ resource: resourceOf(t), typed: t }],
+  );
   if (resources.length === 0) throw new UsageError(`mk ${command}: no resource type in "${first}"`);
   if (names.length > 0 && resources.length > 1) {
     throw new UsageError(`mk ${command}: names can only be given with one resource type, got "${first}"`);
   }
-  return [...new Set(resources)].map((resource) => ({ resource, names: [...names] }));
+  const seen = new Set<Resource>();
+  return resources
+    .filter((r) => !seen.has(r.resource) && seen.add(r.resource))
+    .map((r) => ({ ...r, names: [...names] }));
 }
 
 /**

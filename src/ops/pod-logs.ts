@@ -4,6 +4,7 @@
 import { PassThrough, type Readable } from "node:stream";
 import { InvalidInputError } from "../lib/errors.ts";
 import type { Store } from "../store/store.ts";
+import { logRun } from "./log-run.ts";
 import {
   chooseContainer,
   containerRuns,
@@ -39,7 +40,8 @@ export async function podLogs(
     const streams: Readable[] = [];
     for (const name of names) {
       const runs = await containerRuns(lease.conn, t, name);
-      const c = req.previous ? runs.previous : runs.current;
+      const st = store.containerStatuses(pod).find((x) => x.podUid === t.row.uid && x.container === name);
+      const c = logRun(runs, req.previous ?? false, st?.state === "waiting");
       if (!c) {
         if (req.previous) {
           throw new InvalidInputError(`previous terminated container "${name}" in pod "${pod}" not found`);

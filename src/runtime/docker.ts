@@ -3,6 +3,7 @@
 import { type Duplex, PassThrough, type Readable } from "node:stream";
 import Docker from "dockerode";
 import { RuntimeError } from "../lib/errors.ts";
+import { LogReorder, orderLogText } from "./log-order.ts";
 import type {
   ContainerCreateSpec,
   ContainerRuntime,
@@ -236,23 +237,27 @@ export class DockerRuntime implements ContainerRuntime {
       const base = {
         stdout: true,
         stderr: true,
-        timestamps: opts.timestamps ?? false,
+        // Always stamped: log-order.ts orders stdout and stderr by the stamps, then drops them
+        // unless asked for.
+        timestamps: true,
         ...(opts.tail !== undefined ? { tail: opts.tail } : {}),
         ...(opts.since !== undefined ? { since: opts.since } : {}),
       };
       if (opts.follow) {
         const stream = await c.logs({ ...base, follow: true });
-        this.docker.modem.demuxStream(stream, out, out);
-        stream.on("end", () => out.end());
+        const ordered = new LogReorder(opts.timestamps ?? false);
+        ordered.pipe(out);
+        this.docker.modem.demuxStream(stream, ordered, ordered);
+        stream.on("end", () => ordered.end());
         stream.on("error", (e: Error) => out.destroy(e));
         out.on("error", () => undefined); // readers see the end; the error is Docker's, reported by the caller's pipeline
         opts.signal?.addEventListener("abort", () => {
           (stream as unknown as { destroy(): void }).destroy();
-          out.end();
+          ordered.end();
         });
       } else {
         const buf = await c.logs({ ...base, follow: false });
-        out.end(demuxBuffer(buf));
+        out.end(orderLogText(demuxBuffer(buf), opts.timestamps ?? false));
       }
     } catch (err) {
       throw this.fail(`read logs of ${id.slice(0, 12)}`, err);

@@ -13,7 +13,10 @@ export function needsNativeAddon(args: readonly string[]): boolean {
 export function wantsJsonErrors(args: readonly string[]): boolean {
   return args.some(
     (a, i) =>
-      ((a === "-o" || a === "--output") && args[i + 1] === "json") || a === "--output=json" || a === "-ojson",
+      ((a === "-o" || a === "--output") && args[i + 1] === "json") ||
+      a === "--output=json" ||
+      a === "-ojson" ||
+      a === "-o=json",
   );
 }
 

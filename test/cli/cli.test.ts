@@ -49,7 +49,7 @@ test("usage errors exit 2; an unknown podset exits 1 naming it", () => {
   assert.equal(mk(["set", "image", "podset/web"]).code, 2);
   const r = mk(["rollout", "status", "podset/web"]);
   assert.equal(r.code, 1);
-  assert.match(r.stderr, /podset "web" not found/);
+  assert.match(r.stderr, /Error from server \(NotFound\): podsets "web" not found/);
 });
 
 test("mk server refuses an SSH keepalive shorter than the node grace before it starts (exit 2, naming the flag)", () => {

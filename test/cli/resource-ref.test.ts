@@ -24,16 +24,18 @@ test("resourceOf() knows kubectl's words and short names for every resource", ()
 });
 
 test("parseResourceArgs() reads TYPE, TYPE NAME..., TYPE/NAME..., TYPE1,TYPE2 and all", () => {
-  assert.deepEqual(parseResourceArgs(["pods"], "get"), [{ resource: "pods", names: [] }]);
-  assert.deepEqual(parseResourceArgs(["po", "a", "b"], "get"), [{ resource: "pods", names: ["a", "b"] }]);
+  assert.deepEqual(parseResourceArgs(["pods"], "get"), [{ resource: "pods", names: [], typed: "pods" }]);
+  assert.deepEqual(parseResourceArgs(["po", "a", "b"], "get"), [
+    { resource: "pods", names: ["a", "b"], typed: "po" },
+  ]);
   assert.deepEqual(parseResourceArgs(["pod/a", "pod/b", "deploy/web", "po/c"], "get"), [
-    { resource: "pods", names: ["a", "b"] },
-    { resource: "podsets", names: ["web"] },
-    { resource: "pods", names: ["c"] },
+    { resource: "pods", names: ["a", "b"], typed: "pod" },
+    { resource: "podsets", names: ["web"], typed: "deploy" },
+    { resource: "pods", names: ["c"], typed: "po" },
   ]);
   assert.deepEqual(parseResourceArgs(["pods,deploy"], "get"), [
-    { resource: "pods", names: [] },
-    { resource: "podsets", names: [] },
+    { resource: "pods", names: [], typed: "pods" },
+    { resource: "podsets", names: [], typed: "deploy" },
   ]);
   assert.deepEqual(
     parseResourceArgs(["all"], "get").map((g) => g.resource),
@@ -90,4 +92,8 @@ test("typeWord() names a Deployment-applied PodSet as kubectl does", () => {
   assert.equal(typeWord("PodSet", "apps/v1"), "deployment.apps");
   assert.equal(typeWord("PodSet", "mk/v1"), "podset");
   assert.equal(typeWord("Pod", "v1"), "pod");
+  // As apply says it (horizontalpodautoscaler.autoscaling/web created), for -o name too.
+  assert.equal(typeWord("HorizontalPodAutoscaler", "autoscaling/v2"), "horizontalpodautoscaler.autoscaling");
+  assert.equal(typeWord("Autoscaler", "autoscaling/v1"), "horizontalpodautoscaler.autoscaling");
+  assert.equal(typeWord("Autoscaler", "mk/v1"), "autoscaler");
 });

@@ -92,7 +92,7 @@ test("delete --force --grace-period 0 removes the pod from the state at once and
 test("delete --ignore-not-found, --wait=false and -l", async () => {
   const missing = await mk(["delete", "pod", "nope"]);
   assert.equal(missing.code, 1);
-  assert.match(missing.stderr, /Error from server \(NotFound\): pod "nope" not found/);
+  assert.match(missing.stderr, /^Error from server \(NotFound\): pods "nope" not found$/m);
   const ignored = await mk(["delete", "pod/nope", "deploy/nope", "--ignore-not-found"]);
   assert.equal(ignored.code, 0, ignored.stderr);
   assert.equal(ignored.stderr, "");

@@ -3,11 +3,14 @@
 // --show-labels, --sort-by, --no-headers, -n/-A, -o name|wide|jsonpath, Kubernetes-shaped
 // -o yaml|json and the round trip `get -o yaml | apply -f -` = unchanged for every kind.
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { parse } from "yaml";
-import { IMAGE, requireDocker, Sandbox } from "./harness.ts";
+import { IMAGE, MAIN, requireDocker, Sandbox } from "./harness.ts";
+
+const TSX = import.meta.resolve("tsx");
 
 let box: Sandbox;
 let url = "";
@@ -107,7 +110,7 @@ test("TYPE/NAME, TYPE NAME..., short names and several names at once", async () 
   const missing = await mk(["get", "pods", "hello", "nope"]);
   assert.equal(missing.code, 1);
   assert.match(missing.stdout, /^hello\s/m, "the pods found are still printed");
-  assert.match(missing.stderr, /Error from server \(NotFound\): pod "nope" not found/);
+  assert.match(missing.stderr, /^Error from server \(NotFound\): pods "nope" not found$/m);
   const bad = await mk(["get", "pod/hello", "web"]);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /"web" has no type/);
@@ -364,6 +367,40 @@ test("scale takes TYPE NAME and TYPE/NAME; --replicas abc is a usage error namin
   const wrong = await mk(["scale", "pod/hello", "--replicas", "2"]);
   assert.equal(wrong.code, 2);
   assert.match(wrong.stderr, /mk scale does not take pods/);
+});
+
+test("kubectl habits: -oyaml, -owide, -lapp=web -oname, -ndefault, negative values, unknown short flags, | head", async () => {
+  const yaml = await ok(["get", "pod", "hello", "-oyaml"]);
+  assert.match(yaml, /^apiVersion: v1\nkind: Pod\n/);
+  assert.match(await ok(["apply", "-f", "-"], yaml), /^pod\/hello unchanged$/m);
+  assert.match(lines(await ok(["get", "pods", "-owide"]))[0] ?? "", /\bIP\b.*\bOWNER\b/);
+  assert.deepEqual(lines(await ok(["get", "pods", "-lapp=hello", "-oname", "-ndefault"])), ["pod/hello"]);
+  assert.deepEqual(lines(await ok(["get", "po", "-l=app=hello", "-o=name"])), ["pod/hello"]);
+  const negative = await mk(["scale", "deploy/web", "--replicas", "-1"]);
+  assert.equal(negative.code, 2);
+  assert.match(negative.stderr, /^error: --replicas -1: expected a whole number 0\.\.1000$/m);
+  const short = await mk(["get", "pods", "-x"]);
+  assert.equal(short.code, 2);
+  assert.match(short.stderr, /^error: Unknown flag -x; run mk get --help$/m);
+  const missing = await mk(["scale", "deploy", "nope", "--replicas", "1"]);
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /^Error from server \(NotFound\): deployments\.apps "nope" not found$/m);
+  // exec takes a Deployment's TYPE/NAME as kubectl does: one of its pods.
+  assert.match(await ok(["exec", "deploy/web", "-cmain", "--", "hostname"]), /^web-[a-z0-9]+-[a-z0-9]+\n$/);
+  // The reader of the pipe goes away (mk get pods | true): a quiet exit, no EPIPE stack trace.
+  const piped = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+    const child = spawn(process.execPath, ["--import", TSX, MAIN, "get", "pods", "-o", "yaml"], {
+      env: box.env({ MK_SERVER: url }),
+    });
+    child.stdout.destroy();
+    let stderr = "";
+    child.stderr.on("data", (d) => {
+      stderr += d;
+    });
+    child.on("close", (code) => resolve({ code, stderr }));
+  });
+  assert.equal(piped.stderr, "");
+  assert.equal(piped.code, 0);
 });
 
 test("help: every command has a description and examples; mk help CMD; no doubled defaults", async () => {

@@ -183,7 +183,13 @@ test("two containers: logs and exec default to the first (saying so), --all-cont
 
 test("wait fails at once on a crash loop and an image that cannot be had, and times out on a never-ready pod", async () => {
   const t0 = Date.now();
-  const loop = await mk(["apply", "-f", write("loop", pod("loop", container("exit 1"))), "--timeout", "60s"]);
+  const loop = await mk([
+    "apply",
+    "-f",
+    write("loop", pod("loop", container("echo run=$(cat /proc/sys/kernel/random/uuid); exit 1"))),
+    "--timeout",
+    "60s",
+  ]);
   const secs = (Date.now() - t0) / 1000;
   assert.equal(loop.code, 1, loop.stdout + loop.stderr);
   assert.match(loop.stderr, /pod\/loop is CrashLoopBackOff \(container main\)/);
@@ -191,6 +197,22 @@ test("wait fails at once on a crash loop and an image that cannot be had, and ti
   const w = await mk(["wait", "--for=condition=Ready", "pod/loop", "--timeout", "60s"]);
   assert.equal(w.code, 1);
   assert.match(w.stderr, /pod\/loop is CrashLoopBackOff/);
+  // In back-off the crashed run is the last terminated one: logs and logs -p both show it, as
+  // kubectl's do (read through the API, so that no restart falls between the looks).
+  const logsOf = async (q: string) =>
+    (await fetch(`${url}/api/v1/pods/loop/logs${q}`)).text().then((t) => /run=\S+/.exec(t)?.[0]);
+  const same = await waitFor(
+    async () => {
+      const before = await get("loop");
+      const [cur, prev] = await Promise.all([logsOf(""), logsOf("?previous=true")]);
+      const after = await get("loop");
+      const stable = before.restarts === after.restarts && after.status === "CrashLoopBackOff";
+      return stable && cur && before.status === "CrashLoopBackOff" ? { cur, prev } : false;
+    },
+    20_000,
+    "two looks within one back-off",
+  );
+  assert.equal(same.prev, same.cur, "logs -p in CrashLoopBackOff is the run that crashed");
 
   const np = await mk(["wait", "--for=condition=Ready", "pods", "nopull", "--timeout", "60s"]);
   assert.equal(np.code, 1);
@@ -220,7 +242,7 @@ test("wait fails at once on a crash loop and an image that cannot be had, and ti
   assert.match(await ok(["wait", "--for=delete", "pod/unready", "--timeout", "30s"]), /pod\/unready deleted/);
   const missing = await mk(["wait", "--for=condition=Ready", "pod/never-was"]);
   assert.equal(missing.code, 1);
-  assert.match(missing.stderr, /pod "never-was" not found/);
+  assert.match(missing.stderr, /Error from server \(NotFound\): pods "never-was" not found/);
 });
 
 test("exec: exit code passed through, stdout and stderr apart, stdin with -i, a terminal with -it", async () => {

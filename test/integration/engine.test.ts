@@ -238,7 +238,7 @@ test("mk logs prints a pod's output, locally and through the server, and -f foll
   assert.match(r.stdout, /tick-\d+\n.*tick-\d+/s, `follow printed: ${r.stdout}`);
   const missing = await b.mk(["logs", "nope"]);
   assert.equal(missing.code, 1);
-  assert.match(missing.stderr, /pod "nope" not found/);
+  assert.match(missing.stderr, /Error from server \(NotFound\): pods "nope" not found/);
 });
 
 test("mk apply of 40 pods with no server converges by itself, and says nothing will restart them", async () => {

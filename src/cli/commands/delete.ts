@@ -7,6 +7,7 @@ import type { DeleteOptions, ObjectRef } from "../../ops/commands.ts";
 import { createContext } from "../context.ts";
 import { globalOptions } from "../index.ts";
 import { filtersOf, listObjects } from "../listing.ts";
+import { notFoundLine } from "../not-found.ts";
 import { formatData } from "../output.ts";
 import { parseResourceArgs, RESOURCES, typeWord } from "../resource-ref.ts";
 import { durationFlag, WAIT_FLAG } from "../timing-flags.ts";
@@ -87,7 +88,7 @@ export async function runDelete(args: string[], opts: Record<string, unknown>): 
         else if (ctx.output !== "json" && ctx.output !== "yaml")
           ctx.out(`${name(r)} deleted${delOpts.force ? " (force)" : ""}`);
       } else if (!ignoreNotFound) {
-        process.stderr.write(`Error from server (NotFound): ${r.kind.toLowerCase()} "${r.name}" not found\n`);
+        process.stderr.write(`${notFoundLine(r.kind, r.name, [...args, typeWord(r.kind, r.apiVersion)])}\n`);
       }
     }
     const missing = !ignoreNotFound && results.some((r) => r.action === "not-found");

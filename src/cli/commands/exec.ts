@@ -1,13 +1,14 @@
-// mk exec POD [-c CONTAINER] [-i] [-t] -- COMMAND [ARGS...]: a command in a pod's container, with
+// mk exec POD|pod/POD|deploy/NAME [-c CONTAINER] [-i] [-t] -- COMMAND [ARGS...]: a command in a pod's container, with
 // stdin (-i) and a terminal (-t: raw mode here, resizes passed on); exits with the command's code.
 import { UsageError } from "../../lib/errors.ts";
 import { createContext } from "../context.ts";
 import { globalOptions } from "../index.ts";
-import { defaultContainer, podArg } from "./logs.ts";
+import { parsePodArg, resolvePod } from "../pod-of.ts";
+import { defaultContainer } from "./logs.ts";
 
 export async function runExec(args: string[], opts: Record<string, unknown>): Promise<number> {
   const ctx = createContext(globalOptions(opts));
-  const pod = podArg(args[0], "exec");
+  parsePodArg(args[0], "exec");
   const afterDashes = Array.isArray(opts["--"]) ? (opts["--"] as unknown[]).map(String) : [];
   const cmd = afterDashes.length > 0 ? afterDashes : args.slice(1);
   if (cmd.length === 0)
@@ -26,6 +27,7 @@ export async function runExec(args: string[], opts: Record<string, unknown>): Pr
   const onResize = () => void session?.resize(process.stdout.rows ?? 24, process.stdout.columns ?? 80);
   let session: Awaited<ReturnType<typeof api.exec>> | undefined;
   try {
+    const pod = await resolvePod(api, args[0], "exec");
     const container = typeof opts.container === "string" ? opts.container : await defaultContainer(api, pod);
     session = await api.exec(pod, {
       ...(container ? { container } : {}),

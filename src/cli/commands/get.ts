@@ -10,6 +10,7 @@ import { createContext } from "../context.ts";
 import { globalOptions } from "../index.ts";
 import { invalidRowWarnings } from "../invalid-rows.ts";
 import { filtersOf, listObjects } from "../listing.ts";
+import { notFoundLine } from "../not-found.ts";
 import { age, formatBytes, formatCpu, formatData, table } from "../output.ts";
 import { type Columns, printListing, type TableOptions, tableOptionsOf } from "../render.ts";
 import { parseResourceArgs, RESOURCES, type Resource, resourceOf } from "../resource-ref.ts";
@@ -319,7 +320,7 @@ export async function runDescribe(args: string[], opts: Record<string, unknown>)
           texts.push(describeText(d));
         } catch (err) {
           if ((err as { code?: string }).code !== "not_found") throw err;
-          process.stderr.write(`Error from server (NotFound): ${(err as Error).message}\n`);
+          process.stderr.write(`${notFoundLine(kind, name, g.typed ? [g.typed] : [])}\n`);
           code = 1;
         }
       }

@@ -7,6 +7,7 @@ import { parseDurationMs } from "../../manifest/quantity.ts";
 import { createContext } from "../context.ts";
 import { globalOptions } from "../index.ts";
 import { filtersOf, listObjects } from "../listing.ts";
+import { podOfPodSet } from "../pod-of.ts";
 import { parseSingleRef } from "../resource-ref.ts";
 
 interface Target {
@@ -39,16 +40,12 @@ async function targetsOf(api: MkApi, args: string[], opts: Record<string, unknow
   const c = container ?? rest[0];
   if (ref.resource === "pods") return [{ pod: ref.name, ...(c ? { container: c } : {}) }];
   // kubectl logs deploy/web: one of its pods (the oldest running one).
-  const pods = (await api.pods())
-    .filter((p) => p.owner.kind === "PodSet" && p.owner.name === ref.name && !p.deletionRequestedAt)
-    .sort(
-      (a, b) =>
-        Number(b.phase === "Running") - Number(a.phase === "Running") ||
-        (a.createdAt ?? "").localeCompare(b.createdAt ?? ""),
-    );
-  const first = pods[0];
-  if (!first) throw new UsageError(`podset/${ref.name} has no pods to show logs of`);
-  return [{ pod: first.name, ...(c ? { container: c } : {}) }];
+  return [
+    {
+      pod: await podOfPodSet(api, ref.name, args[0]?.split("/")[0] ?? "podset"),
+      ...(c ? { container: c } : {}),
+    },
+  ];
 }
 
 /** Writes a stream with each line prefixed (lines split across chunks stay whole). */
@@ -72,16 +69,6 @@ export async function defaultContainer(api: MkApi, pod: string): Promise<string 
   if (names.length > 1)
     process.stderr.write(`Defaulted container "${names[0]}" out of: ${names.join(", ")}\n`);
   return names[0];
-}
-
-/** `pod/x`, `po/x`, `pods/x` or a bare name: the pod (exec, port-forward). */
-export function podArg(arg: string | undefined, command: string): string {
-  if (!arg) throw new UsageError(`mk ${command} needs a pod name`);
-  const m = /^([^/]+)\/(.+)$/.exec(arg);
-  if (!m) return arg;
-  if (!["pod", "pods", "po"].includes((m[1] ?? "").toLowerCase()))
-    throw new UsageError(`mk ${command} works on pods, not ${m[1]}: expected pod/NAME or NAME`);
-  return m[2] ?? "";
 }
 
 /** --since 10s|5m|1h (relative) or an RFC 3339 time: the moment as ms since the epoch. */

@@ -6,7 +6,7 @@ import { createServer, type Server } from "node:net";
 import { errorMessage, UsageError } from "../../lib/errors.ts";
 import { createContext } from "../context.ts";
 import { globalOptions } from "../index.ts";
-import { podArg } from "./logs.ts";
+import { parsePodArg, resolvePod } from "../pod-of.ts";
 
 export interface PortPair {
   /** 0: any free port. */
@@ -36,7 +36,7 @@ export function parsePortPair(arg: string): PortPair {
 
 export async function runPortForward(args: string[], opts: Record<string, unknown>): Promise<number> {
   const ctx = createContext(globalOptions(opts));
-  const pod = podArg(args[0], "port-forward");
+  parsePodArg(args[0], "port-forward");
   const pairs = args.slice(1).map(parsePortPair);
   if (pairs.length === 0)
     throw new UsageError("mk port-forward needs at least one port: POD [LOCAL:]REMOTE ...");
@@ -47,6 +47,7 @@ export async function runPortForward(args: string[], opts: Record<string, unknow
   const api = await ctx.api();
   const servers: Server[] = [];
   try {
+    const pod = await resolvePod(api, args[0], "port-forward");
     const view = await api.pod(pod);
     if (view.phase !== "Running")
       throw new UsageError(

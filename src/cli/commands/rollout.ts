@@ -32,7 +32,10 @@ export function podSetTarget(
 
 /** `deployment.apps/web rolled back` as kubectl prints it, or the whole answer with -o json|yaml. */
 function printAction(ctx: Context, ref: string, r: { action: string }): void {
-  ctx.out(ctx.output === "json" || ctx.output === "yaml" ? formatData(r, ctx.output) : `${ref} ${r.action}`);
+  const shown = ref.replace(/^deployment\//, "deployment.apps/");
+  ctx.out(
+    ctx.output === "json" || ctx.output === "yaml" ? formatData(r, ctx.output) : `${shown} ${r.action}`,
+  );
 }
 
 function revisionOpt(v: unknown, flag: string): number | undefined {

@@ -1,9 +1,10 @@
-// mk top pods|nodes [NAME]: kubectl's columns: NAME CPU(cores) MEMORY(bytes), and CPU% MEMORY%
+// mk top pods|nodes [NAME] [-l SELECTOR]: kubectl's columns: NAME CPU(cores) MEMORY(bytes), and CPU% MEMORY%
 // for nodes. CPU in millicores ("12m"), memory in Mi, as kubectl prints them.
 import { UsageError } from "../../lib/errors.ts";
 import type { NodeTop, PodTop } from "../../ops/top.ts";
 import { createContext } from "../context.ts";
 import { globalOptions } from "../index.ts";
+import { filtersOf, listObjects } from "../listing.ts";
 import { formatData, table } from "../output.ts";
 
 const mi = (bytes: number) => `${Math.round(bytes / 2 ** 20)}Mi`;
@@ -45,8 +46,17 @@ export async function runTop(args: string[], opts: Record<string, unknown>): Pro
     const report = await api.top();
     for (const u of report.unavailable) process.stderr.write(`warning: node ${u.node}: ${u.reason}\n`);
     if (kind === "pods") {
+      // -l: the pods the selector matches (kubectl top pods -l app=web).
+      let matching: Set<string> | undefined;
+      if (opts.selector !== undefined) {
+        const groups = [{ resource: "pods" as const, names: [] }];
+        const listing = await listObjects(api, groups, filtersOf(opts, groups));
+        matching = new Set(listing.sections.flatMap((s) => s.objects.map((o) => o.metadata.name)));
+      }
       const pods = sortBy(
-        report.pods.filter((p) => name === undefined || p.name === name),
+        report.pods.filter(
+          (p) => (name === undefined || p.name === name) && (!matching || matching.has(p.name)),
+        ),
         opts.sortBy,
       );
       if (name !== undefined && pods.length === 0) {

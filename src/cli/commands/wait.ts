@@ -6,6 +6,7 @@ import { UsageError } from "../../lib/errors.ts";
 import { createContext } from "../context.ts";
 import { globalOptions } from "../index.ts";
 import { filtersOf, listObjects } from "../listing.ts";
+import { groupNoun } from "../not-found.ts";
 import { parseResourceArgs, RESOURCES } from "../resource-ref.ts";
 import { applyProgress, deleteProgress, type Target, waitFailure, waitFor } from "../wait.ts";
 import { durationOpt } from "./apply.ts";
@@ -74,7 +75,13 @@ export async function runWait(args: string[], opts: Record<string, unknown>): Pr
       timeoutMs,
       ctx.log,
     );
-    const names = targets.map((t) => `${t.kind.toLowerCase()}/${t.name}`);
+    // As kubectl names them: deployment.apps/web when the user typed deploy/web.
+    const deploy = parseResourceArgs(args, "wait").some(
+      (g) => g.resource === "podsets" && groupNoun("podsets", g.typed) === "deployments.apps",
+    );
+    const names = targets.map(
+      (t) => `${t.kind === "PodSet" && deploy ? "deployment.apps" : t.kind.toLowerCase()}/${t.name}`,
+    );
     const failure = waitFailure(outcome, timeoutMs, names.join(", "));
     if (failure) {
       process.stderr.write(`error: ${failure}\n`);
