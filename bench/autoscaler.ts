@@ -7,7 +7,7 @@
 //                               [--down-window 30s] [--prometheus URL]
 import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import Docker from "dockerode";
@@ -95,6 +95,9 @@ const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 try {
   const { objects, issues } = parseManifestText(MANIFESTS, "bench.yaml");
   if (issues.length) throw new Error(JSON.stringify(issues));
+  const loadStartAvg = loadavg()
+    .map((x) => x.toFixed(2))
+    .join(" ");
   const loadStart = Date.now();
   applyObjects(store, objects);
   const firstUp = await until("first scale-up", () => replicas() > 1);
@@ -118,6 +121,11 @@ try {
   console.log(`load start -> max (3)          ${s(atMax - loadStart)}`);
   console.log(`idle       -> first scale-down ${s(firstDown - idleStart)}   (window ${downWindowS} s)`);
   console.log(`idle       -> min (1)          ${s(atMin - idleStart)}`);
+  console.log(
+    `load average at the start ${loadStartAvg}, at the end ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(" ")}`,
+  );
 } finally {
   abort.abort();
   await loop;

@@ -110,7 +110,18 @@ interface MetricsVerdict {
 }
 
 /** computeReplicasForMetrics: the highest proposal of the valid metrics. */
+/** The calculator's options with the autoscaler's own behavior tolerances, when it sets them. */
+function calculatorOptions(input: ReconcileInput): CalculatorOptions {
+  const { scaleUp, scaleDown } = input.spec.behavior;
+  return {
+    ...input.options,
+    ...(scaleUp.tolerance !== undefined ? { scaleUpTolerance: scaleUp.tolerance } : {}),
+    ...(scaleDown.tolerance !== undefined ? { scaleDownTolerance: scaleDown.tolerance } : {}),
+  };
+}
+
 function replicasForMetrics(input: ReconcileInput, current: number): MetricsVerdict {
+  const options = calculatorOptions(input);
   const statuses: MetricStatus[] = [];
   const events: AutoscalerEvent[] = [];
   let replicas = 0;
@@ -130,16 +141,9 @@ function replicasForMetrics(input: ReconcileInput, current: number): MetricsVerd
             m.resource,
             input.pods,
             got.metrics,
-            input.options,
+            options,
           )
-        : averageValueReplicas(
-            current,
-            m.target.averageValue,
-            m.resource,
-            input.pods,
-            got.metrics,
-            input.options,
-          );
+        : averageValueReplicas(current, m.target.averageValue, m.resource, input.pods, got.metrics, options);
     if (!proposal.ok) {
       const error = `failed to get ${what}: ${proposal.error}`;
       events.push({ type: "Warning", reason: "FailedGetResourceMetric", message: error });

@@ -32,6 +32,9 @@ export interface CalculatorOptions {
   now: number;
   /** Kubernetes' --horizontal-pod-autoscaler-tolerance: 0.1. */
   tolerance: number;
+  /** behavior.scaleUp/scaleDown.tolerance of the autoscaler, when set: replaces `tolerance` that way. */
+  scaleUpTolerance?: number;
+  scaleDownTolerance?: number;
   /** A cpu sample of a pod younger than this counts as not ready (ms). */
   cpuInitializationMs: number;
 }
@@ -130,6 +133,13 @@ function without(metrics: PodMetrics, names: ReadonlySet<string>): Map<string, n
   return new Map([...metrics].filter(([pod]) => !names.has(pod)));
 }
 
+/** isWithin(): no change for 1 - down <= ratio <= 1 + up (a ratio of exactly 1.1 is within 0.1). */
+export function withinTolerance(ratio: number, opts: CalculatorOptions): boolean {
+  const up = opts.scaleUpTolerance ?? opts.tolerance;
+  const down = opts.scaleDownTolerance ?? opts.tolerance;
+  return 1 - down <= ratio && ratio <= 1 + up;
+}
+
 const reversed = (before: number, after: number) => (before < 1 && after > 1) || (before > 1 && after < 1);
 
 /**
@@ -174,7 +184,7 @@ export function utilizationReplicas(
 
   const scaleUpWithUnready = g.unready.size > 0 && ratio > 1;
   if (!scaleUpWithUnready && g.missing.size === 0) {
-    if (Math.abs(1 - ratio) <= opts.tolerance) return answer(currentReplicas);
+    if (withinTolerance(ratio, opts)) return answer(currentReplicas);
     return answer(Math.ceil(ratio * g.readyCount));
   }
   const adjusted = new Map(metrics);
@@ -191,7 +201,7 @@ export function utilizationReplicas(
   const second = utilizationRatio(adjusted, requests, targetUtilization);
   if (typeof second === "string") return { ok: false, error: second };
   const next = second.ratio;
-  if (Math.abs(1 - next) <= opts.tolerance || reversed(ratio, next)) return answer(currentReplicas);
+  if (withinTolerance(next, opts) || reversed(ratio, next)) return answer(currentReplicas);
   const replicas = Math.ceil(next * adjusted.size);
   if ((next < 1 && replicas > currentReplicas) || (next > 1 && replicas < currentReplicas))
     return answer(currentReplicas);
@@ -219,7 +229,7 @@ export function averageValueReplicas(
 
   const scaleUpWithUnready = g.unready.size > 0 && ratio > 1;
   if (!scaleUpWithUnready && g.missing.size === 0) {
-    if (Math.abs(1 - ratio) <= opts.tolerance) return answer(currentReplicas);
+    if (withinTolerance(ratio, opts)) return answer(currentReplicas);
     return answer(Math.ceil(ratio * g.readyCount));
   }
   const adjusted = new Map(metrics);
@@ -229,7 +239,7 @@ export function averageValueReplicas(
   }
   if (scaleUpWithUnready) for (const pod of g.unready) adjusted.set(pod, 0);
   const next = usageRatio(adjusted).ratio;
-  if (Math.abs(1 - next) <= opts.tolerance || reversed(ratio, next)) return answer(currentReplicas);
+  if (withinTolerance(next, opts) || reversed(ratio, next)) return answer(currentReplicas);
   const replicas = Math.ceil(next * adjusted.size);
   if ((next < 1 && replicas > currentReplicas) || (next > 1 && replicas < currentReplicas))
     return answer(currentReplicas);

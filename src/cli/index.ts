@@ -390,6 +390,24 @@ export const COMMANDS: {
     load: async () => (await import("./commands/scale.ts")).runScale,
   },
   {
+    name: "autoscale",
+    usage: "autoscale [type] [name]",
+    description:
+      "Create an autoscaling/v2 HorizontalPodAutoscaler for a podset (a Deployment), as kubectl autoscale does",
+    options: [
+      ["--max <n>", "Most replicas the autoscaler may set (required)"],
+      ["--min <n>", "Fewest replicas (default 1)"],
+      ["--cpu-percent <n>", "Target average cpu utilization, percent of the request (default 80)"],
+      ["--name <name>", "Name of the autoscaler (default: the podset's)"],
+      ["--dry-run", "Check and print; change nothing (with -o yaml: the manifest)"],
+    ],
+    examples: [
+      "mk autoscale deployment php-apache --cpu-percent=50 --min=1 --max=10",
+      "mk autoscale deploy/web --max 5 --dry-run -o yaml > hpa.yaml",
+    ],
+    load: async () => (await import("./commands/autoscale.ts")).runAutoscale,
+  },
+  {
     name: "version",
     usage: "version",
     description: "Print version, commit, build date, Node, SQLite and Docker API versions",

@@ -9,7 +9,7 @@ import { describeValue } from "./messages.ts";
 import { dns1123LabelError } from "./names.ts";
 import { MAX_INT32 } from "./pod-schema.ts";
 import { parseCpuMillis, parseMemoryBytes } from "./quantity.ts";
-import { checked, def, fields, int, nonEmptyList, opt, type Report, text } from "./schema-parts.ts";
+import { checked, def, fields, int, nonEmptyList, opt, type Report, text, valid } from "./schema-parts.ts";
 
 /** Kubernetes' bounds: windows up to an hour, policy periods up to 30 minutes. */
 export const MAX_STABILIZATION_SECONDS = 3600;
@@ -38,18 +38,33 @@ const policy = fields({
   periodSeconds: int(1, MAX_POLICY_PERIOD_SECONDS),
 });
 
-const scalingRules = fields({
-  stabilizationWindowSeconds: opt(int(0, MAX_STABILIZATION_SECONDS)),
-  selectPolicy: opt(v.picklist(["Max", "Min", "Disabled"])),
-  policies: opt(nonEmptyList(policy, "policy")),
-});
-
-const behavior = fields({ scaleUp: opt(scalingRules), scaleDown: opt(scalingRules) });
-
 const quantityValue = v.union(
   [v.string(), v.number()],
   (issue) => `expected a quantity like "500m" or "128Mi", got ${describeValue(issue.input)}`,
 );
+
+/** behavior.*.tolerance (Kubernetes 1.33, HPAConfigurableTolerance): a quantity like 0.05 or "50m". */
+export function toleranceOf(value: string | number): number {
+  return parseCpuMillis(value) / 1000;
+}
+
+function toleranceError(value: string | number): string | undefined {
+  try {
+    if (toleranceOf(value) >= 0) return undefined;
+  } catch {
+    // the message below says what is expected
+  }
+  return `expected a quantity of at least 0 like 0.05 or "50m", got ${describeValue(value)}`;
+}
+
+const scalingRules = fields({
+  stabilizationWindowSeconds: opt(int(0, MAX_STABILIZATION_SECONDS)),
+  selectPolicy: opt(v.picklist(["Max", "Min", "Disabled"])),
+  policies: opt(nonEmptyList(policy, "policy")),
+  tolerance: opt(v.pipe(quantityValue, valid(toleranceError))),
+});
+
+const behavior = fields({ scaleUp: opt(scalingRules), scaleDown: opt(scalingRules) });
 
 const metricTarget = fields({
   type: v.picklist(["Utilization", "AverageValue", "Value"]),

@@ -4,7 +4,7 @@
 // (Deployment -> PodSet, quantities -> cpuMilli/memoryBytes). Typed object literals pin each schema
 // output to its types.ts counterpart at compile time.
 
-import { averageValueOf, type BehaviorInput, type MetricInput } from "./autoscaler-schema.ts";
+import { averageValueOf, type BehaviorInput, type MetricInput, toleranceOf } from "./autoscaler-schema.ts";
 import { defaultPullPolicy } from "./names.ts";
 import { parseBackoffMs } from "./pod-schema.ts";
 import type {
@@ -179,11 +179,14 @@ const DEFAULT_SCALE_DOWN: ScalingRules = {
 };
 const DEFAULT_CPU_UTILIZATION = 80;
 
-function rulesOf(input: Partial<ScalingRules> | undefined, defaults: ScalingRules): ScalingRules {
+type RulesInput = NonNullable<BehaviorInput["scaleUp"]>;
+
+function rulesOf(input: RulesInput | undefined, defaults: ScalingRules): ScalingRules {
   return {
     stabilizationWindowSeconds: input?.stabilizationWindowSeconds ?? defaults.stabilizationWindowSeconds,
     selectPolicy: input?.selectPolicy ?? defaults.selectPolicy,
     policies: input?.policies ?? defaults.policies,
+    ...(input?.tolerance !== undefined ? { tolerance: toleranceOf(input.tolerance) } : {}),
   };
 }
 

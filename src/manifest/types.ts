@@ -150,6 +150,8 @@ export interface ScalingRules {
   stabilizationWindowSeconds: number;
   selectPolicy: "Max" | "Min" | "Disabled";
   policies: ScalingPolicy[];
+  /** This direction's tolerance, when the manifest sets one (else --autoscaler-tolerance). */
+  tolerance?: number;
 }
 
 /**

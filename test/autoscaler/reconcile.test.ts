@@ -174,6 +174,23 @@ test("reconcileAutoscaler(): a new HPA on an idle target of 3 waits out the scal
   assert.deepEqual(now.rescale, { from: 3, to: 1, reason: "All metrics below target" });
 });
 
+test("reconcileAutoscaler() applies the HPA's own scale-up tolerance (106 % of target with tolerance 0.05 scales)", () => {
+  const three = [pod("a"), pod("b"), pod("c")];
+  const near = { a: 53, b: 53, c: 53 }; // 53 % of a 50 % target: ratio 1.06
+  assert.equal(reconcileAutoscaler(input({ targetReplicas: 3, pods: three }, near)).rescale, null);
+  const tight: typeof SPEC = {
+    ...SPEC,
+    maxReplicas: 5,
+    behavior: { ...SPEC.behavior, scaleUp: { ...SPEC.behavior.scaleUp, tolerance: 0.05 } },
+  };
+  const d = reconcileAutoscaler(input({ spec: tight, targetReplicas: 3, pods: three }, near));
+  assert.deepEqual(d.rescale, {
+    from: 3,
+    to: 4,
+    reason: "cpu resource utilization (percentage of request) above target",
+  });
+});
+
 test("reconcileAutoscaler() brings replicas into min..max without metrics", () => {
   const below = reconcileAutoscaler(
     input({ spec: { ...SPEC, minReplicas: 2 }, metrics: () => ({ ok: false, error: "x" }) }),

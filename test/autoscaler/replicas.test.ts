@@ -150,6 +150,30 @@ const CASES: Case[] = [
     utilization: 109,
   },
   {
+    name: "keeps the count at exactly 110 % of 100 % (the tolerance's edge is inside it)",
+    pods: [pod(0, 1000), pod(1, 1000), pod(2, 1000)],
+    levels: [1100, 1100, 1100],
+    target: 100,
+    want: 3,
+    utilization: 110,
+  },
+  {
+    name: "keeps the count at exactly 90 % of 100 % (the lower edge too)",
+    pods: [pod(0, 1000), pod(1, 1000), pod(2, 1000)],
+    levels: [900, 900, 900],
+    target: 100,
+    want: 3,
+    utilization: 90,
+  },
+  {
+    name: "scales down just below the lower edge (89 % of 100 %)",
+    pods: [pod(0, 1000), pod(1, 1000), pod(2, 1000)],
+    levels: [890, 890, 890],
+    target: 100,
+    want: 3, // ceil(0.89 * 3) = 3: the count only drops once the ratio asks for a whole pod less
+    utilization: 89,
+  },
+  {
     name: "missing metric at the target: no change",
     pods: [pod(0), pod(1)],
     levels: [1000],
@@ -192,6 +216,23 @@ for (const c of CASES) {
     assert.equal(r.utilization, c.utilization);
   });
 }
+
+test("utilizationReplicas() honours behavior tolerances per direction (HPAConfigurableTolerance)", () => {
+  const three = [pod(0), pod(1), pod(2)];
+  // 106 %: inside the default 0.1, outside a scale-up tolerance of 0.05 -> ceil(1.06 * 3) = 4.
+  const at106 = usage([1060, 1060, 1060]);
+  const up = (o: Partial<CalculatorOptions>) =>
+    utilizationReplicas(3, 100, "cpu", three, at106, { ...OPTS, ...o });
+  assert.equal((up({}) as { replicas: number }).replicas, 3);
+  assert.equal((up({ scaleUpTolerance: 0.05 }) as { replicas: number }).replicas, 4);
+  assert.equal((up({ scaleDownTolerance: 0.01 }) as { replicas: number }).replicas, 3);
+  // 60 %: outside the default, inside a scale-down tolerance of 0.5 -> no change.
+  const at60 = usage([600, 600, 600]);
+  const down = (o: Partial<CalculatorOptions>) =>
+    utilizationReplicas(3, 100, "cpu", three, at60, { ...OPTS, ...o });
+  assert.equal((down({}) as { replicas: number }).replicas, 2);
+  assert.equal((down({ scaleDownTolerance: 0.5 }) as { replicas: number }).replicas, 3);
+});
 
 test("utilizationReplicas() fails naming the container when a pod has no cpu request", () => {
   const pods = [pod(0), { ...pod(1), containers: [{ name: "side", requests: {} }] }];

@@ -51,6 +51,9 @@ test("autoscalerSettings() refuses bad values naming the flag", () => {
       { prometheus: "http://p:9090", prometheusTimeout: "10m" },
       /^--prometheus-timeout 10m: expected a duration above 0 and at most 300s/,
     ],
+    // Without --prometheus too: a bad flag is never silently unused.
+    [{ prometheusTimeout: "-1s" }, /^--prometheus-timeout -1s: expected duration/],
+    [{ autoscalerCpuInit: "soon" }, /^--autoscaler-cpu-init soon: expected duration/],
   ];
   for (const [opts, message] of cases) {
     assert.throws(

@@ -246,8 +246,20 @@ test("without --prometheus the HPA scales the burner up from mk's own Docker sta
   const box = new Sandbox();
   boxes.push(box);
   const server = await box.server(FAST);
-  writeFileSync(join(box.dir, "burn.yaml"), MANIFESTS);
+  // The Deployment alone, then the HPA as kubectl autoscale makes it (the php-apache walkthrough).
+  writeFileSync(join(box.dir, "burn.yaml"), MANIFESTS.split("---\n")[0] ?? "");
   await box.ok(["apply", "-f", join(box.dir, "burn.yaml"), "--server", server.url]);
+  const made = await box.ok([
+    "autoscale",
+    "deployment",
+    "burn",
+    "--cpu-percent=50",
+    "--min=1",
+    "--max=3",
+    "--server",
+    server.url,
+  ]);
+  assert.equal(made.trim(), "horizontalpodautoscaler.autoscaling/burn autoscaled");
   const loadStart = Date.now();
   await waitReplicas(box, server.url, 3, "scale-up to 3 from Docker stats");
   const h = await hpa(box, server.url);

@@ -91,6 +91,36 @@ spec:
   assert.equal(hpa.spec.minReplicas, 2);
 });
 
+test("parseManifestText() reads the HPA docs' behavior examples: tolerance, Percent 100 / 15 s, selectPolicy Disabled", () => {
+  const hpa = objectOf(`apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: api}
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: api}
+  maxReplicas: 10
+  behavior:
+    scaleUp:
+      tolerance: 0.05 # 5% tolerance for scale up
+      selectPolicy: Max
+      policies:
+      - type: Percent
+        value: 900
+        periodSeconds: 60
+    scaleDown:
+      selectPolicy: Disabled
+      tolerance: "150m"
+`) as AutoscalerObject;
+  assert.deepEqual(hpa.spec.behavior, {
+    scaleUp: {
+      stabilizationWindowSeconds: 0,
+      selectPolicy: "Max",
+      policies: [{ type: "Percent", value: 900, periodSeconds: 60 }],
+      tolerance: 0.05,
+    },
+    scaleDown: { ...DEFAULT_DOWN, selectPolicy: "Disabled", tolerance: 0.15 },
+  });
+});
+
 test("parseManifestText() reads an autoscaling/v1 HPA's targetCPUUtilizationPercentage", () => {
   const hpa = objectOf(`apiVersion: autoscaling/v1
 kind: HorizontalPodAutoscaler
@@ -158,7 +188,7 @@ spec:
       selectPolicy: Fastest
       stabilizationWindowSeconds: 4000
       policies: [{type: Pods, value: 0, periodSeconds: 1801}]
-    scaleDown: {policies: [], tolerance: 0.2}
+    scaleDown: {policies: [], tolerance: -1}
 `),
     [
       `m.yaml:5:26 spec.scaleTargetRef.kind: expected one of "PodSet", "Deployment", got "StatefulSet"`,
@@ -175,7 +205,7 @@ spec:
       "m.yaml:27:38 spec.behavior.scaleUp.policies[0].value: expected integer 1..2147483647, got number 0",
       "m.yaml:27:56 spec.behavior.scaleUp.policies[0].periodSeconds: expected integer 1..1800, got number 1801",
       "m.yaml:28:27 spec.behavior.scaleDown.policies: expected at least one policy, got an empty list",
-      'm.yaml:28:31 spec.behavior.scaleDown.tolerance: unknown field "tolerance"',
+      'm.yaml:28:42 spec.behavior.scaleDown.tolerance: expected a quantity of at least 0 like 0.05 or "50m", got number -1',
     ],
   );
 });

@@ -32,6 +32,8 @@ export function autoscalerSettings(opts: Record<string, unknown>): AutoscalerSet
     );
   const cpuInit = durationOpt(opts.autoscalerCpuInit ?? "30s", "--autoscaler-cpu-init");
   const url = prometheusUrl(opts.prometheus);
+  // Checked even without --prometheus: a bad flag is an error, never silently unused.
+  const timeoutMs = positiveDuration(opts.prometheusTimeout, "5s", "--prometheus-timeout", 300_000);
   return {
     syncMs: positiveDuration(opts.autoscalerSync, "15s", "--autoscaler-sync", 3_600_000),
     windowMs: positiveDuration(opts.autoscalerWindow, "1m", "--autoscaler-window", 3_600_000),
@@ -41,7 +43,7 @@ export function autoscalerSettings(opts: Record<string, unknown>): AutoscalerSet
       ? {
           prometheus: {
             url,
-            timeoutMs: positiveDuration(opts.prometheusTimeout, "5s", "--prometheus-timeout", 300_000),
+            timeoutMs,
           },
         }
       : {}),
