@@ -14,7 +14,10 @@ const GLOBAL: [string, string][] = [
     "-n, --namespace <ns>",
     'Accepted for kubectl scripts: "default" (mk has one namespace); any other exits 1',
   ],
-  ["-A, --all-namespaces", "Accepted for kubectl scripts: the one namespace"],
+  [
+    "-A, --all-namespaces",
+    "Accepted for kubectl scripts: the one namespace; tables gain kubectl's NAMESPACE column",
+  ],
   ["--log-format <format>", "pretty or json (json when stdout is not a terminal)"],
   ["-h, --help", "Show help"],
   ["-v, --version", "Show the version"],
@@ -27,7 +30,8 @@ Every command that names objects takes kubectl's forms: \`TYPE NAME [NAME...]\`,
 [TYPE/NAME...]\`, \`TYPE1,TYPE2\` and \`all\` (pods, podsets, autoscalers). Types and their short
 names: \`pods\` (\`po\`), \`podsets\` (\`ps\`, \`deployments\`, \`deploy\`, \`deployment.apps\`),
 \`nodes\` (\`no\`), \`events\` (\`ev\`), \`autoscalers\` (\`hpa\`). \`src/cli/resource-ref.ts\` resolves
-them for every command. \`-n default\` and \`-A\` are accepted and change nothing; any other
+them for every command. \`-n default\` and \`-A\` are accepted and select the same objects (with
+\`-A\`, tables print kubectl's \`NAMESPACE\` column first, \`default\`, except for nodes); any other
 namespace is refused (exit 1), since mk has one.
 
 ## Selectors

@@ -432,7 +432,7 @@ export function buildCli(onExit: (code: number) => void) {
       },
     )
     .option("-n, --namespace <ns>", 'Accepted for kubectl scripts: mk has one namespace, "default"')
-    .option("-A, --all-namespaces", "Accepted for kubectl scripts: the one namespace")
+    .option("-A, --all-namespaces", "Accepted for kubectl scripts: the one namespace (NAMESPACE column)")
     .option("--log-format <format>", "pretty or json (json when stdout is not a terminal)");
   for (const c of COMMANDS) {
     const cmd = cli.command(c.usage, c.description);

@@ -23,6 +23,8 @@ export interface TableOptions {
   /** -L keys: one column per key with the label's value. */
   labelColumns: string[];
   noHeaders: boolean;
+  /** -A: a NAMESPACE column first (default), as kubectl prints it, for namespaced resources. */
+  allNamespaces?: boolean;
   /** -o custom-columns: these columns instead of the resource's. */
   customColumns?: CustomColumn[];
   tables: Record<Resource, (objects: readonly KubeObject[], wide: boolean) => Columns>;
@@ -46,6 +48,7 @@ export function tableOptionsOf(
     showLabels: opts.showLabels === true,
     labelColumns: list(opts.labelColumns ?? opts.L),
     noHeaders: opts.headers === false || opts.noHeaders === true,
+    ...(opts.allNamespaces === true ? { allNamespaces: true } : {}),
     ...(ctx.customColumns !== undefined ? { customColumns: parseCustomColumns(ctx.customColumns) } : {}),
     tables,
   };
@@ -72,6 +75,9 @@ export function columnsOf(
   const headers = [...base.headers];
   for (const key of opts.labelColumns) headers.push((key.split("/").pop() ?? key).toUpperCase());
   if (opts.showLabels) headers.push("LABELS");
+  // kubectl get pods -A: NAMESPACE first, so `awk '{print $2}'` still finds the name.
+  const namespaced = opts.allNamespaces === true && !custom && resource !== "nodes";
+  if (namespaced) headers.unshift("NAMESPACE");
   const rows = base.rows.map((row, i) => {
     const o = objects[i] as KubeObject;
     const labels = o.metadata.labels ?? {};
@@ -85,6 +91,7 @@ export function columnsOf(
         .join(",");
       out.push(text);
     }
+    if (namespaced) out.unshift("default");
     return out;
   });
   return { headers, rows };

@@ -179,6 +179,11 @@ test("--show-labels, -L, --sort-by and --no-headers", async () => {
 test("-n default and -A are accepted silently; any other namespace is refused with exit 1", async () => {
   assert.equal(lines(await ok(["get", "pods", "-n", "default", "-o", "name"])).length, 4);
   assert.equal(lines(await ok(["get", "pods", "-A", "--namespace=default", "-o", "name"])).length, 4);
+  // -A prints kubectl's NAMESPACE column first (scripts take the name from column 2); nodes have none.
+  const all = lines(await ok(["get", "pods", "-A", "-l", "app=hello"]));
+  assert.match(all[0] ?? "", /^NAMESPACE\s+NAME\s+READY\s+STATUS/);
+  assert.match(all[1] ?? "", /^default\s+hello\s+1\/1\s+Running/);
+  assert.match(lines(await ok(["get", "nodes", "-A"]))[0] ?? "", /^NAME\s+STATUS/);
   const r = await mk(["get", "pods", "-n", "kube-system"]);
   assert.equal(r.code, 1);
   assert.match(r.stderr, /Namespace "kube-system" does not exist: mk has one namespace, "default"/);
