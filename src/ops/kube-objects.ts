@@ -286,9 +286,20 @@ function nodeObjectOf(store: Store, row: NodeRow, status: unknown): KubeObject {
   };
 }
 
-function eventObject(e: EventView): KubeObject {
+/**
+ * An event as Kubernetes shapes it; `applied` maps "podset/web" and "autoscaler/web" to the
+ * apiVersion they were applied with, so the event is about `Deployment/web` or
+ * `HorizontalPodAutoscaler/web` (as the user wrote it), not mk's kind.
+ */
+function eventObject(e: EventView, applied: ReadonlyMap<string, string> = new Map()): KubeObject {
   const [kind = "", ...rest] = e.object.split("/");
   const name = rest.join("/");
+  const apiVersion = applied.get(e.object);
+  const mkKind = kind === "podset" ? "PodSet" : kind.charAt(0).toUpperCase() + kind.slice(1);
+  const involved =
+    apiVersion !== undefined
+      ? { apiVersion, kind: documentKind(mkKind, apiVersion), name }
+      : { kind: mkKind, name };
   return {
     apiVersion: "v1",
     kind: "Event",
@@ -300,7 +311,7 @@ function eventObject(e: EventView): KubeObject {
       labels: {},
       annotations: {},
     },
-    involvedObject: { kind: kind.charAt(0).toUpperCase() + kind.slice(1), name },
+    involvedObject: involved,
     type: e.type,
     reason: e.reason,
     message: e.message,
@@ -355,7 +366,12 @@ export function kubeObjects(store: Store, kind: string, name?: string): KubeObje
       return store.listObjects("Autoscaler").map((o) => objectRowObject(store, o, views.get(o.name)));
     }
     case "Event": {
-      const events = listEvents(store, { limit: 500 }).map(eventObject);
+      const applied = new Map(
+        (["PodSet", "Autoscaler"] as const).flatMap((k) =>
+          store.listObjects(k).map((o) => [`${k.toLowerCase()}/${o.name}`, o.apiVersion] as const),
+        ),
+      );
+      const events = listEvents(store, { limit: 500 }).map((e) => eventObject(e, applied));
       if (name === undefined) return events;
       return [events.find((e) => e.metadata.name === name) ?? missing("event")];
     }

@@ -443,6 +443,11 @@ test("kubectl habits: -oyaml, -owide, -lapp=web -oname, -ndefault, negative valu
   ]);
   assert.equal(never.code, 1);
   assert.match(never.stderr, /timed out after 1s waiting for pod\/hello/);
+  // Events about a Deployment are about deployment/web, as the user applied it.
+  const ev = lines(
+    await ok(["get", "ev", "--field-selector", "involvedObject.kind=Deployment,involvedObject.name=web"]),
+  );
+  assert.ok(ev.length > 1 && ev.slice(1).every((l) => /\sdeployment\/web\s/.test(l)), ev.join("\n"));
   // exec takes a Deployment's TYPE/NAME as kubectl does: one of its pods.
   assert.match(await ok(["exec", "deploy/web", "-cmain", "--", "hostname"]), /^web-[a-z0-9]+-[a-z0-9]+\n$/);
   // The reader of the pipe goes away (mk get pods | true): a quiet exit, no EPIPE stack trace.

@@ -143,7 +143,16 @@ export const TABLES: Record<Resource, (objects: readonly KubeObject[], wide: boo
   pods: (o, wide) => podColumns(view<PodView>(o), wide),
   podsets: podSetColumns,
   nodes: (o, wide) => nodeColumns(view<NodeView>(o), wide),
-  events: (o, wide) => eventColumns(view<EventView>(o), wide),
+  // OBJECT as the event's involvedObject says it: deployment/web for a PodSet applied as one.
+  events: (o, wide) =>
+    eventColumns(
+      o.map((x) => {
+        const inv = x.involvedObject as { kind?: string; name?: string } | undefined;
+        const e = x.status as EventView;
+        return inv?.kind ? { ...e, object: `${inv.kind.toLowerCase()}/${inv.name ?? ""}` } : e;
+      }),
+      wide,
+    ),
   autoscalers: autoscalerColumns,
 };
 
