@@ -50,7 +50,9 @@ export function writingPragma(query: string): string | undefined {
   const writes =
     m[2] === "=" || (m[2] === "(" && !READ_PRAGMAS_WITH_ARGUMENT.has(name)) || ACTING_PRAGMAS.has(name);
   if (!writes) return undefined;
-  return `Cannot run SQL: PRAGMA ${name}${m[2] ? ` ${m[2] === "=" ? "= ..." : "(...)"}` : ""} changes the database or the connection, and mk sql is read-only; reading a pragma (PRAGMA ${name}, PRAGMA table_info(pods)) is allowed`;
+  // PRAGMA optimize and friends have no reading form: name one that has.
+  const example = ACTING_PRAGMAS.has(name) ? "PRAGMA journal_mode" : `PRAGMA ${name}`;
+  return `Cannot run SQL: PRAGMA ${name}${m[2] ? ` ${m[2] === "=" ? "= ..." : "(...)"}` : ""} changes the database or the connection, and mk sql is read-only; reading a pragma (${example}, PRAGMA table_info(pods)) is allowed`;
 }
 
 /**

@@ -45,6 +45,11 @@ test("writingPragma() refuses pragmas that set or act, and lets reads through", 
     writingPragma("PRAGMA journal_mode=DELETE"),
     "Cannot run SQL: PRAGMA journal_mode = ... changes the database or the connection, and mk sql is read-only; reading a pragma (PRAGMA journal_mode, PRAGMA table_info(pods)) is allowed",
   );
+  // PRAGMA optimize has no reading form: the hint names one that has.
+  assert.equal(
+    writingPragma("pragma optimize"),
+    "Cannot run SQL: PRAGMA optimize changes the database or the connection, and mk sql is read-only; reading a pragma (PRAGMA journal_mode, PRAGMA table_info(pods)) is allowed",
+  );
 });
 
 test("childCommand() re-enters mk: the executable itself, the bundle, or src/main.ts with the loader", () => {
