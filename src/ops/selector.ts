@@ -22,7 +22,11 @@ export type LabelSelector = LabelRequirement[];
 /** A selector that cannot be parsed: the message names the selector and what was expected. */
 export class SelectorError extends InvalidInputError {
   constructor(selector: string, why: string) {
-    super(`Cannot parse selector ${JSON.stringify(selector)}: ${why}`, { selector });
+    // A huge selector (hostile, or a script gone wrong) is named by its start, not echoed whole.
+    const cut = (t: string, n: number) => (t.length > n ? `${t.slice(0, n)}...` : t);
+    const shown = cut(selector, 200);
+    const whyShort = why.replace(/"([^"]{100})[^"]+"/g, '"$1..."');
+    super(`Cannot parse selector ${JSON.stringify(shown)}: ${whyShort}`, { selector: shown });
   }
 }
 

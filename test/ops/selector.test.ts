@@ -132,3 +132,15 @@ test("parseFieldSelector() refuses unknown fields and bad terms, naming the supp
     /expected field=value between the commas/,
   );
 });
+
+test("a huge selector is named by its start, not echoed whole", () => {
+  assert.throws(
+    () => parseLabelSelector("a".repeat(100_000)),
+    (e: unknown) =>
+      e instanceof Error &&
+      e.message.length < 500 &&
+      /^Cannot parse selector "a{200}\.\.\.": key "a{100}\.\.\." must be 63 characters or fewer/.test(
+        e.message,
+      ),
+  );
+});
