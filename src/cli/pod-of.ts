@@ -25,7 +25,12 @@ export function parsePodArg(
 }
 
 /** The podset's pod to act on: running first, then the oldest; an error if it has none. */
-export async function podOfPodSet(api: MkApi, podset: string, typed: string): Promise<string> {
+export async function podOfPodSet(
+  api: MkApi,
+  podset: string,
+  typed: string,
+  say?: (line: string) => void,
+): Promise<string> {
   const pods = (await api.pods())
     .filter((p) => p.owner.kind === "PodSet" && p.owner.name === podset && !p.deletionRequestedAt)
     .sort(
@@ -34,6 +39,8 @@ export async function podOfPodSet(api: MkApi, podset: string, typed: string): Pr
         (a.createdAt ?? "").localeCompare(b.createdAt ?? ""),
     );
   const first = pods[0];
+  // kubectl logs deploy/web: "Found 2 pods, using pod/web-..." on stderr.
+  if (first && pods.length > 1) say?.(`Found ${pods.length} pods, using pod/${first.name}`);
   if (first) return first.name;
   await api.podSet(podset); // not found: says so
   throw new UsageError(`${typed}/${podset} has no pods`);

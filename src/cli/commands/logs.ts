@@ -42,7 +42,9 @@ async function targetsOf(api: MkApi, args: string[], opts: Record<string, unknow
   // kubectl logs deploy/web: one of its pods (the oldest running one).
   return [
     {
-      pod: await podOfPodSet(api, ref.name, args[0]?.split("/")[0] ?? "podset"),
+      pod: await podOfPodSet(api, ref.name, args[0]?.split("/")[0] ?? "podset", (l) =>
+        process.stderr.write(`${l}\n`),
+      ),
       ...(c ? { container: c } : {}),
     },
   ];
