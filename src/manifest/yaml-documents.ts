@@ -98,7 +98,11 @@ function syntaxProblems(doc: Document.Parsed, text: string): { problems: YamlPro
   for (const error of doc.errors) {
     const [start, end] = error.pos;
     if (error.code === "DUPLICATE_KEY") {
-      problems.push({ offset: start, message: `duplicate key ${keyAt(text, start, end)}` });
+      // After a key with an empty value (`metadata:` then `metadata: {...}`) the parser points at
+      // the end of the first pair: the duplicate is the next key written.
+      const gap = /^\s*/.exec(text.slice(start, start + 300))?.[0].length ?? 0;
+      const at = gap > 0 && start + gap < text.length ? start + gap : start;
+      problems.push({ offset: at, message: `duplicate key ${keyAt(text, at, at === start ? end : at + 1)}` });
     } else if (!broken) {
       broken = true;
       const message =

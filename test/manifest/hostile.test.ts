@@ -110,6 +110,13 @@ spec:
   );
 });
 
+test("parseManifestText() names a duplicate key that follows a key with an empty value", () => {
+  assert.deepEqual(
+    issuesOf("apiVersion: v1\nkind: Pod\nmetadata:\nmetadata: {name: x}\nspec: {}\n").slice(0, 1),
+    [`m.yaml:4:1 duplicate key "metadata"`],
+  );
+});
+
 test("parseManifestText() refuses a document that is not a mapping", () => {
   assert.deepEqual(issuesOf(`- ${POD.replaceAll("\n", "\n  ")}`).slice(0, 1), [
     "m.yaml:1:1 expected a mapping with apiVersion and kind, got a list",
