@@ -111,6 +111,27 @@ test("PrometheusSource.fetch() leaves out pods with samples over less than half 
   assert.equal(mem.ok, true);
 });
 
+test("PrometheusSource.fetch() judges staleness at Prometheus' evaluation time, not mk's clock", async () => {
+  // Prometheus' host runs an hour ahead of mk's: its samples are 1 s old by its own clock.
+  const ahead = NOW / 1000 + 3600;
+  const at = (rows: [string, number][]) => ({
+    status: "success",
+    data: {
+      resultType: "vector",
+      result: rows.map(([pod, v]) => ({ metric: { pod }, value: [ahead, String(v)] })),
+    },
+  });
+  const p = await prometheus((q) =>
+    q.includes("rate(")
+      ? at([["a", 0.1]])
+      : q.includes("offset")
+        ? at([["a", ahead - 20]])
+        : at([["a", ahead - 1]]),
+  );
+  const r = await new PrometheusSource({ url: p.url, windowMs: 30_000, timeoutMs: 2000 }).fetch("cpu", NOW);
+  assert.deepEqual(r, { ok: true, metrics: new Map([["a", 100]]) });
+});
+
 test("PrometheusSource.fetch() says Prometheus is not scraping mk when every series is stale", async () => {
   const p = await prometheus((q) =>
     q.includes("rate(") ? vector([["a", 0.2]]) : vector([["a", NOW / 1000 - 3600]]),
