@@ -141,7 +141,7 @@ export class PrometheusSource implements MetricsSource {
     if (metrics.size === 0 && filling > 0)
       return {
         ok: false,
-        error: `${this.name} has samples over less than half of the ${window} window for ${filling} pod(s) (it just started, or is back from an outage): waiting for the window to fill`,
+        error: `${this.name} has samples over less than half of the ${window} window for ${filling} pod(s) (it just started or is back from an outage, or it scrapes mk less often than every ${Math.round(this.opts.windowMs / 2000)}s: then raise --autoscaler-window): waiting for the window to fill`,
       };
     return { ok: true, metrics };
   }

@@ -100,7 +100,7 @@ test("PrometheusSource.fetch() leaves out pods with samples over less than half 
     await new PrometheusSource({ url: none.url, windowMs: 30_000, timeoutMs: 2000 }).fetch("cpu", NOW),
     {
       ok: false,
-      error: `Prometheus ${none.url} has samples over less than half of the 30s window for 3 pod(s) (it just started, or is back from an outage): waiting for the window to fill`,
+      error: `Prometheus ${none.url} has samples over less than half of the 30s window for 3 pod(s) (it just started or is back from an outage, or it scrapes mk less often than every 15s: then raise --autoscaler-window): waiting for the window to fill`,
     },
   );
   // Memory is a gauge: its newest sample is its value, no window to fill.
