@@ -28,6 +28,8 @@ export interface Context {
   output: OutputFormat;
   /** The template of -o jsonpath=TEMPLATE. */
   jsonpath: string | undefined;
+  /** The SPEC of -o custom-columns=SPEC. */
+  customColumns?: string;
   logFormat: LogFormat;
   log: Logger;
   out: (text: string) => void;
@@ -65,6 +67,7 @@ export function createContext(opts: GlobalOptions, env: NodeJS.ProcessEnv = proc
     server: server || undefined,
     output,
     jsonpath: output === "jsonpath" ? rawOutput.slice("jsonpath=".length) : undefined,
+    ...(output === "custom-columns" ? { customColumns: rawOutput.slice("custom-columns=".length) } : {}),
     logFormat: lf,
     log,
     out: (text) => process.stdout.write(`${text}\n`),

@@ -6,7 +6,10 @@ const GLOBAL: [string, string][] = [
   ["--server <url>", "Talk to a running mk server instead of the state file (env MK_SERVER)"],
   ["--token-file <path>", "API token file: sent by the CLI, required by mk server (env MK_TOKEN)"],
   ["--ca-file <path>", "CA certificate (PEM) to trust for an https:// server (env MK_CA)"],
-  ["-o, --output <format>", "table, wide, json, yaml, name or jsonpath=TEMPLATE (default table)"],
+  [
+    "-o, --output <format>",
+    "table, wide, json, yaml, name, jsonpath=TEMPLATE or custom-columns=SPEC (default table)",
+  ],
   [
     "-n, --namespace <ns>",
     'Accepted for kubectl scripts: "default" (mk has one namespace); any other exits 1',
@@ -46,7 +49,8 @@ selector that does not parse, or an unknown field, is a usage error (exit 2) nam
 | \`wide\` | more columns for every type: pods IP, OWNER, NEXT RETRY; podsets CONTAINERS, IMAGES, SELECTOR, APPLIED AS; nodes DOCKER, VERSION, TAINTS; events FIRST SEEN, NODE; autoscalers APPLIED AS |
 | \`json\`, \`yaml\` | Kubernetes-shaped objects: \`apiVersion\`, \`kind\` (as applied: a PodSet applied as a Deployment prints as \`apps/v1\` \`Deployment\`), \`metadata\` (\`name\`, \`namespace\`, \`uid\`, \`creationTimestamp\`, \`generation\`, \`labels\`, \`annotations\`, \`ownerReferences\` on a PodSet's pods), \`spec\` (as a manifest writes it), \`status\`. One object asked for by name prints as that object, anything else as \`apiVersion: v1, kind: List, items: [...]\` |
 | \`name\` | \`TYPE/NAME\` per line (\`pod/web-1\`, \`deployment.apps/web\`), for \`xargs\` and \`mk delete\` |
-| \`jsonpath=TEMPLATE\` | kubectl's JSONPath, the common subset: \`{.a.b}\`, \`{.items[0].x}\`, \`{.items[-1]}\`, \`{.items[0:2]}\`, \`{.items[*].metadata.name}\` (several results joined by a space), \`{.metadata.labels['app.io/name']}\` or \`{.metadata.labels.app\\.io/name}\`, filters \`{.items[?(@.status.phase=="Running")].metadata.name}\` (\`==\`, \`!=\`, or a path alone for "exists"), \`{range .items[*]}...{end}\`, string literals \`{"\\n"}\` \`{"\\t"}\`, \`{@}\`. A missing key prints nothing. Not supported: \`..\` recursive descent, unions \`[a,b]\`, \`-o go-template\`, \`-o custom-columns\` |
+| \`jsonpath=TEMPLATE\` | kubectl's JSONPath, the common subset: \`{.a.b}\`, \`{.items[0].x}\`, \`{.items[-1]}\`, \`{.items[0:2]}\`, \`{.items[*].metadata.name}\` (several results joined by a space), \`{.metadata.labels['app.io/name']}\` or \`{.metadata.labels.app\\.io/name}\`, filters \`{.items[?(@.status.phase=="Running")].metadata.name}\` (\`==\`, \`!=\`, or a path alone for "exists"), \`{range .items[*]}...{end}\`, string literals \`{"\\n"}\` \`{"\\t"}\`, \`{@}\`. A missing key prints nothing. Not supported: \`..\` recursive descent, unions \`[a,b]\`, \`-o go-template\` |
+| \`custom-columns=SPEC\` | a table of \`HEADER:JSONPATH\` columns, comma-separated: \`-o custom-columns=NAME:.metadata.name,NODE:.status.node,IP:.status.podIP\`; several values in a cell are joined by \`,\`, a missing one is \`<none>\`; works with \`--no-headers\`, \`--sort-by\` and \`-w\`. Not supported: \`-o custom-columns-file\` |
 
 \`--sort-by PATH\` sorts any of them by one JSONPath field (\`.metadata.creationTimestamp\`,
 \`{.status.phase}\`, \`.status.restarts\` numerically). \`-w\` prints the list once, then one line per
@@ -63,6 +67,16 @@ object's \`status\`**, field for field: \`.[] | .phase\` becomes \`.items[] | .s
 and friends still return the flat records (docs/api.md); \`GET /api/v1/objects/TYPE[/NAME]\` returns
 the new shape. \`mk describe -o json\`, \`mk apply|delete|scale -o json\`, \`mk events -o json\` and
 \`mk sql -o json\` print what they printed before (apply and delete results gained \`apiVersion\`).
+
+Beside the flat fields, \`status\` carries Kubernetes' own, so kubectl scripts read what they read
+from Kubernetes (src/ops/kube-status.ts): pods \`podIP\`, \`podIPs\`, \`startTime\`, \`conditions\`
+(PodScheduled, Initialized, ContainersReady, Ready) and \`containerStatuses\` (\`name\`, \`image\`,
+\`ready\`, \`started\`, \`restartCount\`, \`containerID\`, \`state\` and \`lastState\` as
+\`waiting|running|terminated\`); podsets and Deployments \`observedGeneration\`,
+\`updatedReplicas\`, \`readyReplicas\`, \`availableReplicas\`, \`unavailableReplicas\` and
+\`conditions\` (Available, Progressing). \`status.replicas\` stays the flat view's desired count. The
+node a pod is bound to is \`status.node\` (mk does not write the binding into \`spec.nodeName\`, so the
+printed spec applies back unchanged); \`--field-selector spec.nodeName=N\` works as in Kubernetes.
 
 A printed object applies back as \`unchanged\` (\`mk get deploy web -o yaml | mk apply -f -\`, also
 whole Lists): apply ignores \`status\` and the server-set metadata (docs/manifests.md) and still

@@ -18,6 +18,11 @@ export const EXIT_CODES_HELP = `Exit codes:
 
 type Runner = (args: string[], opts: Record<string, unknown>) => Promise<number | undefined>;
 
+const RECURSIVE: [string, string] = [
+  "-R, --recursive",
+  "Accepted for kubectl scripts: -f DIRECTORY is always read recursively",
+];
+
 const SELECTOR: [string, string] = [
   "-l, --selector <selector>",
   "Label selector: app=web, app!=web, 'tier in (a,b)', 'tier notin (a)', key, !key; comma = and",
@@ -39,7 +44,8 @@ export const COMMANDS: {
     description: "Create or update objects from manifests (-f file, directory or -)",
     options: [
       ["-f, --filename <path>", "Manifest file, directory (recursive) or - for stdin; repeatable"],
-      ["--dry-run", "Validate and show what would change; write nothing"],
+      RECURSIVE,
+      ["--dry-run", "Validate and show what would change; write nothing (also --dry-run=client|server)"],
       ["--no-wait", "Return at once instead of waiting until the pods run (also --wait=false)"],
       ["--timeout <duration>", "How long apply waits for the pods", "120s"],
     ],
@@ -55,7 +61,7 @@ export const COMMANDS: {
     name: "diff",
     usage: "diff",
     description: "Show what apply would change; exit 1 when something would",
-    options: [["-f, --filename <path>", "Manifest file, directory or -; repeatable"]],
+    options: [["-f, --filename <path>", "Manifest file, directory or -; repeatable"], RECURSIVE],
     examples: ["mk diff -f web.yaml && echo 'nothing to change'"],
     load: async () => (await import("./commands/apply.ts")).runDiff,
   },
@@ -117,6 +123,7 @@ export const COMMANDS: {
       "Delete objects named in manifests (-f), by TYPE NAME or TYPE/NAME, or by selector; pods stop gracefully",
     options: [
       ["-f, --filename <path>", "Manifest file, directory or -; repeatable"],
+      RECURSIVE,
       SELECTOR,
       ["--all", "Every object of the type"],
       [
@@ -173,15 +180,20 @@ export const COMMANDS: {
     description:
       "Wait until pods are Running and Ready (--for=condition=Ready) or gone (--for=delete); fails at once on a stuck pod",
     options: [
-      ["--for <condition>", "condition=Ready (pods), condition=Available (podsets) or delete"],
+      [
+        "--for <condition>",
+        "condition=Ready (pods), condition=Available (podsets), delete, or jsonpath='{.status.phase}'=Running",
+      ],
       ["--timeout <duration>", "How long to wait", "30s"],
       SELECTOR,
+      ["--all", "Every object of the type (mk wait --for=condition=Ready pods --all)"],
     ],
     examples: [
       "mk wait --for=condition=Ready pod/web-1 --timeout 60s",
       "mk wait --for=condition=Available deployment/web",
       "mk wait --for=delete pod/old --timeout 2m",
       "mk wait --for=condition=Ready pods -l app=web",
+      "mk wait --for=jsonpath='{.status.phase}'=Running pod/web-1",
     ],
     load: async () => (await import("./commands/wait.ts")).runWait,
   },
@@ -412,9 +424,13 @@ export function buildCli(onExit: (code: number) => void) {
     .option("--server <url>", "Talk to a running mk server instead of the state file (env MK_SERVER)")
     .option("--token-file <path>", "API token file: sent by the CLI, required by mk server (env MK_TOKEN)")
     .option("--ca-file <path>", "CA certificate (PEM) to trust for an https:// server (env MK_CA)")
-    .option("-o, --output <format>", "table, wide, json, yaml, name or jsonpath=TEMPLATE", {
-      default: "table",
-    })
+    .option(
+      "-o, --output <format>",
+      "table, wide, json, yaml, name, jsonpath=TEMPLATE or custom-columns=SPEC",
+      {
+        default: "table",
+      },
+    )
     .option("-n, --namespace <ns>", 'Accepted for kubectl scripts: mk has one namespace, "default"')
     .option("-A, --all-namespaces", "Accepted for kubectl scripts: the one namespace")
     .option("--log-format <format>", "pretty or json (json when stdout is not a terminal)");
@@ -467,13 +483,13 @@ export async function runCli(argv: string[]): Promise<number> {
     code = c;
   });
   const jsonErrors = wantsJsonErrors(argv);
-  const args = normalizeArgv(argv).map((a, i, argv) =>
-    a === "-" && (argv[i - 1] === "-f" || argv[i - 1] === "--filename") ? "\0stdin" : a,
-  );
-  const fixed = args.flatMap((a, i) =>
-    args[i + 1] === "\0stdin" ? [] : a === "\0stdin" ? ["--filename=-"] : [a],
-  );
   try {
+    const args = normalizeArgv(argv).map((a, i, argv) =>
+      a === "-" && (argv[i - 1] === "-f" || argv[i - 1] === "--filename") ? "\0stdin" : a,
+    );
+    const fixed = args.flatMap((a, i) =>
+      args[i + 1] === "\0stdin" ? [] : a === "\0stdin" ? ["--filename=-"] : [a],
+    );
     const topic = argv[2] === "help" ? argv[3] : undefined;
     if (topic !== undefined && !topic.startsWith("-") && !COMMANDS.some((c) => c.name === topic))
       throw new UsageError(`Unknown command "${topic}"; run mk --help`);
@@ -528,6 +544,16 @@ export function normalizeArgv(argv: readonly string[]): string[] {
 export function typedFlagError(err: unknown, argv: readonly string[]): unknown {
   if (!(err instanceof Error) || err.name !== "CACError") return err;
   const command = argv.slice(2).find((a) => !a.startsWith("-"));
+  const missing = /^missing required args for command `([^`]+)`$/.exec(err.message);
+  if (missing) {
+    const usage = missing[1] as string;
+    return new UsageError(
+      `mk ${usage.split(" ")[0]} needs arguments: mk ${usage}; run mk ${usage.split(" ")[0]} --help`,
+    );
+  }
+  const unused = /^Unused args: (.+)$/.exec(err.message);
+  if (unused)
+    return new UsageError(`Unexpected arguments ${unused[1]}; run mk ${command ? `${command} ` : ""}--help`);
   const short = /^Unknown option `-([^-`])`$/.exec(err.message);
   if (short) return new UsageError(`Unknown flag -${short[1]}; run mk ${command ? `${command} ` : ""}--help`);
   const m = /^Unknown option `--([^`]+)`$/.exec(err.message);

@@ -8,7 +8,7 @@
 // JSON; a missing key prints nothing (kubectl's --allow-missing-template-keys=true).
 import { UsageError } from "../lib/errors.ts";
 
-type Step =
+export type Step =
   | { t: "field"; name: string }
   | { t: "wild" }
   | { t: "index"; i: number }

@@ -3,6 +3,8 @@
 //   -oyaml, -o=yaml, -lapp=web, -ndefault   a short flag that takes a value, glued to it
 //   --replicas -1, --grace-period -1        a negative number is the flag's value, not a flag
 //   --wait=false, --watch=true              booleans written as kubectl's pflag takes them
+//   --dry-run=client|server|none           kubectl's dry-run spellings
+import { UsageError } from "../lib/errors.ts";
 
 /** Flags that take a value: short letter -> long name, and every long name. */
 export interface ValueFlags {
@@ -27,6 +29,25 @@ export function valueFlagsOf(declarations: readonly string[]): ValueFlags {
 
 const NEGATIVE = /^-\d+(\.\d+)?$/;
 
+const TRUE = new Set(["true", "t", "1", "yes"]);
+const FALSE = new Set(["false", "f", "0", "no"]);
+
+/**
+ * `--flag=VALUE` for a flag that takes no value: true or false as pflag reads them, and kubectl's
+ * `--dry-run=client|server|none`. Anything else is refused here, naming the flag, rather than read
+ * as "not set" (`--dry-run=client` must never write).
+ */
+function booleanFlag(name: string, value: string): string[] {
+  const v = value.toLowerCase();
+  if (name === "dry-run" && (v === "client" || v === "server")) return ["--dry-run"];
+  if (name === "dry-run" && v === "none") return [];
+  const negated = name.startsWith("no-") ? name.slice(3) : undefined;
+  if (TRUE.has(v)) return [`--${name}`];
+  if (FALSE.has(v)) return [negated ? `--${negated}` : `--no-${name}`];
+  const expected = name === "dry-run" ? "client, server or none" : "true or false";
+  throw new UsageError(`--${name}=${value}: --${name} takes no value, or ${expected}`);
+}
+
 /** argv without the node and script entries, rewritten as described at the top of the file. */
 export function rewriteKubectlArgv(args: readonly string[], flags: ValueFlags): string[] {
   const out: string[] = [];
@@ -36,9 +57,9 @@ export function rewriteKubectlArgv(args: readonly string[], flags: ValueFlags): 
       out.push(...args.slice(i));
       break;
     }
-    const bool = /^--([a-z][a-z0-9-]*)=(true|false)$/.exec(a);
-    if (bool && !flags.long.has(bool[1] as string)) {
-      out.push(bool[2] === "true" ? `--${bool[1]}` : `--no-${bool[1]}`);
+    const assigned = /^--([a-z][a-z0-9-]*)=(.*)$/s.exec(a);
+    if (assigned && !flags.long.has(assigned[1] as string)) {
+      out.push(...booleanFlag(assigned[1] as string, assigned[2] as string));
       continue;
     }
     const next = args[i + 1];

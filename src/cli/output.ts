@@ -2,14 +2,15 @@
 import { stringify } from "yaml";
 
 /** `-o`: jsonpath carries its template in Context.jsonpath; commands without a list print name as table. */
-export type OutputFormat = "table" | "wide" | "json" | "yaml" | "name" | "jsonpath";
+export type OutputFormat = "table" | "wide" | "json" | "yaml" | "name" | "jsonpath" | "custom-columns";
 
-export const OUTPUT_FORMATS = "table, wide, json, yaml, name or jsonpath=TEMPLATE";
+export const OUTPUT_FORMATS = "table, wide, json, yaml, name, jsonpath=TEMPLATE or custom-columns=SPEC";
 
 export function parseOutput(v: unknown): OutputFormat {
   const s = String(v ?? "table");
   if (s === "table" || s === "wide" || s === "json" || s === "yaml" || s === "name") return s;
   if (/^jsonpath=/.test(s)) return "jsonpath";
+  if (/^custom-columns=/.test(s)) return "custom-columns";
   if (s === "jsonpath")
     throw new RangeError("-o jsonpath needs a template: -o jsonpath='{.items[*].metadata.name}'");
   throw new RangeError(`-o ${s}: expected ${OUTPUT_FORMATS}`);

@@ -1,8 +1,10 @@
 // Printing a listing in every -o format: tables (with -L, --show-labels, --no-headers, several
-// resource types at once), json/yaml (one object, or a `kind: List`), name, jsonpath.
+// resource types at once), json/yaml (one object, or a `kind: List`), name, jsonpath,
+// custom-columns (a table of the columns asked for).
 import { stringify } from "yaml";
 import { type KubeObject, kubeList } from "../ops/kube-objects.ts";
 import type { Context } from "./context.ts";
+import { type CustomColumn, customColumnCells, parseCustomColumns } from "./custom-columns.ts";
 import { renderJsonPath } from "./jsonpath.ts";
 import type { Listing } from "./listing.ts";
 import { formatData } from "./output.ts";
@@ -21,6 +23,8 @@ export interface TableOptions {
   /** -L keys: one column per key with the label's value. */
   labelColumns: string[];
   noHeaders: boolean;
+  /** -o custom-columns: these columns instead of the resource's. */
+  customColumns?: CustomColumn[];
   tables: Record<Resource, (objects: readonly KubeObject[], wide: boolean) => Columns>;
 }
 
@@ -33,7 +37,7 @@ const list = (v: unknown): string[] =>
   );
 
 export function tableOptionsOf(
-  ctx: Pick<Context, "output">,
+  ctx: Pick<Context, "output" | "customColumns">,
   opts: Record<string, unknown>,
   tables: TableOptions["tables"],
 ): TableOptions {
@@ -42,6 +46,7 @@ export function tableOptionsOf(
     showLabels: opts.showLabels === true,
     labelColumns: list(opts.labelColumns ?? opts.L),
     noHeaders: opts.headers === false || opts.noHeaders === true,
+    ...(ctx.customColumns !== undefined ? { customColumns: parseCustomColumns(ctx.customColumns) } : {}),
     tables,
   };
 }
@@ -60,7 +65,10 @@ export function columnsOf(
   opts: TableOptions,
   prefix: boolean,
 ): Columns {
-  const base = opts.tables[resource](objects, opts.wide);
+  const custom = opts.customColumns;
+  const base = custom
+    ? { headers: custom.map((c) => c.header), rows: objects.map((o) => customColumnCells(custom, o)) }
+    : opts.tables[resource](objects, opts.wide);
   const headers = [...base.headers];
   for (const key of opts.labelColumns) headers.push((key.split("/").pop() ?? key).toUpperCase());
   if (opts.showLabels) headers.push("LABELS");
@@ -68,7 +76,7 @@ export function columnsOf(
     const o = objects[i] as KubeObject;
     const labels = o.metadata.labels ?? {};
     const out: Cell[] = [...row];
-    if (prefix) out[0] = objectName(o);
+    if (prefix && !custom) out[0] = objectName(o);
     for (const key of opts.labelColumns) out.push(labels[key] ?? "");
     if (opts.showLabels) {
       const text = Object.entries(labels)

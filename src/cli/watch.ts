@@ -46,7 +46,7 @@ export async function watchListing(
         ),
       );
       if (!(first && watch.watchOnly) && events.length > 0) {
-        if (ctx.output === "table" || ctx.output === "wide") {
+        if (ctx.output === "table" || ctx.output === "wide" || ctx.output === "custom-columns") {
           const rows: string[][] = [];
           for (const e of events) {
             const resource = e.key.slice(0, e.key.indexOf("/")) as ResourceGroup["resource"];

@@ -12,6 +12,7 @@ import type { Labels, MkObjectBody, NodeObject, PodObject } from "../manifest/ty
 import { faultReason, InvalidRowError, orElse, orThrow } from "../store/row-decode.ts";
 import type { NodeRow, ObjectRow, PodRow } from "../store/rows.ts";
 import type { Store } from "../store/store.ts";
+import { podKubeStatus, podSetKubeStatus } from "./kube-status.ts";
 import {
   getAutoscaler,
   getNode,
@@ -23,7 +24,8 @@ import {
   listPodSets,
   listPods,
 } from "./queries.ts";
-import type { EventView } from "./views.ts";
+import { rolloutStatus } from "./rollout.ts";
+import type { EventView, PodSetView, PodView } from "./views.ts";
 
 export interface OwnerReference {
   apiVersion: string;
@@ -188,8 +190,22 @@ function podObject(store: Store, row: PodRow): KubeObject {
   return orInvalid("Pod", row.name, () => podObjectOf(store, row));
 }
 
+/** The flat view with Kubernetes' own status fields added (kube-status.ts). */
+function podStatus(view: PodView | undefined): unknown {
+  return view && !view.invalidRow ? { ...view, ...podKubeStatus(view) } : view;
+}
+
+function podSetStatus(store: Store, view: PodSetView | undefined): unknown {
+  if (!view || view.invalidRow) return view;
+  try {
+    return { ...view, ...podSetKubeStatus(rolloutStatus(store, view.name)) };
+  } catch {
+    return view; // a row that does not decode: the flat view says so
+  }
+}
+
 function podObjectOf(store: Store, row: PodRow): KubeObject {
-  const status = getPod(store, row.name);
+  const status = podStatus(getPod(store, row.name));
   if (row.ownerKind === "Pod") {
     const obj = store.getObject("Pod", row.name);
     const body = obj ? (orThrow(checkObject(obj)) as PodObject) : podBody(row);
@@ -310,17 +326,19 @@ export function kubeObjects(store: Store, kind: string, name?: string): KubeObje
       if (name === undefined) {
         // One read of the views for the whole list, not one per pod.
         const views = new Map(listPods(store).map((v) => [v.name, v]));
-        return rows.map((r) => ({ ...podObject(store, r), status: views.get(r.name) }));
+        return rows.map((r) => ({ ...podObject(store, r), status: podStatus(views.get(r.name)) }));
       }
       return rows.map((r) => podObject(store, r));
     }
     case "PodSet": {
       if (name !== undefined) {
         const o = store.getObject("PodSet", name) ?? missing("podset");
-        return [objectRowObject(store, o, getPodSet(store, name))];
+        return [objectRowObject(store, o, podSetStatus(store, getPodSet(store, name)))];
       }
       const views = new Map(listPodSets(store).map((v) => [v.name, v]));
-      return store.listObjects("PodSet").map((o) => objectRowObject(store, o, views.get(o.name)));
+      return store
+        .listObjects("PodSet")
+        .map((o) => objectRowObject(store, o, podSetStatus(store, views.get(o.name))));
     }
     case "Node": {
       if (name !== undefined) return [nodeObject(store, store.getNode(name) ?? missing("node"))];

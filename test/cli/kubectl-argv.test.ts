@@ -83,6 +83,27 @@ test("rewriteKubectlArgv() reads kubectl's glued short flags, negative values an
       ["delete", "pod", "x", "--wait=true"],
       ["delete", "pod", "x", "--wait"],
     ],
+    // kubectl's --dry-run=client|server|none (client must never write), pflag's booleans.
+    [
+      ["apply", "-f", "a.yaml", "--dry-run=client"],
+      ["apply", "-f", "a.yaml", "--dry-run"],
+    ],
+    [
+      ["apply", "-f", "a.yaml", "--dry-run=server"],
+      ["apply", "-f", "a.yaml", "--dry-run"],
+    ],
+    [
+      ["apply", "-f", "a.yaml", "--dry-run=none"],
+      ["apply", "-f", "a.yaml"],
+    ],
+    [
+      ["delete", "pod", "x", "--force=1", "--wait=0"],
+      ["delete", "pod", "x", "--force", "--no-wait"],
+    ],
+    [
+      ["get", "pods", "--no-headers=false"],
+      ["get", "pods", "--headers"],
+    ],
     // Boolean clusters stay for the parser (-it is -i -t); -A takes no value.
     [
       ["exec", "-it", "x", "--", "sh"],
@@ -100,6 +121,19 @@ test("rewriteKubectlArgv() reads kubectl's glued short flags, negative values an
   ];
   for (const [input, want] of cases)
     assert.deepEqual(rewriteKubectlArgv(input, FLAGS), want, input.join(" "));
+});
+
+test("rewriteKubectlArgv() refuses a value for a flag that takes none, naming it", () => {
+  assert.throws(
+    () => rewriteKubectlArgv(["apply", "--dry-run=maybe"], FLAGS),
+    (e: unknown) =>
+      e instanceof UsageError &&
+      e.message === "--dry-run=maybe: --dry-run takes no value, or client, server or none",
+  );
+  assert.throws(
+    () => rewriteKubectlArgv(["delete", "--force=yes-please"], FLAGS),
+    (e: unknown) => e instanceof UsageError && /--force takes no value, or true or false/.test(e.message),
+  );
 });
 
 test("normalizeArgv() uses the flags of the command named: -f is a file for apply, follow for logs", () => {
@@ -131,6 +165,20 @@ test("typedFlagError() names an unknown flag as typed, long or short", () => {
   const short = typedFlagError(cac("Unknown option `-x`"), ["node", "mk", "get", "pods", "-x"]);
   assert.ok(short instanceof UsageError);
   assert.equal(short.message, "Unknown flag -x; run mk get --help");
+});
+
+test("typedFlagError() turns cac's missing and unused arguments into usage errors saying what to run", () => {
+  const cac = (message: string) => Object.assign(new Error(message), { name: "CACError" });
+  const missing = typedFlagError(cac("missing required args for command `exec <pod> [...command]`"), [
+    "node",
+    "mk",
+    "exec",
+  ]);
+  assert.ok(missing instanceof UsageError);
+  assert.equal(missing.message, "mk exec needs arguments: mk exec <pod> [...command]; run mk exec --help");
+  const unused = typedFlagError(cac("Unused args: `more`"), ["node", "mk", "logs", "a", "b", "more"]);
+  assert.ok(unused instanceof UsageError);
+  assert.equal(unused.message, "Unexpected arguments `more`; run mk logs --help");
 });
 
 test("withoutDoubledDefault() drops cac's default only where it says nothing new", () => {

@@ -273,6 +273,21 @@ test("-o yaml|json prints Kubernetes-shaped objects; the flat record is status; 
   assert.deepEqual([deploy.apiVersion, deploy.kind], ["apps/v1", "Deployment"]);
   assert.equal(deploy.spec.template.spec.containers[0]?.resources.requests.cpu, "50m");
   assert.equal(deploy.status.replicas, 2);
+  // Kubernetes' own status fields too, as kubectl scripts read them.
+  assert.match(
+    await ok([
+      "get",
+      "pod",
+      "hello",
+      "-o",
+      'jsonpath={.status.podIP} {.status.containerStatuses[0].restartCount} {.status.conditions[?(@.type=="Ready")].status}',
+    ]),
+    /^\d+\.\d+\.\d+\.\d+ 0 True$/,
+  );
+  assert.equal(
+    await ok(["get", "deploy", "web", "-o", "jsonpath={.status.readyReplicas} {.status.availableReplicas}"]),
+    "2 2",
+  );
   // The API keeps its flat records.
   const api = (await (await fetch(`${url}/api/v1/pods`)).json()) as Record<string, unknown>[];
   assert.ok(api.every((p) => typeof p.name === "string" && "phase" in p && !("metadata" in p)));
@@ -385,6 +400,44 @@ test("kubectl habits: -oyaml, -owide, -lapp=web -oname, -ndefault, negative valu
   const missing = await mk(["scale", "deploy", "nope", "--replicas", "1"]);
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /^Error from server \(NotFound\): deployments\.apps "nope" not found$/m);
+  // kubectl's --dry-run=client validates and writes nothing.
+  const api3 = (await ok(["get", "ps/api", "-oyaml"])).replace(/^ {2}replicas: 1$/m, "  replicas: 3");
+  assert.match(
+    await ok(["apply", "-f", "-", "--dry-run=client", "--no-wait"], api3),
+    /^podset\/api configured \(dry run\)$/m,
+  );
+  assert.equal(await ok(["get", "ps/api", "-o", "jsonpath={.spec.replicas}"]), "1");
+  assert.deepEqual(
+    lines(
+      await ok([
+        "get",
+        "pods",
+        "-l",
+        "app=hello",
+        "-o",
+        "custom-columns=NAME:.metadata.name,PHASE:.status.phase",
+      ]),
+    ),
+    ["NAME    PHASE", "hello   Running"],
+  );
+  // wait: --all, a Deployment named as kubectl names it, and --for=jsonpath.
+  assert.deepEqual(
+    lines(await ok(["wait", "--for=condition=Available", "deploy", "--all", "--timeout", "30s"])).sort(),
+    ["deployment.apps/api condition met", "deployment.apps/web condition met"],
+  );
+  assert.equal(
+    await ok(["wait", "--for=jsonpath={.status.phase}=Running", "pod/hello", "--timeout", "30s"]),
+    "pod/hello condition met\n",
+  );
+  const never = await mk([
+    "wait",
+    "--for=jsonpath={.status.phase}=Succeeded",
+    "pod/hello",
+    "--timeout",
+    "1s",
+  ]);
+  assert.equal(never.code, 1);
+  assert.match(never.stderr, /timed out after 1s waiting for pod\/hello/);
   // exec takes a Deployment's TYPE/NAME as kubectl does: one of its pods.
   assert.match(await ok(["exec", "deploy/web", "-cmain", "--", "hostname"]), /^web-[a-z0-9]+-[a-z0-9]+\n$/);
   // The reader of the pipe goes away (mk get pods | true): a quiet exit, no EPIPE stack trace.

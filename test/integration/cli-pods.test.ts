@@ -397,7 +397,12 @@ test("hostPort: a second pod wanting the same host port stays Pending with the s
   const p = await get("hp2");
   assert.equal(p.phase, "Pending");
   assert.equal(p.message, reason);
-  assert.match(await ok(["get", "pods", "hp2"]), /hp2\s+0\/1\s+(Pending|Unschedulable)/);
+  // get: Pending as kubectl shows it, the scheduler's reason in the PodScheduled condition.
+  assert.match(await ok(["get", "pods", "hp2"]), /hp2\s+0\/1\s+Pending\s/);
+  assert.equal(
+    await ok(["get", "pod/hp2", "-o", 'jsonpath={.status.conditions[?(@.type=="PodScheduled")].message}']),
+    reason,
+  );
   assert.ok((await ok(["describe", "pod", "hp2"])).includes(reason));
   const events = await box.json<{ reason: string; message: string }[]>([
     "events",

@@ -31,7 +31,9 @@ export function podColumns(pods: readonly PodView[], wide: boolean): Columns {
       const row: (string | number | null)[] = [
         p.name,
         p.readyContainers,
-        p.status,
+        // kubectl's STATUS for a pod no node can take: Pending (the reason is in describe, events
+        // and the PodScheduled condition of -o yaml).
+        p.status === "Unschedulable" ? "Pending" : p.status,
         p.restarts,
         age(p.createdAt, now),
         p.node,

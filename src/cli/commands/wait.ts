@@ -9,6 +9,7 @@ import { filtersOf, listObjects } from "../listing.ts";
 import { groupNoun } from "../not-found.ts";
 import { parseResourceArgs, RESOURCES } from "../resource-ref.ts";
 import { applyProgress, deleteProgress, type Target, waitFailure, waitFor } from "../wait.ts";
+import { parseJsonPathFor, waitJsonPath } from "../wait-jsonpath.ts";
 import { durationOpt } from "./apply.ts";
 
 /**
@@ -27,11 +28,12 @@ export async function waitTargets(
     if (g.resource !== "pods" && g.resource !== "podsets")
       throw new UsageError(`mk wait works on pods and podsets (deployments), not ${g.resource}`);
   }
-  const selector = opts.selector !== undefined;
+  // --all is every object of the type: the selector that matches everything.
+  const selector = opts.selector !== undefined || opts.all === true;
   if (!selector && groups.some((g) => g.names.length === 0))
-    throw new UsageError("mk wait needs names (pod/web, pods a b) or -l SELECTOR");
+    throw new UsageError("mk wait needs names (pod/web, pods a b), -l SELECTOR or --all");
   if (selector && groups.some((g) => g.names.length > 0))
-    throw new UsageError("mk wait takes names or -l SELECTOR, not both");
+    throw new UsageError("mk wait takes names or -l SELECTOR/--all, not both");
   if (!selector)
     return groups.flatMap((g) => g.names.map((name) => ({ kind: RESOURCES[g.resource].kind, name })));
   const listing = await listObjects(api, groups, filtersOf(opts, groups));
@@ -47,13 +49,14 @@ export function parseFor(v: unknown): Condition {
   if (/^condition=(Ready|Available)(=true)?$/i.test(s)) return "ready";
   if (s === "delete") return "delete";
   throw new UsageError(
-    `--for ${s || "(missing)"}: expected --for=condition=Ready (pods), --for=condition=Available (podsets) or --for=delete`,
+    `--for ${s || "(missing)"}: expected --for=condition=Ready (pods), --for=condition=Available (podsets), --for=delete or --for=jsonpath='{.status.phase}'=Running`,
   );
 }
 
 export async function runWait(args: string[], opts: Record<string, unknown>): Promise<number> {
   const ctx = createContext(globalOptions(opts));
-  const condition = parseFor(opts.for);
+  const jsonPath = parseJsonPathFor(typeof opts.for === "string" ? opts.for : "");
+  const condition = jsonPath ? "ready" : parseFor(opts.for);
   const timeoutMs = durationOpt(opts.timeout ?? "30s", "--timeout");
   const api = await ctx.api();
   try {
@@ -66,6 +69,24 @@ export async function runWait(args: string[], opts: Record<string, unknown>): Pr
       // kubectl fails at once for an object that does not exist.
       for (const t of targets) await (t.kind === "Pod" ? api.pod(t.name) : api.podSet(t.name));
     }
+    // As kubectl names them: deployment.apps/web when the user typed deploy/web.
+    const deploy = parseResourceArgs(args, "wait").some(
+      (g) => g.resource === "podsets" && groupNoun("podsets", g.typed) === "deployments.apps",
+    );
+    const names = targets.map(
+      (t) => `${t.kind === "PodSet" && deploy ? "deployment.apps" : t.kind.toLowerCase()}/${t.name}`,
+    );
+    if (jsonPath) {
+      const pending = await waitJsonPath(api, targets, jsonPath, timeoutMs);
+      if (pending.length > 0) {
+        process.stderr.write(
+          `error: timed out after ${String(opts.timeout ?? "30s")} waiting for ${pending.join(", ")}\n`,
+        );
+        return 1;
+      }
+      for (const n of names) ctx.out(`${n} condition met`);
+      return 0;
+    }
     const outcome = await waitFor(
       api,
       (pods, sets) =>
@@ -74,13 +95,6 @@ export async function runWait(args: string[], opts: Record<string, unknown>): Pr
           : applyProgress(targets, pods, sets, { succeededOk: false }),
       timeoutMs,
       ctx.log,
-    );
-    // As kubectl names them: deployment.apps/web when the user typed deploy/web.
-    const deploy = parseResourceArgs(args, "wait").some(
-      (g) => g.resource === "podsets" && groupNoun("podsets", g.typed) === "deployments.apps",
-    );
-    const names = targets.map(
-      (t) => `${t.kind === "PodSet" && deploy ? "deployment.apps" : t.kind.toLowerCase()}/${t.name}`,
     );
     const failure = waitFailure(outcome, timeoutMs, names.join(", "));
     if (failure) {
