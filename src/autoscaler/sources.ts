@@ -94,7 +94,7 @@ export class PrometheusSource implements MetricsSource {
     return body.data;
   }
 
-  async fetch(resource: Resource, now: number): Promise<MetricsResult> {
+  async fetch(resource: Resource, _now: number): Promise<MetricsResult> {
     const q = prometheusQueries(this.opts.windowMs)[resource];
     const [usage, fresh, covered] = await Promise.all([
       this.query(q.usage),
@@ -104,7 +104,11 @@ export class PrometheusSource implements MetricsSource {
     if (typeof usage === "string") return { ok: false, error: usage };
     if (typeof fresh === "string") return { ok: false, error: fresh };
     if (typeof covered === "string") return { ok: false, error: covered };
-    const lastSeen = new Map(fresh.result.map((r) => [r.metric.pod ?? "", Number(r.value[1]) * 1000]));
+    // How old each pod's newest sample is at Prometheus' own evaluation time (value[0]), so a
+    // clock difference between mk's host and Prometheus' never makes a live series look stale.
+    const sampleAge = new Map(
+      fresh.result.map((r) => [r.metric.pod ?? "", (Number(r.value[0]) - Number(r.value[1])) * 1000]),
+    );
     // Prometheus' own evaluation time: half a window back from it, whatever mk's clock says.
     const coverage = covered
       ? new Map(covered.result.map((r) => [r.metric.pod ?? "", Number(r.value[1]) - Number(r.value[0])]))
@@ -116,13 +120,13 @@ export class PrometheusSource implements MetricsSource {
       const pod = r.metric.pod;
       const value = Number(r.value[1]);
       if (!pod || !Number.isFinite(value)) continue;
-      const seen = lastSeen.get(pod);
-      if (seen === undefined || now - seen > this.opts.windowMs) {
+      const age = sampleAge.get(pod);
+      if (age === undefined || !(age <= this.opts.windowMs)) {
         stale++;
         continue;
       }
-      const age = coverage?.get(pod);
-      if (coverage && (age === undefined || -age * 1000 > this.opts.windowMs)) {
+      const back = coverage?.get(pod);
+      if (coverage && (back === undefined || -back * 1000 > this.opts.windowMs)) {
         filling++;
         continue;
       }
@@ -137,7 +141,7 @@ export class PrometheusSource implements MetricsSource {
     if (metrics.size === 0 && filling > 0)
       return {
         ok: false,
-        error: `${this.name} has samples over less than half of the ${window} window for ${filling} pod(s) (it just started, or is back from an outage): waiting for the window to fill`,
+        error: `${this.name} has samples over less than half of the ${window} window for ${filling} pod(s) (it just started or is back from an outage, or it scrapes mk less often than every ${Math.round(this.opts.windowMs / 2000)}s: then raise --autoscaler-window): waiting for the window to fill`,
       };
     return { ok: true, metrics };
   }

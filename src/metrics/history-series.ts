@@ -81,5 +81,19 @@ export function addDefaultSeries(history: MetricsHistory, store: Store, metrics:
             autoscalerGauges(store).flatMap((g) => (g.ratio === undefined ? [] : [[g.name, g.ratio]])),
           ),
       })
+      .add({
+        name: "autoscaler_rescales",
+        title: "Autoscaler rescales since server start",
+        unit: "rescales",
+        // mk_autoscaler_rescales_total, up and down added per autoscaler.
+        sample: async () => {
+          const out: Record<string, number> = {};
+          for (const v of (await metrics.autoscalerRescales.get()).values) {
+            const name = String(v.labels.autoscaler ?? "");
+            out[name] = (out[name] ?? 0) + v.value;
+          }
+          return out;
+        },
+      })
   );
 }

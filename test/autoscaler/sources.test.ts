@@ -100,7 +100,7 @@ test("PrometheusSource.fetch() leaves out pods with samples over less than half 
     await new PrometheusSource({ url: none.url, windowMs: 30_000, timeoutMs: 2000 }).fetch("cpu", NOW),
     {
       ok: false,
-      error: `Prometheus ${none.url} has samples over less than half of the 30s window for 3 pod(s) (it just started, or is back from an outage): waiting for the window to fill`,
+      error: `Prometheus ${none.url} has samples over less than half of the 30s window for 3 pod(s) (it just started or is back from an outage, or it scrapes mk less often than every 15s: then raise --autoscaler-window): waiting for the window to fill`,
     },
   );
   // Memory is a gauge: its newest sample is its value, no window to fill.
@@ -109,6 +109,27 @@ test("PrometheusSource.fetch() leaves out pods with samples over less than half 
     NOW,
   );
   assert.equal(mem.ok, true);
+});
+
+test("PrometheusSource.fetch() judges staleness at Prometheus' evaluation time, not mk's clock", async () => {
+  // Prometheus' host runs an hour ahead of mk's: its samples are 1 s old by its own clock.
+  const ahead = NOW / 1000 + 3600;
+  const at = (rows: [string, number][]) => ({
+    status: "success",
+    data: {
+      resultType: "vector",
+      result: rows.map(([pod, v]) => ({ metric: { pod }, value: [ahead, String(v)] })),
+    },
+  });
+  const p = await prometheus((q) =>
+    q.includes("rate(")
+      ? at([["a", 0.1]])
+      : q.includes("offset")
+        ? at([["a", ahead - 20]])
+        : at([["a", ahead - 1]]),
+  );
+  const r = await new PrometheusSource({ url: p.url, windowMs: 30_000, timeoutMs: 2000 }).fetch("cpu", NOW);
+  assert.deepEqual(r, { ok: true, metrics: new Map([["a", 100]]) });
 });
 
 test("PrometheusSource.fetch() says Prometheus is not scraping mk when every series is stale", async () => {

@@ -151,7 +151,7 @@ test("status page charts move live: the restarts line rises after docker kill, w
   page.on("pageerror", (err) => problems.push(`pageerror: ${err.message}`));
   await page.goto(`${url}/`);
   // Every default series has its chart, in the server's order.
-  await waitFor(async () => (await page.locator("figure[data-series]").count()) === 8, 15_000, "8 charts");
+  await waitFor(async () => (await page.locator("figure[data-series]").count()) === 9, 15_000, "9 charts");
   assert.deepEqual(
     await page.evaluate<string[]>(
       "Array.from(document.querySelectorAll('figure[data-series]')).map((e) => e.dataset.series)",
@@ -165,6 +165,7 @@ test("status page charts move live: the restarts line rises after docker kill, w
       "pod_cpu",
       "autoscaler_replicas",
       "autoscaler_ratio",
+      "autoscaler_rescales",
     ],
   );
   // The HPA applied above has its line of desired replicas, within its 2..4 range.
@@ -175,6 +176,12 @@ test("status page charts move live: the restarts line rises after docker kill, w
     },
     30_000,
     "the autoscaler chart shows hpa web's desired replicas",
+  );
+  // mk_autoscaler_rescales_total: hpa web's line, at 0 or more (2 pods asked, 2 there: no rescale yet).
+  await waitFor(
+    async () => typeof (await chartLast(page, "autoscaler_rescales")).web === "number",
+    30_000,
+    "the rescales chart shows hpa web's line",
   );
   await waitFor(
     async () => ((await chartLast(page, "pods_running")).local ?? 0) >= 3,

@@ -90,12 +90,18 @@ test("addDefaultSeries() charts running pods per node, node states, restarts and
       "pod_cpu",
       "autoscaler_replicas",
       "autoscaler_ratio",
+      "autoscaler_rescales",
     ],
   );
   assert.deepEqual(
     s.series.find((x) => x.name === "autoscaler_replicas")?.lines,
     [],
     "no autoscaler, no line",
+  );
+  assert.deepEqual(
+    s.series.find((x) => x.name === "autoscaler_rescales")?.lines,
+    [],
+    "no rescale line either",
   );
   assert.deepEqual(line(s, "pods_running", "n1"), [2, 2]);
   assert.deepEqual(line(s, "pods_running", "n2"), [1, 1]);
