@@ -24,6 +24,7 @@ import type { ContainerRuntime, RuntimeContainer } from "../runtime/runtime.ts";
 import type { Mutation } from "../store/mutations.ts";
 import type { ContainerStatusRow, ObservedContainerRow, PodRow } from "../store/rows.ts";
 import type { Store } from "../store/store.ts";
+import { ownContainers } from "./own-containers.ts";
 
 /** What the agent asks of the probe workers (probes/); absent probes mean ready and started. */
 export interface ProbeSource {
@@ -127,7 +128,11 @@ export class NodeAgent {
     // while the list is in flight commits a container the list does not show, and taking it for
     // one that disappeared would start a second container for the pod.
     const busyAtList = new Set(this.inFlight.keys());
-    const all = await runtime.list({ [LABEL.managed]: "true", [LABEL.cluster]: cluster });
+    const all = ownContainers(
+      await runtime.list({ [LABEL.managed]: "true", [LABEL.cluster]: cluster }),
+      node,
+      new Set(store.listNodes().map((n) => n.name)),
+    );
     // Pods are read after the containers, so a container is never newer than the pods we know.
     // A pod row that does not parse is skipped, and so are its containers (left as they are, not
     // taken for orphans): one bad row never stops the node's pass.

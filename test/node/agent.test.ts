@@ -174,3 +174,47 @@ test("NodeAgent starts a created run only once no other run of the container is 
   assert.notEqual(rt.containers.get(id)?.state, "running");
   store.close();
 });
+
+test("Two nodes on one Docker daemon: a node's agent leaves the other node's containers alone; a removed node's are orphans", async () => {
+  const { clock, store, rt, agent, only } = setup("shared-daemon");
+  const node = (name: string) => ({
+    op: "upsertNode" as const,
+    name,
+    docker: "unix:///var/run/docker.sock",
+    identityFile: null,
+    socketPath: null,
+    labels: "{}",
+    taints: "[]",
+    unschedulable: false,
+    at: clock.now(),
+  });
+  store.commit([node("local"), node("n2")]);
+  await agent.pass();
+  const web = only();
+  assert.equal(web.state, "running");
+  const other = new NodeAgent({
+    store,
+    runtime: rt,
+    node: "n2",
+    cluster: store.clusterId(),
+    clock,
+    backoff: { initialMs: 1000, maxMs: 4000, resetMs: 60_000 },
+    log: silentLogger,
+  });
+  await agent.pass(); // observes the container it created
+  await other.pass();
+  clock.step(3000);
+  await other.pass();
+  assert.equal(rt.containers.get(web.id)?.state, "running", "n2's agent kept local's container");
+  assert.deepEqual(
+    store.observedContainers().map((c) => c.node),
+    ["local"],
+    "the container is observed once, on its own node",
+  );
+  // Once local is removed, its containers belong to no registered node: n2 cleans them up.
+  store.commit([{ op: "deleteNode", name: "local" }]);
+  await other.pass();
+  clock.step(3000);
+  await other.pass();
+  assert.equal(rt.containers.has(web.id), false, "a removed node's container is an orphan");
+});
