@@ -7,6 +7,7 @@ import type { HostPort, NodeInfo, PodToSchedule, Strategy } from "../scheduler/t
 import type { Mutation } from "../store/mutations.ts";
 import type { NodeRow, PodRow } from "../store/rows.ts";
 import type { Store } from "../store/store.ts";
+import type { FailedSchedulingEvents } from "./failed-scheduling.ts";
 import { type BadRow, goodNodes, goodPods } from "./row-check.ts";
 
 export type SchedulerStrategy = Strategy;
@@ -64,11 +65,12 @@ export function nodeInfos(
 export function schedulePending(
   store: Store,
   now: number,
-  opts: { strategy: Strategy; rrCursor: number; settleMs: number },
+  opts: { strategy: Strategy; rrCursor: number; settleMs: number; events?: FailedSchedulingEvents },
 ): SchedulingOutcome {
   const bad: BadRow[] = [];
   const all = goodPods(store.listPods(), bad);
   const pending = all.filter((p) => p.node === null && p.deletionAt === null);
+  opts.events?.retain(new Set(pending.map((p) => p.name)));
   if (pending.length === 0) return { mutations: [], rrCursor: opts.rrCursor, bound: [], bad };
   const nodes = nodeInfos(goodNodes(store.listNodes(), bad), all, now, opts.settleMs);
   const byName = new Map(pending.map((p) => [p.name, p]));
@@ -112,6 +114,7 @@ export function schedulePending(
         startedAt: null,
       });
     }
+    if (opts.events && !opts.events.record(f.pod, f.reason, now)) continue;
     muts.push({
       op: "recordEvent",
       type: "Warning",

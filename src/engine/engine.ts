@@ -6,6 +6,7 @@ import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { type AutoscalerSettings, runAutoscaler } from "../autoscaler/loop.ts";
 import { UsageHistory } from "../autoscaler/sources.ts";
+import { FailedSchedulingEvents } from "../controller/failed-scheduling.ts";
 import { DisruptionWatch, NodeHealth } from "../controller/node-health.ts";
 import { nextLifecycleDeadline, planNodeLifecycle } from "../controller/nodes.ts";
 import { planPodsDetailed } from "../controller/pods.ts";
@@ -114,6 +115,8 @@ export class Engine {
   private readonly nodes = new Map<string, NodeHandle>();
   private readonly controllerTrigger = new Trigger();
   private rrCursor = 0;
+  /** One back-off per unschedulable pod for its FailedScheduling events (the leader's memory). */
+  private readonly failedScheduling = new FailedSchedulingEvents();
   private readonly usage = new Map<string, PodUsage[]>();
   /** Per-pod stats rounds: the autoscaler's cpu source when no Prometheus is configured. */
   readonly usageHistory = new UsageHistory();
@@ -240,6 +243,7 @@ export class Engine {
       strategy: this.opts.scheduler,
       rrCursor: this.rrCursor,
       settleMs: this.opts.settleMs,
+      events: this.failedScheduling,
     });
     this.rrCursor = sched.rrCursor;
     this.store.commit(sched.mutations);
