@@ -4,6 +4,7 @@ import type { ContainerSpec, PodSpec, Probe } from "../src/manifest/types.ts";
 import type { DesiredPod } from "../src/reconcile/actions.ts";
 import type { ContainerStatus } from "../src/reconcile/status.ts";
 import type { RuntimeContainer } from "../src/runtime/runtime.ts";
+import type { Mutation } from "../src/store/mutations.ts";
 import type { NodeRow } from "../src/store/rows.ts";
 
 export function makeContainer(o: Partial<ContainerSpec> = {}): ContainerSpec {
@@ -123,5 +124,24 @@ export function makeNodeRow(o: Partial<NodeRow> = {}): NodeRow {
     stateSince: 0,
     createdAt: 0,
     ...o,
+  };
+}
+
+/** The upsertNode mutation `mk node add` makes: no labels, taints or identity; the local socket unless given. */
+export function upsertNodeMutation(
+  name: string,
+  at: number,
+  docker = "unix:///var/run/docker.sock",
+): Extract<Mutation, { op: "upsertNode" }> {
+  return {
+    op: "upsertNode",
+    name,
+    docker,
+    identityFile: null,
+    socketPath: null,
+    labels: "{}",
+    taints: "[]",
+    unschedulable: false,
+    at,
   };
 }

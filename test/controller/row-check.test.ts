@@ -13,7 +13,7 @@ import { sortAttempts } from "../../src/reconcile/attempts.ts";
 import { FakeRuntime } from "../../src/runtime/fake.ts";
 import type { NodeRow, ObjectRow, PodRow } from "../../src/store/rows.ts";
 import { Store } from "../../src/store/store.ts";
-import { makePodSpec } from "../fixtures.ts";
+import { makePodSpec, upsertNodeMutation } from "../fixtures.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "mk-rowcheck-test-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -195,17 +195,7 @@ test("NodeAgent.pass() runs the other pods and leaves a bad pod's container alon
   });
   const engine = new Engine({ store, log: silentLogger, clock, localNode: false, settleMs: 0 });
   store.commit([
-    {
-      op: "upsertNode",
-      name: "local",
-      docker: "unix:///var/run/docker.sock",
-      identityFile: null,
-      socketPath: null,
-      labels: "{}",
-      taints: "[]",
-      unschedulable: false,
-      at: clock.now(),
-    },
+    upsertNodeMutation("local", clock.now()),
     {
       op: "setNodeStatus",
       name: "local",

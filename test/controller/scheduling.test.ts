@@ -10,24 +10,14 @@ import type { PodSpec } from "../../src/manifest/types.ts";
 import { judgePod } from "../../src/ops/pod-health.ts";
 import { getPod } from "../../src/ops/queries.ts";
 import { Store } from "../../src/store/store.ts";
-import { makePodSpec } from "../fixtures.ts";
+import { makePodSpec, upsertNodeMutation } from "../fixtures.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "mk-scheduling-test-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 function node(store: Store, name: string, state: "Ready" | "NotReady", at: number): void {
   store.commit([
-    {
-      op: "upsertNode",
-      name,
-      docker: `ssh://root@${name}`,
-      identityFile: null,
-      socketPath: null,
-      labels: "{}",
-      taints: "[]",
-      unschedulable: false,
-      at,
-    },
+    upsertNodeMutation(name, at, `ssh://root@${name}`),
     {
       op: "setNodeStatus",
       name,

@@ -12,6 +12,7 @@ import { type HistorySnapshot, MetricsHistory } from "../../src/metrics/history.
 import { addDefaultSeries } from "../../src/metrics/history-series.ts";
 import { Metrics } from "../../src/metrics/registry.ts";
 import { Store } from "../../src/store/store.ts";
+import { upsertNodeMutation } from "../fixtures.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "mk-history-test-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -40,17 +41,7 @@ test("addDefaultSeries() charts running pods per node, node states, restarts and
   await api.apply([{ file: "web.yaml", text: PODSET }], { dryRun: false });
   const at = Date.now();
   const node = (name: string, state: "Ready" | "NotReady") => [
-    {
-      op: "upsertNode" as const,
-      name,
-      docker: "unix:///var/run/docker.sock",
-      identityFile: null,
-      socketPath: null,
-      labels: "{}",
-      taints: "[]",
-      unschedulable: false,
-      at,
-    },
+    upsertNodeMutation(name, at),
     { op: "setNodeStatus" as const, name, state, message: null, at, heartbeat: true },
   ];
   store.commit([...node("n1", "Ready"), ...node("n2", "NotReady")]);

@@ -12,7 +12,7 @@ import { sortAttempts } from "../../src/reconcile/attempts.ts";
 import { toCreateSpec } from "../../src/reconcile/container-spec.ts";
 import { FakeRuntime } from "../../src/runtime/fake.ts";
 import { Store } from "../../src/store/store.ts";
-import { makePodSpec } from "../fixtures.ts";
+import { makePodSpec, upsertNodeMutation } from "../fixtures.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "mk-agent-test-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -177,18 +177,7 @@ test("NodeAgent starts a created run only once no other run of the container is 
 
 test("Two nodes on one Docker daemon: a node's agent leaves the other node's containers alone; a removed node's are orphans", async () => {
   const { clock, store, rt, agent, only } = setup("shared-daemon");
-  const node = (name: string) => ({
-    op: "upsertNode" as const,
-    name,
-    docker: "unix:///var/run/docker.sock",
-    identityFile: null,
-    socketPath: null,
-    labels: "{}",
-    taints: "[]",
-    unschedulable: false,
-    at: clock.now(),
-  });
-  store.commit([node("local"), node("n2")]);
+  store.commit([upsertNodeMutation("local", clock.now()), upsertNodeMutation("n2", clock.now())]);
   await agent.pass();
   const web = only();
   assert.equal(web.state, "running");
