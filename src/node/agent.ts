@@ -131,7 +131,7 @@ export class NodeAgent {
     const all = ownContainers(
       await runtime.list({ [LABEL.managed]: "true", [LABEL.cluster]: cluster }),
       node,
-      new Set(store.listNodes().map((n) => n.name)),
+      () => new Set(store.listNodes().map((n) => n.name)),
     );
     // Pods are read after the containers, so a container is never newer than the pods we know.
     // A pod row that does not parse is skipped, and so are its containers (left as they are, not
