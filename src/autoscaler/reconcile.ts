@@ -212,6 +212,19 @@ export function reconcileAutoscaler(input: ReconcileInput): Decision {
   const history = prev?.history ?? emptyHistory();
   const sorted = () => ORDER.flatMap((t) => conditions.filter((c) => c.type === t));
   const { spec } = input;
+  /** No rescale this sync: the status says where replicas stay and what was measured. */
+  const hold = (replicas: number, currentMetrics: MetricStatus[]): Decision => ({
+    status: {
+      currentReplicas: replicas,
+      desiredReplicas: replicas,
+      currentMetrics,
+      lastScaleTime: prev?.lastScaleTime ?? null,
+      conditions: sorted(),
+      history,
+    },
+    rescale: null,
+    events,
+  });
 
   if (input.targetReplicas === undefined) {
     const message = `the HPA controller was unable to get the target's current scale: podset "${spec.target.name}" not found`;
@@ -221,18 +234,7 @@ export function reconcileAutoscaler(input: ReconcileInput): Decision {
       reason: "FailedGetScale",
       message: `podset "${spec.target.name}" not found`,
     });
-    return {
-      status: {
-        currentReplicas: 0,
-        desiredReplicas: 0,
-        currentMetrics: [],
-        lastScaleTime: prev?.lastScaleTime ?? null,
-        conditions: sorted(),
-        history,
-      },
-      rescale: null,
-      events,
-    };
+    return hold(0, []);
   }
   const current = input.targetReplicas;
   set("AbleToScale", {
@@ -245,18 +247,7 @@ export function reconcileAutoscaler(input: ReconcileInput): Decision {
     const message = `pods of podset "${spec.target.name}" are controlled by multiple autoscalers: [${[...input.rivals].sort().join(" ")}]`;
     set("ScalingActive", { status: "False", reason: "AmbiguousSelector", message });
     events.push({ type: "Warning", reason: "AmbiguousSelector", message });
-    return {
-      status: {
-        currentReplicas: current,
-        desiredReplicas: current,
-        currentMetrics: [],
-        lastScaleTime: prev?.lastScaleTime ?? null,
-        conditions: sorted(),
-        history,
-      },
-      rescale: null,
-      events,
-    };
+    return hold(current, []);
   }
 
   let desired = 0;
@@ -288,18 +279,7 @@ export function reconcileAutoscaler(input: ReconcileInput): Decision {
       // Replicas stay where they are; the previous ScalingLimited verdict still describes them.
       const limited = prevConditions.find((c) => c.type === "ScalingLimited");
       if (limited) conditions.push(limited);
-      return {
-        status: {
-          currentReplicas: current,
-          desiredReplicas: current,
-          currentMetrics: m.statuses,
-          lastScaleTime: prev?.lastScaleTime ?? null,
-          conditions: sorted(),
-          history,
-        },
-        rescale: null,
-        events,
-      };
+      return hold(current, m.statuses);
     }
     statuses = m.statuses;
     set("ScalingActive", {
