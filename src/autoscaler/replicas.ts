@@ -163,6 +163,41 @@ function usableMetrics(
   return { g, metrics };
 }
 
+/**
+ * The step both calculators share once they have a usage ratio: with every pod measured and ready,
+ * ceil(ratio x ready pods) unless within tolerance. Otherwise Kubernetes takes a second look: a pod
+ * without a metric counts as `scaleDownValue(pod)` on a scale-down and 0 on a scale-up, an unready
+ * pod as 0 on a scale-up, and either way they only ever argue against the change (no change when
+ * the second ratio is within tolerance or points the other way). An error string when the second
+ * ratio cannot be had.
+ */
+function replicasAfterAdjusting(
+  currentReplicas: number,
+  ratio: number,
+  g: ReturnType<typeof groupPods>,
+  metrics: ReadonlyMap<string, number>,
+  scaleDownValue: (pod: string) => number,
+  ratioOf: (adjusted: ReadonlyMap<string, number>) => number | string,
+  opts: CalculatorOptions,
+): number | string {
+  const scaleUpWithUnready = g.unready.size > 0 && ratio > 1;
+  if (!scaleUpWithUnready && g.missing.size === 0)
+    return withinTolerance(ratio, opts) ? currentReplicas : Math.ceil(ratio * g.readyCount);
+  const adjusted = new Map(metrics);
+  for (const pod of g.missing) {
+    if (ratio < 1) adjusted.set(pod, scaleDownValue(pod));
+    else if (ratio > 1) adjusted.set(pod, 0);
+  }
+  if (scaleUpWithUnready) for (const pod of g.unready) adjusted.set(pod, 0);
+  const next = ratioOf(adjusted);
+  if (typeof next === "string") return next;
+  if (withinTolerance(next, opts) || reversed(ratio, next)) return currentReplicas;
+  const replicas = Math.ceil(next * adjusted.size);
+  if ((next < 1 && replicas > currentReplicas) || (next > 1 && replicas < currentReplicas))
+    return currentReplicas;
+  return replicas;
+}
+
 /** GetResourceReplicas: a target of `targetUtilization` percent of the pods' requests. */
 export function utilizationReplicas(
   currentReplicas: number,
@@ -182,30 +217,22 @@ export function utilizationReplicas(
   const { ratio, utilization, average } = first;
   const answer = (replicas: number): Proposal => ({ ok: true, replicas, utilization, averageValue: average });
 
-  const scaleUpWithUnready = g.unready.size > 0 && ratio > 1;
-  if (!scaleUpWithUnready && g.missing.size === 0) {
-    if (withinTolerance(ratio, opts)) return answer(currentReplicas);
-    return answer(Math.ceil(ratio * g.readyCount));
-  }
-  const adjusted = new Map(metrics);
-  if (g.missing.size > 0) {
-    // Scale-down: a pod without a metric is assumed to use all of its request (or the target, when
-    // that is above 100 %); scale-up: none of it. Either way it argues against the change.
-    const fallback = Math.max(100, targetUtilization);
-    for (const pod of g.missing) {
-      if (ratio < 1) adjusted.set(pod, Math.trunc(((requests.get(pod) ?? 0) * fallback) / 100));
-      else if (ratio > 1) adjusted.set(pod, 0);
-    }
-  }
-  if (scaleUpWithUnready) for (const pod of g.unready) adjusted.set(pod, 0);
-  const second = utilizationRatio(adjusted, requests, targetUtilization);
-  if (typeof second === "string") return { ok: false, error: second };
-  const next = second.ratio;
-  if (withinTolerance(next, opts) || reversed(ratio, next)) return answer(currentReplicas);
-  const replicas = Math.ceil(next * adjusted.size);
-  if ((next < 1 && replicas > currentReplicas) || (next > 1 && replicas < currentReplicas))
-    return answer(currentReplicas);
-  return answer(replicas);
+  // Scale-down: a pod without a metric is assumed to use all of its request (or the target, when
+  // that is above 100 %).
+  const fallback = Math.max(100, targetUtilization);
+  const replicas = replicasAfterAdjusting(
+    currentReplicas,
+    ratio,
+    g,
+    metrics,
+    (pod) => Math.trunc(((requests.get(pod) ?? 0) * fallback) / 100),
+    (adjusted) => {
+      const second = utilizationRatio(adjusted, requests, targetUtilization);
+      return typeof second === "string" ? second : second.ratio;
+    },
+    opts,
+  );
+  return typeof replicas === "string" ? { ok: false, error: replicas } : answer(replicas);
 }
 
 /** calcPlainMetricReplicas (GetRawResourceReplicas): a target average usage per pod. */
@@ -227,21 +254,15 @@ export function averageValueReplicas(
   const { ratio, average } = usageRatio(metrics);
   const answer = (replicas: number): Proposal => ({ ok: true, replicas, averageValue: average });
 
-  const scaleUpWithUnready = g.unready.size > 0 && ratio > 1;
-  if (!scaleUpWithUnready && g.missing.size === 0) {
-    if (withinTolerance(ratio, opts)) return answer(currentReplicas);
-    return answer(Math.ceil(ratio * g.readyCount));
-  }
-  const adjusted = new Map(metrics);
-  for (const pod of g.missing) {
-    if (ratio < 1) adjusted.set(pod, targetValue);
-    else if (ratio > 1) adjusted.set(pod, 0);
-  }
-  if (scaleUpWithUnready) for (const pod of g.unready) adjusted.set(pod, 0);
-  const next = usageRatio(adjusted).ratio;
-  if (withinTolerance(next, opts) || reversed(ratio, next)) return answer(currentReplicas);
-  const replicas = Math.ceil(next * adjusted.size);
-  if ((next < 1 && replicas > currentReplicas) || (next > 1 && replicas < currentReplicas))
-    return answer(currentReplicas);
-  return answer(replicas);
+  // Scale-down: a pod without a metric is assumed to use the target.
+  const replicas = replicasAfterAdjusting(
+    currentReplicas,
+    ratio,
+    g,
+    metrics,
+    () => targetValue,
+    (adjusted) => usageRatio(adjusted).ratio,
+    opts,
+  );
+  return typeof replicas === "string" ? { ok: false, error: replicas } : answer(replicas);
 }
