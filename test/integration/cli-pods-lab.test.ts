@@ -2,19 +2,14 @@
 // connection: stream-local to the node's Docker socket, direct-tcpip to the pod) and from the CLI
 // alone. Uses the shared lab: run it under `flock /tmp/mk-lab.lock`.
 import assert from "node:assert/strict";
-import { execFile, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { promisify } from "node:util";
-import { freePort, IMAGE, MAIN, ROOT, requireDocker, Sandbox, waitFor } from "./harness.ts";
+import { freePort, IMAGE, MAIN, requireDocker, Sandbox, waitFor } from "./harness.ts";
+import { LAB_ENV as ENV, LAB, lab } from "./lab-hosts.ts";
 
-const run = promisify(execFile);
-const LAB = "/tmp/mk-lab";
 const TSX = import.meta.resolve("tsx");
-const lab = async (script: string, ...args: string[]) =>
-  (await run("bash", [join(ROOT, "scripts/lab", script), ...args], { timeout: 120_000 })).stdout;
-const ENV = { MK_KNOWN_HOSTS: `${LAB}/ssh/known_hosts` };
 
 let box: Sandbox;
 let url = "";

@@ -9,13 +9,9 @@
 // dead host's pods replaced. Seeded: MK_FAILOVER_SEED=<n> replays the schedule. Run under the lab lock:
 //   flock /tmp/mk-lab.lock bash scripts/test.sh test/integration/kill-loop-failover.test.ts
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
-import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { promisify } from "node:util";
 import Database from "better-sqlite3";
-import Docker from "dockerode";
-import { ROOT, requireDocker, Sandbox, sleeperYaml, waitFor } from "./harness.ts";
+import { requireDocker, Sandbox, sleeperYaml, waitFor } from "./harness.ts";
 import {
   ensureBundle,
   type KillServer,
@@ -24,13 +20,8 @@ import {
   seeded,
   startBundleServer,
 } from "./kill-harness.ts";
+import { LAB_ENV as ENV, LAB, lab, nodeDocker } from "./lab-hosts.ts";
 
-const run = promisify(execFile);
-const LAB = "/tmp/mk-lab";
-const lab = async (script: string, ...args: string[]) =>
-  (await run("bash", [join(ROOT, "scripts/lab", script), ...args], { timeout: 120_000 })).stdout;
-const nodeDocker = (i: number) => new Docker({ socketPath: `${LAB}/n${i}/docker.sock` });
-const ENV = { MK_KNOWN_HOSTS: `${LAB}/ssh/known_hosts` };
 const SEED = Number(process.env.MK_FAILOVER_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const KILLS = Number(process.env.MK_FAILOVER_KILLS ?? 12);
 const SURGE = 1;

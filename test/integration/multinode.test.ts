@@ -2,20 +2,13 @@
 // reached over SSH-tunneled Docker sockets. Spread, crash failover, reboot fencing, partition
 // failover and heal fencing, taints, and image distribution without a registry.
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { promisify } from "node:util";
-import Docker from "dockerode";
-import { addLabNodes, docker, IMAGE, ROOT, requireDocker, Sandbox, waitFor } from "./harness.ts";
+import type Docker from "dockerode";
+import { addLabNodes, docker, IMAGE, requireDocker, Sandbox, waitFor } from "./harness.ts";
+import { LAB_ENV as ENV, LAB, lab, nodeDocker } from "./lab-hosts.ts";
 
-const run = promisify(execFile);
-const LAB = "/tmp/mk-lab";
-const lab = async (script: string, ...args: string[]) =>
-  (await run("bash", [join(ROOT, "scripts/lab", script), ...args], { timeout: 120_000 })).stdout;
-const nodeDocker = (i: number) => new Docker({ socketPath: `${LAB}/n${i}/docker.sock` });
-const ENV = { MK_KNOWN_HOSTS: `${LAB}/ssh/known_hosts` };
 // Server defaults for everything failover depends on (heartbeat, grace, eviction, resync): "within 10 s by default".
 const FAST = ["--lease", "3s", "--no-local-node"];
 

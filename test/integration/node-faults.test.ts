@@ -12,15 +12,10 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { promisify } from "node:util";
-import Docker from "dockerode";
-import { addLabNodes, IMAGE, ROOT, requireDocker, Sandbox, sleeperYaml, waitFor } from "./harness.ts";
+import { addLabNodes, IMAGE, requireDocker, Sandbox, sleeperYaml, waitFor } from "./harness.ts";
+import { LAB_ENV as ENV, lab, nodeDocker } from "./lab-hosts.ts";
 
 const run = promisify(execFile);
-const LAB = "/tmp/mk-lab";
-const lab = async (script: string, ...args: string[]) =>
-  (await run("bash", [join(ROOT, "scripts/lab", script), ...args], { timeout: 120_000 })).stdout;
-const nodeDocker = (i: number) => new Docker({ socketPath: `${LAB}/n${i}/docker.sock` });
-const ENV = { MK_KNOWN_HOSTS: `${LAB}/ssh/known_hosts` };
 const SEED = Number(process.env.MK_FLAP_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const FLAP_MS = Number(process.env.MK_FLAP_MS ?? 60_000);
 

@@ -4,20 +4,11 @@
 // with every running container on the new template. Run under the lab lock:
 //   flock /tmp/mk-lab.lock bash scripts/test.sh test/integration/rollout-multinode.test.ts
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { promisify } from "node:util";
-import Docker from "dockerode";
-import { addLabNodes, IMAGE, ROOT, requireDocker, Sandbox, waitFor } from "./harness.ts";
-
-const run = promisify(execFile);
-const LAB = "/tmp/mk-lab";
-const lab = async (script: string, ...args: string[]) =>
-  (await run("bash", [join(ROOT, "scripts/lab", script), ...args], { timeout: 120_000 })).stdout;
-const nodeDocker = (i: number) => new Docker({ socketPath: `${LAB}/n${i}/docker.sock` });
-const ENV = { MK_KNOWN_HOSTS: `${LAB}/ssh/known_hosts` };
+import { addLabNodes, IMAGE, requireDocker, Sandbox, waitFor } from "./harness.ts";
+import { LAB_ENV as ENV, lab, nodeDocker } from "./lab-hosts.ts";
 
 interface PodJson {
   name: string;
