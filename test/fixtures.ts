@@ -5,7 +5,7 @@ import type { DesiredPod } from "../src/reconcile/actions.ts";
 import type { ContainerStatus } from "../src/reconcile/status.ts";
 import type { RuntimeContainer } from "../src/runtime/runtime.ts";
 import type { Mutation } from "../src/store/mutations.ts";
-import type { NodeRow } from "../src/store/rows.ts";
+import type { NodeRow, PodRow } from "../src/store/rows.ts";
 
 export function makeContainer(o: Partial<ContainerSpec> = {}): ContainerSpec {
   return {
@@ -143,5 +143,36 @@ export function upsertNodeMutation(
     taints: "[]",
     unschedulable: false,
     at,
+  };
+}
+
+/** A Running, ready pod row of PodSet web bound to node `a`, as the controller tests start from. */
+export function makePodRow(o: Partial<PodRow> = {}): PodRow {
+  return {
+    name: "web-1",
+    uid: "u1",
+    ownerKind: "PodSet",
+    ownerName: "web",
+    templateHash: "h",
+    labels: "{}",
+    annotations: "{}",
+    spec: JSON.stringify(makePodSpec()),
+    specHash: "s",
+    node: "a",
+    phase: "Running",
+    reason: null,
+    message: null,
+    unschedulableTransient: false,
+    ready: true,
+    restartCount: 0,
+    ip: null,
+    createdAt: 0,
+    scheduledAt: 0,
+    startedAt: 0,
+    readySince: 0,
+    deletionAt: null,
+    deletionReason: null,
+    deletionGraceSeconds: null,
+    ...o,
   };
 }

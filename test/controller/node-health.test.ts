@@ -5,39 +5,13 @@ import { nextLifecycleDeadline, planNodeLifecycle } from "../../src/controller/n
 import { FakeClock } from "../../src/lib/clock.ts";
 import type { Mutation } from "../../src/store/mutations.ts";
 import type { NodeRow, PodRow } from "../../src/store/rows.ts";
-import { makeNodeRow, makePodSpec } from "../fixtures.ts";
+import { makeNodeRow, makePodRow } from "../fixtures.ts";
 
 const node = (name: string, o: Partial<NodeRow> = {}): NodeRow =>
   makeNodeRow({ name, docker: `ssh://root@${name}`, ...o });
 
-function pod(name: string, nodeName: string): PodRow {
-  return {
-    name,
-    uid: `u-${name}`,
-    ownerKind: "PodSet",
-    ownerName: "web",
-    templateHash: "h",
-    labels: "{}",
-    annotations: "{}",
-    spec: JSON.stringify(makePodSpec()),
-    specHash: "s",
-    node: nodeName,
-    phase: "Running",
-    reason: null,
-    message: null,
-    ready: true,
-    restartCount: 0,
-    ip: null,
-    createdAt: 0,
-    scheduledAt: 0,
-    startedAt: 0,
-    readySince: 0,
-    deletionAt: null,
-    deletionReason: null,
-    deletionGraceSeconds: null,
-    unschedulableTransient: false,
-  };
-}
+const pod = (name: string, nodeName: string): PodRow =>
+  makePodRow({ name, uid: `u-${name}`, node: nodeName });
 
 const GRACE = 4000;
 const DELAY = 2000;

@@ -3,39 +3,11 @@ import { test } from "node:test";
 import { nextLifecycleDeadline, planNodeLifecycle } from "../../src/controller/nodes.ts";
 import type { Mutation } from "../../src/store/mutations.ts";
 import type { NodeRow, PodRow } from "../../src/store/rows.ts";
-import { makeNodeRow, makePodSpec } from "../fixtures.ts";
+import { makeNodeRow, makePodRow, makePodSpec } from "../fixtures.ts";
 
 const node = (o: Partial<NodeRow> = {}): NodeRow => makeNodeRow({ lastHeartbeatAt: 10_000, ...o });
 
-function pod(o: Partial<PodRow> = {}): PodRow {
-  return {
-    name: "web-1",
-    uid: "u1",
-    ownerKind: "PodSet",
-    ownerName: "web",
-    templateHash: "h",
-    labels: "{}",
-    annotations: "{}",
-    spec: JSON.stringify(makePodSpec()),
-    specHash: "s",
-    node: "a",
-    phase: "Running",
-    reason: null,
-    message: null,
-    unschedulableTransient: false,
-    ready: true,
-    restartCount: 0,
-    ip: null,
-    createdAt: 0,
-    scheduledAt: 0,
-    startedAt: 0,
-    readySince: 0,
-    deletionAt: null,
-    deletionReason: null,
-    deletionGraceSeconds: null,
-    ...o,
-  };
-}
+const pod = (o: Partial<PodRow> = {}): PodRow => makePodRow(o);
 
 const ops = (m: Mutation[]) => m.map((x) => x.op).sort();
 const base = { graceMs: 4000, evictionDelayMs: 2000 };

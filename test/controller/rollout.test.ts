@@ -13,7 +13,7 @@ import {
 } from "../../src/controller/rollout.ts";
 import type { PodSetObject, PodSetSpec } from "../../src/manifest/types.ts";
 import type { PodRow } from "../../src/store/rows.ts";
-import { makePodSpec } from "../fixtures.ts";
+import { makePodRow, makePodSpec } from "../fixtures.ts";
 
 // ---- arithmetic, with the cases of Kubernetes' deployment controller tests
 
@@ -93,33 +93,15 @@ test("maxOldScaledDown(), unhealthyCleanup() and availableScaleDown() follow rec
 let seq = 0;
 function row(hash: string, o: Partial<PodRow> = {}): PodRow {
   seq++;
-  return {
+  return makePodRow({
     name: `web-${hash}-${seq}`,
     uid: `u${seq}`,
-    ownerKind: "PodSet",
-    ownerName: "web",
     templateHash: hash,
-    labels: "{}",
-    annotations: "{}",
     spec: "{}",
-    specHash: "s",
     node: "local",
-    phase: "Running",
-    reason: null,
-    message: null,
-    unschedulableTransient: false,
-    ready: true,
-    restartCount: 0,
-    ip: null,
     createdAt: seq,
-    scheduledAt: 0,
-    startedAt: 0,
-    readySince: 0,
-    deletionAt: null,
-    deletionReason: null,
-    deletionGraceSeconds: null,
     ...o,
-  };
+  });
 }
 
 function spec(
