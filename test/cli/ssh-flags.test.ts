@@ -1,17 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { parseSshFlags } from "../../src/cli/ssh-flags.ts";
-import { UsageError } from "../../src/lib/errors.ts";
-
-function usage(fn: () => unknown): { message: string; exitCode: number; flag: unknown } {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(err instanceof UsageError, `expected a UsageError, got ${String(err)}`);
-    return { message: err.message, exitCode: err.exitCode, flag: err.details.flag };
-  }
-  assert.fail("expected a UsageError");
-}
+import { usage } from "./usage-error.ts";
 
 test("parseSshFlags() defaults: keepalive 2 s x 3 (covers the 4 s grace), handshake 5 s, 4 bulk calls", () => {
   assert.deepEqual(parseSshFlags({}, 4000), {

@@ -8,17 +8,7 @@ import {
   SERVER_TIMING_FLAGS,
   WAIT_FLAG,
 } from "../../src/cli/timing-flags.ts";
-import { UsageError } from "../../src/lib/errors.ts";
-
-function usage(fn: () => unknown): { message: string; exitCode: number; flag: unknown } {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(err instanceof UsageError, `expected a UsageError, got ${String(err)}`);
-    return { message: err.message, exitCode: err.exitCode, flag: err.details.flag };
-  }
-  assert.fail("expected a UsageError");
-}
+import { usage } from "./usage-error.ts";
 
 test("parseServerTimings() takes the defaults when no flag is given", () => {
   assert.deepEqual(parseServerTimings({}), {
