@@ -167,30 +167,35 @@ export function parseResourceArgs(args: readonly string[], command: string): Res
 
 /**
  * Exactly one object: `TYPE/NAME` or `TYPE NAME`, or a bare `NAME` when the command has a default
- * type (logs and exec take pods). Returns the arguments left over.
+ * type (logs and exec take pods). Returns the arguments left over, and the type word as typed
+ * (`deploy`, `po`; the default type's singular for a bare NAME), for messages in the user's words.
  */
 export function parseSingleRef(
   args: readonly string[],
   opts: { command: string; allowed: readonly Resource[]; defaultResource?: Resource; example: string },
-): { ref: ResourceRef; rest: string[] } {
+): { ref: ResourceRef; rest: string[]; typed: string } {
   const [first, second, ...more] = args;
   const usage = `mk ${opts.command} needs ${opts.allowed.map((r) => `${RESOURCES[r].singular}/NAME`).join(" or ")}, e.g. ${opts.example}`;
   if (first === undefined) throw new UsageError(usage);
   let resource: Resource;
   let name: string;
   let rest: string[];
+  let typed: string;
   const slash = first.indexOf("/");
   if (slash >= 0) {
-    resource = resourceOf(first.slice(0, slash));
+    typed = first.slice(0, slash);
+    resource = resourceOf(typed);
     name = checkName(first.slice(slash + 1), first, opts.command);
     rest = second === undefined ? [] : [second, ...more];
   } else if (BY_WORD.has(first.toLowerCase()) && (second !== undefined || !opts.defaultResource)) {
+    typed = first;
     resource = resourceOf(first);
     if (second === undefined) throw new UsageError(usage);
     name = second;
     rest = more;
   } else if (opts.defaultResource) {
     resource = opts.defaultResource;
+    typed = RESOURCES[resource].singular;
     name = first;
     rest = second === undefined ? [] : [second, ...more];
   } else {
@@ -201,5 +206,5 @@ export function parseSingleRef(
       `mk ${opts.command} does not take ${RESOURCES[resource].resource}: expected ${opts.allowed.map((r) => RESOURCES[r].resource).join(" or ")}`,
     );
   }
-  return { ref: { resource, kind: RESOURCES[resource].kind, name }, rest };
+  return { ref: { resource, kind: RESOURCES[resource].kind, name }, rest, typed };
 }

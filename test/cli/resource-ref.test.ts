@@ -83,9 +83,13 @@ test("parseSingleRef() takes TYPE/NAME, TYPE NAME, or a bare name where the comm
   assert.deepEqual(parseSingleRef(["web", "extra"], logs), {
     ref: { resource: "pods", kind: "Pod", name: "web" },
     rest: ["extra"],
+    typed: "pod",
   });
   assert.equal(parseSingleRef(["pod/web"], logs).ref.name, "web");
   assert.equal(parseSingleRef(["po", "web"], logs).ref.name, "web");
+  // The type word as typed, for messages in the user's words.
+  assert.equal(parseSingleRef(["po", "web"], logs).typed, "po");
+  assert.equal(parseSingleRef(["deploy/web"], scale).typed, "deploy");
 });
 
 test("typeWord() names a Deployment-applied PodSet as kubectl does", () => {

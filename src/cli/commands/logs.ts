@@ -27,7 +27,7 @@ async function targetsOf(api: MkApi, args: string[], opts: Record<string, unknow
       ...(container ? { container } : {}),
     }));
   }
-  const { ref, rest } = parseSingleRef(args, {
+  const { ref, rest, typed } = parseSingleRef(args, {
     command: "logs",
     allowed: ["pods", "podsets"],
     defaultResource: "pods",
@@ -42,9 +42,7 @@ async function targetsOf(api: MkApi, args: string[], opts: Record<string, unknow
   // kubectl logs deploy/web: one of its pods (the oldest running one).
   return [
     {
-      pod: await podOfPodSet(api, ref.name, args[0]?.split("/")[0] ?? "podset", (l) =>
-        process.stderr.write(`${l}\n`),
-      ),
+      pod: await podOfPodSet(api, ref.name, typed, (l) => process.stderr.write(`${l}\n`)),
       ...(c ? { container: c } : {}),
     },
   ];
