@@ -7,20 +7,20 @@ import { createContext } from "../context.ts";
 import { globalOptions } from "../index.ts";
 import { filtersOf, listObjects } from "../listing.ts";
 import { groupNoun } from "../not-found.ts";
-import { parseResourceArgs, RESOURCES } from "../resource-ref.ts";
+import { parseResourceArgs, RESOURCES, type ResourceGroup } from "../resource-ref.ts";
 import { applyProgress, deleteProgress, type Target, waitFailure, waitFor } from "../wait.ts";
 import { parseJsonPathFor, waitJsonPath } from "../wait-jsonpath.ts";
 import { durationOpt } from "./apply.ts";
 
 /**
  * The objects to wait for: TYPE/NAME..., TYPE NAME..., or TYPE -l SELECTOR (every match, as
- * kubectl); pods and podsets (deployment/NAME) only.
+ * kubectl); pods and podsets (deployment/NAME) only. Also the groups as typed, for the names printed.
  */
 export async function waitTargets(
   api: MkApi,
   args: readonly string[],
   opts: Record<string, unknown>,
-): Promise<Target[]> {
+): Promise<{ targets: Target[]; groups: ResourceGroup[] }> {
   if (args.length === 0)
     throw new UsageError("mk wait needs an object, e.g. pod/web, deployment/web or pods -l app=web");
   const groups = parseResourceArgs(args, "wait");
@@ -35,11 +35,17 @@ export async function waitTargets(
   if (selector && groups.some((g) => g.names.length > 0))
     throw new UsageError("mk wait takes names or -l SELECTOR/--all, not both");
   if (!selector)
-    return groups.flatMap((g) => g.names.map((name) => ({ kind: RESOURCES[g.resource].kind, name })));
+    return {
+      targets: groups.flatMap((g) => g.names.map((name) => ({ kind: RESOURCES[g.resource].kind, name }))),
+      groups,
+    };
   const listing = await listObjects(api, groups, filtersOf(opts, groups));
-  return listing.sections.flatMap((s) =>
-    s.objects.map((o) => ({ kind: RESOURCES[s.resource].kind, name: o.metadata.name })),
-  );
+  return {
+    targets: listing.sections.flatMap((s) =>
+      s.objects.map((o) => ({ kind: RESOURCES[s.resource].kind, name: o.metadata.name })),
+    ),
+    groups,
+  };
 }
 
 type Condition = "ready" | "delete";
@@ -60,7 +66,7 @@ export async function runWait(args: string[], opts: Record<string, unknown>): Pr
   const timeoutMs = durationOpt(opts.timeout ?? "30s", "--timeout");
   const api = await ctx.api();
   try {
-    const targets = await waitTargets(api, args, opts);
+    const { targets, groups } = await waitTargets(api, args, opts);
     if (targets.length === 0) {
       process.stderr.write("error: no matching resources found\n");
       return 1;
@@ -70,7 +76,7 @@ export async function runWait(args: string[], opts: Record<string, unknown>): Pr
       for (const t of targets) await (t.kind === "Pod" ? api.pod(t.name) : api.podSet(t.name));
     }
     // As kubectl names them: deployment.apps/web when the user typed deploy/web.
-    const deploy = parseResourceArgs(args, "wait").some(
+    const deploy = groups.some(
       (g) => g.resource === "podsets" && groupNoun("podsets", g.typed) === "deployments.apps",
     );
     const names = targets.map(
