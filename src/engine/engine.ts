@@ -8,6 +8,7 @@ import { type AutoscalerSettings, runAutoscaler } from "../autoscaler/loop.ts";
 import { UsageHistory } from "../autoscaler/sources.ts";
 import { FailedSchedulingEvents } from "../controller/failed-scheduling.ts";
 import { DisruptionWatch, NodeHealth } from "../controller/node-health.ts";
+import { nodeHealthLoop } from "../controller/node-health-loop.ts";
 import { nextLifecycleDeadline, planNodeLifecycle } from "../controller/nodes.ts";
 import { planPodsDetailed } from "../controller/pods.ts";
 import { readPodsInput } from "../controller/pods-input.ts";
@@ -557,7 +558,7 @@ export class Engine {
     // A new term has seen no heartbeat yet: every node's grace period starts now.
     const health = new NodeHealth({ now: this.monotonic, stallMs: this.stallMs() });
     this.health = health;
-    loops.push(this.stallLoop(health, leader.signal));
+    loops.push(nodeHealthLoop(health, () => goodNodes(this.store.listNodes(), []), this.log, leader.signal));
     const unsubscribe = this.store.onCommit((muts) => {
       if (
         muts.some(
@@ -670,24 +671,6 @@ export class Engine {
   /** A gap this long between ticks of the stall loop is a stall of this process. */
   private stallMs(): number {
     return Math.max(1000, Math.min(this.opts.nodeGraceMs / 2, this.opts.heartbeatMs * 2));
-  }
-
-  /** Ticks node health every 200 ms: a late tick means this process stalled (fresh grace for all). */
-  private async stallLoop(health: NodeHealth, signal: AbortSignal): Promise<void> {
-    health.tick();
-    while (!signal.aborted) {
-      await sleep(200, signal);
-      // Heartbeats do not wake the controller (they are not its input), so they are observed here,
-      // every tick: observed only at controller passes (every resync, up to 5 s apart), a crashed
-      // node's last heartbeat would be seen late and its grace period would run from then.
-      guarded(this.log, "node health", () => health.observe(goodNodes(this.store.listNodes(), [])));
-      const gap = health.tick();
-      if (gap > 0)
-        this.log.warn(
-          `The controller stalled for ${Math.round(gap)} ms: every node gets a fresh grace period before any eviction`,
-          { event: "stall" },
-        );
-    }
   }
 
   private async nodeLoop(h: NodeHandle, signal: AbortSignal): Promise<void> {
