@@ -1,6 +1,7 @@
 // Fixture builders with overrides, for unit tests.
 
 import type { ContainerSpec, PodSpec, Probe } from "../src/manifest/types.ts";
+import type { ContainerView, PodView } from "../src/ops/views.ts";
 import type { DesiredPod } from "../src/reconcile/actions.ts";
 import type { ContainerStatus } from "../src/reconcile/status.ts";
 import type { RuntimeContainer } from "../src/runtime/runtime.ts";
@@ -173,6 +174,52 @@ export function makePodRow(o: Partial<PodRow> = {}): PodRow {
     deletionAt: null,
     deletionReason: null,
     deletionGraceSeconds: null,
+    ...o,
+  };
+}
+
+/** A running, ready container view (ContainerView), as the ops and CLI tests start from. */
+export function makeContainerView(o: Partial<ContainerView> = {}): ContainerView {
+  return {
+    name: "main",
+    image: "mk.local/busybox:1",
+    state: "running",
+    reason: null,
+    message: null,
+    ready: true,
+    restartCount: 0,
+    containerId: "c1",
+    startedAt: null,
+    nextRestartAt: null,
+    lastTermination: null,
+    ...o,
+  };
+}
+
+/** A Running, Ready standalone pod view (PodView) with one container; `c` overrides that container. */
+export function makePodView(o: Partial<PodView> = {}, c: Partial<ContainerView> = {}): PodView {
+  return {
+    name: "web",
+    uid: "u",
+    owner: { kind: "Pod", name: "web" },
+    node: "local",
+    phase: "Running",
+    status: "Running",
+    reason: null,
+    message: null,
+    unschedulableTransient: false,
+    ready: true,
+    readyContainers: "1/1",
+    restarts: 0,
+    ip: "172.17.0.2",
+    labels: {},
+    createdAt: null,
+    scheduledAt: null,
+    startedAt: null,
+    readySince: null,
+    deletionRequestedAt: null,
+    nextRestartAt: null,
+    containers: [makeContainerView(c)],
     ...o,
   };
 }

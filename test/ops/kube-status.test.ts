@@ -3,46 +3,13 @@ import { test } from "node:test";
 import { podKubeStatus, podSetKubeStatus } from "../../src/ops/kube-status.ts";
 import type { RolloutStatusView } from "../../src/ops/rollout.ts";
 import type { ContainerView, PodView } from "../../src/ops/views.ts";
+import { makeContainerView, makePodView } from "../fixtures.ts";
 
-const container = (over: Partial<ContainerView>): ContainerView => ({
-  name: "main",
-  image: "mk.local/busybox:1",
-  state: "running",
-  reason: null,
-  message: null,
-  ready: true,
-  restartCount: 0,
-  containerId: "abc",
-  startedAt: "2026-12-01T00:00:01.000Z",
-  nextRestartAt: null,
-  lastTermination: null,
-  ...over,
-});
-
-const pod = (over: Partial<PodView>): PodView => ({
-  name: "web",
-  uid: "u",
-  owner: { kind: "Pod", name: "web" },
-  node: "local",
-  phase: "Running",
-  status: "Running",
-  reason: null,
-  message: null,
-  unschedulableTransient: false,
-  ready: true,
-  readyContainers: "1/1",
-  restarts: 0,
-  ip: "172.17.0.2",
-  labels: {},
-  createdAt: null,
-  scheduledAt: null,
-  startedAt: "2026-12-01T00:00:01.000Z",
-  readySince: null,
-  deletionRequestedAt: null,
-  nextRestartAt: null,
-  containers: [container({})],
-  ...over,
-});
+const STARTED = "2026-12-01T00:00:01.000Z";
+const container = (over: Partial<ContainerView>): ContainerView =>
+  makeContainerView({ containerId: "abc", startedAt: STARTED, ...over });
+const pod = (over: Partial<PodView>): PodView =>
+  makePodView({ startedAt: STARTED, containers: [container({})], ...over });
 
 test("podKubeStatus(): podIP, startTime, conditions and containerStatuses as Kubernetes writes them", () => {
   assert.deepEqual(podKubeStatus(pod({})), {

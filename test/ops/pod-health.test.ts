@@ -2,51 +2,11 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { applyProgress } from "../../src/cli/wait.ts";
 import { judgePod } from "../../src/ops/pod-health.ts";
-import type { ContainerView, PodView } from "../../src/ops/views.ts";
+import type { PodView } from "../../src/ops/views.ts";
+import { makeContainerView, makePodView } from "../fixtures.ts";
 
-function container(o: Partial<ContainerView> = {}): ContainerView {
-  return {
-    name: "main",
-    image: "mk.local/busybox:1",
-    state: "running",
-    reason: null,
-    message: null,
-    ready: true,
-    restartCount: 0,
-    containerId: "c1",
-    startedAt: null,
-    nextRestartAt: null,
-    lastTermination: null,
-    ...o,
-  };
-}
-
-function pod(o: Partial<PodView> = {}, c: Partial<ContainerView> = {}): PodView {
-  return {
-    name: "web",
-    uid: "u",
-    owner: { kind: "Pod", name: "web" },
-    node: "local",
-    phase: "Running",
-    status: "Running",
-    reason: null,
-    message: null,
-    unschedulableTransient: false,
-    ready: true,
-    readyContainers: "1/1",
-    restarts: 0,
-    ip: "172.17.0.2",
-    labels: {},
-    createdAt: null,
-    scheduledAt: null,
-    startedAt: null,
-    readySince: null,
-    deletionRequestedAt: null,
-    nextRestartAt: null,
-    containers: [container(c)],
-    ...o,
-  };
-}
+const _container = makeContainerView;
+const pod = makePodView;
 
 const crashed = { exitCode: 1, reason: "Error", finishedAt: null, oomKilled: false };
 
