@@ -7,8 +7,8 @@ export const FAILED_SCHEDULING_MAX_MS = 10_000;
 /**
  * The scheduler tries every pending pod on each pass; the event says so only when the reason
  * changes or the pod's back-off has passed (1 s, 2 s, 4 s … 10 s), as the kube-scheduler's queue
- * would have retried it. Without it a pass that records an event counts as work, the next pass
- * follows at once, and `describe` shows "(x28 over 2s)" for one unchanged reason.
+ * would have retried it. Without it every pass (and any commit by an agent starts one) adds to the
+ * count, and `describe` shows "(x28 over 2s)" for one unchanged reason.
  */
 export class FailedSchedulingEvents {
   private readonly last = new Map<string, { message: string; at: number; delayMs: number }>();
